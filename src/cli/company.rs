@@ -1,0 +1,188 @@
+//! `walink company add | list | rm`.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::{CliError, Context};
+use crate::domain::{DisplayName, Slug, mask_digits};
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Add a company (its WhatsApp number is linked later)
+    Add {
+        /// Short id: lowercase letters, digits and '-', 2-32 characters
+        slug: String,
+        /// Display name [default: the slug]
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List companies and their session state
+    List {
+        /// Print JSON: [{slug, name, created_at, state, since, phone, jid}]
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a company, its history and its session keys
+    Rm {
+        slug: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+pub fn run(ctx: &mut Context, cmd: CompanyCommand) -> Result<(), CliError> {
+    match cmd {
+        CompanyCommand::Add { slug, name } => add(ctx, &slug, name.as_deref()),
+        CompanyCommand::List { json } => list(ctx, json),
+        CompanyCommand::Rm { slug, yes } => rm(ctx, &slug, yes),
+    }
+}
+
+fn add(ctx: &mut Context, slug: &str, name: Option<&str>) -> Result<(), CliError> {
+    let slug = Slug::parse(slug).map_err(CliError::usage)?;
+    let name = DisplayName::parse(name.unwrap_or(slug.as_str())).map_err(CliError::usage)?;
+    let company = ctx
+        .store
+        .add_company(&slug, &name)
+        .map_err(CliError::other)?;
+    ctx.store
+        .log_event(Some(company.id), "company_added", name.as_str())
+        .map_err(CliError::other)?;
+    tracing::info!(slug = %slug, "company added");
+    println!(
+        "Added {} ({}). Link its number with the dashboard: walink",
+        slug, name
+    );
+    Ok(())
+}
+
+/// One line of `company list --json`; the field names are documented.
+#[derive(Serialize)]
+struct ListEntry {
+    slug: String,
+    name: String,
+    /// RFC 3339, UTC.
+    created_at: String,
+    state: String,
+    since: String,
+    /// Masked: `+7900•••4567`.
+    phone: Option<String>,
+    jid: Option<String>,
+}
+
+fn list(ctx: &mut Context, json: bool) -> Result<(), CliError> {
+    let mut entries = Vec::new();
+    for c in ctx.store.companies().map_err(CliError::other)? {
+        let session = ctx.store.session(c.id).map_err(CliError::other)?;
+        let (state, since, phone, jid) = match session {
+            Some(s) => (s.state, s.since, s.phone.map(|p| mask_digits(&p)), s.jid),
+            None => ("not_linked".to_owned(), c.created_at, None, None),
+        };
+        entries.push(ListEntry {
+            slug: c.slug.to_string(),
+            name: c.name.to_string(),
+            created_at: rfc3339(c.created_at),
+            state,
+            since: rfc3339(since),
+            phone,
+            jid,
+        });
+    }
+    let mut out = io::stdout().lock();
+    if json {
+        let text = serde_json::to_string_pretty(&entries).map_err(CliError::other)?;
+        writeln!(out, "{text}").map_err(CliError::other)?;
+        return Ok(());
+    }
+    if entries.is_empty() {
+        writeln!(
+            out,
+            "No companies yet. Add one: walink company add SLUG --name NAME"
+        )
+        .map_err(CliError::other)?;
+        return Ok(());
+    }
+    let slug_w = entries
+        .iter()
+        .map(|e| e.slug.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let name_w = entries
+        .iter()
+        .map(|e| e.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    writeln!(
+        out,
+        "{:slug_w$}  {:name_w$}  {:12}  NUMBER",
+        "SLUG", "NAME", "STATE"
+    )
+    .map_err(CliError::other)?;
+    for e in &entries {
+        writeln!(
+            out,
+            "{:slug_w$}  {:name_w$}  {:12}  {}",
+            e.slug,
+            e.name,
+            e.state.replace('_', " "),
+            e.phone.as_deref().unwrap_or("-")
+        )
+        .map_err(CliError::other)?;
+    }
+    Ok(())
+}
+
+fn rm(ctx: &mut Context, slug: &str, yes: bool) -> Result<(), CliError> {
+    let company = ctx.store.company(slug).map_err(CliError::other)?;
+    if !yes {
+        if !io::stdin().is_terminal() {
+            return Err(CliError::usage(format!(
+                "not removing {slug}: there is no terminal to confirm on; add --yes to remove it"
+            )));
+        }
+        print!(
+            "Remove {} ({}), its history and its WhatsApp session keys? [y/N] ",
+            company.slug, company.name
+        );
+        io::stdout().flush().map_err(CliError::other)?;
+        let mut answer = String::new();
+        io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(CliError::other)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("Kept {slug}.");
+            return Ok(());
+        }
+    }
+    ctx.store.remove_company(slug).map_err(CliError::other)?;
+    let session_file = ctx.data.session_file(slug);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = session_file.clone().into_os_string();
+        path.push(suffix);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(CliError::other(format!(
+                    "removed {slug} from the registry, but could not delete its session file {}: {e}",
+                    std::path::Path::new(&path).display()
+                )));
+            }
+        }
+    }
+    tracing::info!(slug, "company removed");
+    println!("Removed {slug}.");
+    Ok(())
+}
+
+fn rfc3339(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}

@@ -1,0 +1,78 @@
+//! Where walink keeps its files, and with which permissions.
+
+use std::fs::{self, DirBuilder};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+pub const DIR_MODE: u32 = 0o700;
+pub const FILE_MODE: u32 = 0o600;
+
+#[derive(Debug, Error)]
+pub enum DataDirError {
+    #[error("could not find a home directory for the data; pass --data-dir or set WALINK_DATA_DIR")]
+    NoHome,
+    #[error("cannot create the data directory {path}: {source}")]
+    Create { path: PathBuf, source: io::Error },
+}
+
+/// The data directory: its path, created 0700 on first use.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// `explicit` is `--data-dir` or `WALINK_DATA_DIR` (clap reads both);
+    /// otherwise the platform's data dir (`~/.local/share/walink`).
+    pub fn resolve(explicit: Option<PathBuf>) -> Result<Self, DataDirError> {
+        let root = match explicit {
+            Some(p) => p,
+            None => directories::ProjectDirs::from("", "", "walink")
+                .ok_or(DataDirError::NoHome)?
+                .data_dir()
+                .to_path_buf(),
+        };
+        Ok(Self { root })
+    }
+
+    /// Create the directory tree (0700) if needed and tighten an existing one.
+    pub fn ensure(&self) -> Result<(), DataDirError> {
+        for dir in [self.root.clone(), self.sessions_dir()] {
+            make_private_dir(&dir).map_err(|source| DataDirError::Create { path: dir, source })?;
+        }
+        Ok(())
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn registry_path(&self) -> PathBuf {
+        self.root.join("walink.db")
+    }
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join("walink.lock")
+    }
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.root.join("sessions")
+    }
+    /// whatsapp-rust's key store for one company: tenants never share a file.
+    pub fn session_file(&self, slug: &str) -> PathBuf {
+        self.sessions_dir().join(format!("{slug}.db"))
+    }
+}
+
+fn make_private_dir(dir: &Path) -> io::Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE))
+}
+
+/// Make a file readable by its owner only (it may hold keys).
+pub fn make_private_file(path: &Path) -> io::Result<()> {
+    fs::set_permissions(path, fs::Permissions::from_mode(FILE_MODE))
+}

@@ -1,0 +1,7 @@
+//! Plain data: what walink knows about companies and numbers. No I/O.
+
+mod company;
+mod phone;
+
+pub use company::{Company, DisplayName, NameError, Slug, SlugError};
+pub use phone::{Phone, PhoneError, PhoneWarning, mask_digits};

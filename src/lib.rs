@@ -1,0 +1,9 @@
+//! walink: link WhatsApp numbers to companies from a terminal.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod lockfile;
+pub mod logging;
+pub mod store;

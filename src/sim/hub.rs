@@ -1,0 +1,194 @@
+//! State shared by the accept loop, every connection and the test-facing API.
+
+use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+use wacore_binary::Node;
+
+use super::code_link::CodeSession;
+use super::config::SimConfig;
+use super::error::SimError;
+use super::events::{ConnId, SimEvent};
+use super::fault::{Fault, FaultKind, FaultSet, Target};
+use super::handshake::ServerKey;
+use super::phone::PhoneAccount;
+
+const EVENT_CAPACITY: usize = 1024;
+
+/// Orders from the API side to a connection task.
+pub(crate) enum ConnCmd {
+    Send(Node),
+    /// Send and hand the client's `<iq>` answer (matched by `id`) back.
+    Request { node: Node, reply: oneshot::Sender<Node> },
+    SendThenClose(Node),
+    /// Stop writing anything, keep reading.
+    GoDead,
+}
+
+/// What the hub knows about a live connection.
+pub(crate) struct ConnEntry {
+    pub(crate) tx: mpsc::UnboundedSender<ConnCmd>,
+    pub(crate) client_static: Option<[u8; 32]>,
+    /// Companion identity key from a registration payload (for QR hints).
+    pub(crate) identity_pub: Option<[u8; 32]>,
+    pub(crate) refs: Vec<String>,
+    pub(crate) refs_sent_at: Option<Instant>,
+    /// Account of a logged-in connection, for fault targeting.
+    pub(crate) phone: Option<String>,
+    pub(crate) device_jid: Option<String>,
+}
+
+impl ConnEntry {
+    pub(crate) fn new(tx: mpsc::UnboundedSender<ConnCmd>) -> Self {
+        Self {
+            tx,
+            client_static: None,
+            identity_pub: None,
+            refs: Vec::new(),
+            refs_sent_at: None,
+            phone: None,
+            device_jid: None,
+        }
+    }
+}
+
+/// A companion registered with a phone.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceRecord {
+    pub(crate) phone: String,
+    pub(crate) device: u16,
+    pub(crate) jid: String,
+    pub(crate) lid: String,
+    /// Keyed by the companion's Noise static key, its stable identity.
+    pub(crate) client_static: [u8; 32],
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub(crate) conns: HashMap<ConnId, ConnEntry>,
+    pub(crate) phones: HashMap<String, PhoneAccount>,
+    pub(crate) devices: Vec<DeviceRecord>,
+    /// QR ref -> connection it was issued to.
+    pub(crate) refs: HashMap<String, ConnId>,
+    /// Phone number -> outstanding pair-code flow.
+    pub(crate) codes: HashMap<String, CodeSession>,
+    pub(crate) faults: FaultSet,
+}
+
+pub(crate) struct Hub {
+    pub(crate) config: SimConfig,
+    pub(crate) server_key: ServerKey,
+    events: broadcast::Sender<SimEvent>,
+    state: Mutex<State>,
+    counter: AtomicU64,
+}
+
+impl Hub {
+    pub(crate) fn new(config: SimConfig) -> Result<Self, SimError> {
+        let server_key = ServerKey::new(&config.server_static_key)?;
+        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        Ok(Self {
+            config,
+            server_key,
+            events,
+            state: Mutex::new(State::default()),
+            counter: AtomicU64::new(1),
+        })
+    }
+
+    /// Never held across an await. A panic elsewhere must not wedge the
+    /// simulator, so a poisoned lock is simply taken over.
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn emit(&self, event: SimEvent) {
+        // No subscribers is fine.
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<SimEvent> {
+        self.events.subscribe()
+    }
+
+    fn next(&self) -> u64 {
+        self.counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn next_conn_id(&self) -> ConnId {
+        ConnId(self.next())
+    }
+
+    /// Ids of server-originated stanzas; only uniqueness matters.
+    pub(crate) fn stanza_id(&self) -> String {
+        format!("sim.{}", self.next())
+    }
+
+    /// A fresh ref string (no commas: the QR string is comma-separated).
+    pub(crate) fn new_ref(&self, conn: ConnId) -> String {
+        format!("2@sim{}r{}x{:08x}", conn.0, self.next(), random_u32())
+    }
+
+    pub(crate) fn take_fault(&self, phone: Option<&str>, kind: FaultKind) -> Option<Fault> {
+        self.state().faults.take(phone, kind)
+    }
+
+    pub(crate) fn send(&self, conn: ConnId, cmd: ConnCmd) -> Result<(), SimError> {
+        let st = self.state();
+        let entry = st.conns.get(&conn).ok_or(SimError::ConnectionGone(conn))?;
+        entry.tx.send(cmd).map_err(|_| SimError::ConnectionGone(conn))
+    }
+
+    /// Sends `node` on `conn` and waits for the client's answer to it.
+    pub(crate) async fn request(
+        &self,
+        conn: ConnId,
+        node: Node,
+        wait: Duration,
+    ) -> Result<Node, SimError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(conn, ConnCmd::Request { node, reply })?;
+        match tokio::time::timeout(wait, rx).await {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(_)) => Err(SimError::ConnectionGone(conn)),
+            Err(_) => Err(SimError::Timeout("the companion's answer")),
+        }
+    }
+
+    /// Live connections a fault for `target` should hit right away.
+    pub(crate) fn logged_in_conns(&self, target: &Target) -> Vec<ConnId> {
+        self.state()
+            .conns
+            .iter()
+            .filter(|(_, c)| c.device_jid.is_some() && target.matches(c.phone.as_deref()))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Forgets everything tied to a closed connection; dropping its code
+    /// session also wakes a phone waiting on it.
+    pub(crate) fn drop_conn(&self, conn: ConnId) {
+        let mut st = self.state();
+        st.conns.remove(&conn);
+        st.refs.retain(|_, c| *c != conn);
+        st.codes.retain(|_, s| s.conn != conn);
+    }
+}
+
+/// Non-cryptographic randomness for ids; std's per-instance SipHash keys are
+/// random, which is all a simulator needs here.
+pub(crate) fn random_u32() -> u32 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
+    );
+    hasher.finish() as u32
+}

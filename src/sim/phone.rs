@@ -1,0 +1,106 @@
+//! The simulated primary phone: an account with its identity key.
+
+use std::sync::Arc;
+
+use wacore::libsignal::protocol::KeyPair;
+
+use super::error::SimError;
+use super::events::DeviceInfo;
+use super::hub::Hub;
+use super::{code_link, qr_link};
+
+/// WhatsApp lets a phone link at most four companions.
+pub const MAX_COMPANIONS: usize = 4;
+
+/// Server-side record of a phone account.
+pub(crate) struct PhoneAccount {
+    pub(crate) lid: String,
+    /// Signs every ADV device identity this phone issues.
+    pub(crate) identity: KeyPair,
+    pub(crate) next_device: u16,
+    pub(crate) next_key_index: u32,
+    /// Sent as `<biz name>` in pair-success when set.
+    pub(crate) push_name: Option<String>,
+}
+
+impl PhoneAccount {
+    pub(crate) fn new(number: &str, lid: Option<&str>) -> Self {
+        Self {
+            // Any distinct digit string works as a LID user for the client.
+            lid: lid.map_or_else(|| format!("9{number}"), digits),
+            identity: wacore::crypto::generate_curve_key_pair(),
+            next_device: 1,
+            next_key_index: 1,
+            push_name: None,
+        }
+    }
+}
+
+/// Keeps only the digits of a phone number or of a JID's user part.
+pub(crate) fn digits(s: &str) -> String {
+    let user = s.split_once('@').map_or(s, |(user, _)| user);
+    let user = user.split_once(':').map_or(user, |(user, _)| user);
+    user.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Handle to one phone account; cheap to clone.
+#[derive(Clone)]
+pub struct Phone {
+    hub: Arc<Hub>,
+    number: String,
+}
+
+impl Phone {
+    pub(crate) fn new(hub: Arc<Hub>, number: String) -> Self {
+        Self { hub, number }
+    }
+
+    pub fn number(&self) -> &str {
+        &self.number
+    }
+
+    pub fn lid(&self) -> Option<String> {
+        self.hub.state().phones.get(&self.number).map(|p| p.lid.clone())
+    }
+
+    /// Name sent as `<biz name>` in later pair-successes (`None` omits it).
+    pub fn set_push_name(&self, name: Option<&str>) {
+        if let Some(account) = self.hub.state().phones.get_mut(&self.number) {
+            account.push_name = name.map(str::to_owned);
+        }
+    }
+
+    /// Links the companion showing `qr` and returns its device JID
+    /// (`<number>:<device>@s.whatsapp.net`).
+    pub async fn scan_qr(&self, qr: &str) -> Result<String, SimError> {
+        qr_link::scan(&self.hub, &self.number, qr).await
+    }
+
+    /// Types `code` (as displayed by the companion) and completes the link.
+    pub async fn enter_code(&self, code: &str) -> Result<String, SimError> {
+        code_link::enter_code(&self.hub, &self.number, code).await
+    }
+
+    /// Removes a linked device; its live connection gets `conflict device_removed`.
+    pub fn unlink(&self, device: u16) -> Result<String, SimError> {
+        self.hub.unlink(&self.number, device)
+    }
+
+    pub fn devices(&self) -> Vec<DeviceInfo> {
+        let mut all = self.hub.registered_devices();
+        all.retain(|d| d.phone == self.number);
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digits;
+
+    #[test]
+    fn digits_strips_jid_parts() {
+        assert_eq!(digits("+1 (555) 123-4567"), "15551234567");
+        assert_eq!(digits("15551234567@s.whatsapp.net"), "15551234567");
+        assert_eq!(digits("15551234567:3@s.whatsapp.net"), "15551234567");
+    }
+}

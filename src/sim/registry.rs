@@ -1,0 +1,155 @@
+//! Which companions are linked to which phone (impl block on [`Hub`]).
+
+use wacore::libsignal::protocol::KeyPair;
+use wacore_binary::Jid;
+
+use super::error::SimError;
+use super::events::{ConnId, DeviceInfo, SimEvent};
+use super::hub::{ConnCmd, DeviceRecord, Hub, State};
+use super::phone::{MAX_COMPANIONS, PhoneAccount};
+use super::stanza;
+
+/// What a phone needs to issue one pair-success.
+pub(crate) struct Grant {
+    pub(crate) device: u16,
+    pub(crate) key_index: u32,
+    pub(crate) lid: String,
+    pub(crate) identity: KeyPair,
+    pub(crate) push_name: Option<String>,
+    pub(crate) client_static: [u8; 32],
+}
+
+pub(crate) fn ensure_phone<'a>(
+    st: &'a mut State,
+    number: &str,
+    lid: Option<&str>,
+) -> &'a mut PhoneAccount {
+    st.phones.entry(number.to_owned()).or_insert_with(|| PhoneAccount::new(number, lid))
+}
+
+impl Hub {
+    /// Registration for a login payload, if the device may log in.
+    pub(crate) fn lookup_login(
+        &self,
+        client_static: &[u8; 32],
+        username: Option<u64>,
+        device: Option<u32>,
+    ) -> Option<DeviceRecord> {
+        let mut guard = self.state();
+        let st = &mut *guard;
+        if let Some(rec) = st.devices.iter().find(|d| &d.client_static == client_static) {
+            // The payload must name the same account the key was linked to.
+            let same = username.map(|u| u.to_string()).as_deref() == Some(rec.phone.as_str())
+                && device == Some(u32::from(rec.device));
+            return same.then(|| rec.clone());
+        }
+        if !self.config.auto_register_logins {
+            return None;
+        }
+        let phone = username?.to_string();
+        let device = u16::try_from(device?).ok()?;
+        let lid = ensure_phone(st, &phone, None).lid.clone();
+        let rec = DeviceRecord {
+            jid: Jid::pn_device(phone.as_str(), device).to_string(),
+            phone,
+            device,
+            lid,
+            client_static: *client_static,
+        };
+        st.devices.push(rec.clone());
+        Some(rec)
+    }
+
+    /// Allocates the next device id of `number` for the companion on `conn`.
+    pub(crate) fn reserve_device(&self, number: &str, conn: ConnId) -> Result<Grant, SimError> {
+        let mut guard = self.state();
+        let st = &mut *guard;
+        let client_static = st
+            .conns
+            .get(&conn)
+            .and_then(|c| c.client_static)
+            .ok_or(SimError::ConnectionGone(conn))?;
+        let linked = st
+            .devices
+            .iter()
+            .filter(|d| d.phone == number && d.client_static != client_static)
+            .count();
+        if linked >= MAX_COMPANIONS {
+            return Err(SimError::TooManyCompanions(number.to_owned()));
+        }
+        let account =
+            st.phones.get_mut(number).ok_or_else(|| SimError::UnknownPhone(number.to_owned()))?;
+        let device = account.next_device;
+        account.next_device = account.next_device.wrapping_add(1).max(1);
+        let key_index = account.next_key_index;
+        account.next_key_index += 1;
+        Ok(Grant {
+            device,
+            key_index,
+            lid: account.lid.clone(),
+            identity: account.identity.clone(),
+            push_name: account.push_name.clone(),
+            client_static,
+        })
+    }
+
+    /// A companion re-pairing with the same key replaces its old record.
+    pub(crate) fn record_device(&self, rec: DeviceRecord) {
+        let mut st = self.state();
+        st.devices.retain(|d| d.client_static != rec.client_static);
+        st.devices.push(rec);
+    }
+
+    /// Logout: forget the device behind this Noise key.
+    pub(crate) fn forget_device(&self, client_static: &[u8; 32]) -> Option<String> {
+        let mut st = self.state();
+        let idx = st.devices.iter().position(|d| &d.client_static == client_static)?;
+        Some(st.devices.remove(idx).jid)
+    }
+
+    /// Phone-side unlink: forget the device and kick its live connections.
+    pub(crate) fn unlink(&self, number: &str, device: u16) -> Result<String, SimError> {
+        let (jid, live) = {
+            let mut st = self.state();
+            let idx = st
+                .devices
+                .iter()
+                .position(|d| d.phone == number && d.device == device)
+                .ok_or_else(|| SimError::UnknownDevice { phone: number.to_owned(), device })?;
+            let jid = st.devices.remove(idx).jid;
+            let live: Vec<_> = st
+                .conns
+                .values()
+                .filter(|c| c.device_jid.as_deref() == Some(jid.as_str()))
+                .map(|c| c.tx.clone())
+                .collect();
+            (jid, live)
+        };
+        for tx in live {
+            // A connection closing meanwhile needs no kick.
+            let _ = tx.send(ConnCmd::SendThenClose(stanza::stream_conflict("device_removed")));
+        }
+        self.emit(SimEvent::Unlinked { phone: number.to_owned(), device_jid: jid.clone() });
+        Ok(jid)
+    }
+
+    pub(crate) fn registered_devices(&self) -> Vec<DeviceInfo> {
+        let st = self.state();
+        st.devices
+            .iter()
+            .map(|d| DeviceInfo {
+                phone: d.phone.clone(),
+                jid: d.jid.clone(),
+                device: d.device,
+                connected: st.conns.values().any(|c| c.device_jid.as_deref() == Some(d.jid.as_str())),
+            })
+            .collect()
+    }
+
+    pub(crate) fn mark_logged_in(&self, conn: ConnId, rec: &DeviceRecord) {
+        if let Some(entry) = self.state().conns.get_mut(&conn) {
+            entry.phone = Some(rec.phone.clone());
+            entry.device_jid = Some(rec.jid.clone());
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Link attempts per company and number: the guard's memory, kept in the
+//! registry so a restart does not reset WhatsApp's rate limits for us.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    Pending,
+    Linked,
+    Failed,
+    Throttled,
+    Cancelled,
+    Expired,
+}
+
+impl AttemptOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Linked => "linked",
+            Self::Failed => "failed",
+            Self::Throttled => "throttled",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "linked" => Self::Linked,
+            "failed" => Self::Failed,
+            "throttled" => Self::Throttled,
+            "cancelled" => Self::Cancelled,
+            "expired" => Self::Expired,
+            _ => Self::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    pub id: i64,
+    pub company_id: i64,
+    pub phone: Option<String>,
+    /// `code` or `qr`.
+    pub method: String,
+    pub started_at: i64,
+    pub outcome: AttemptOutcome,
+    pub cooldown_until: Option<i64>,
+    pub forced: bool,
+}
+
+impl Store {
+    pub fn record_attempt(
+        &self,
+        company_id: i64,
+        phone: Option<&str>,
+        method: &str,
+        started_at: i64,
+        forced: bool,
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO link_attempts (company_id, phone, method, started_at, forced)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![company_id, phone, method, started_at, forced],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_attempt(
+        &self,
+        attempt_id: i64,
+        outcome: AttemptOutcome,
+        cooldown_until: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE link_attempts SET outcome = ?2, cooldown_until = ?3 WHERE id = ?1",
+            params![attempt_id, outcome.as_str(), cooldown_until],
+        )?;
+        Ok(())
+    }
+
+    /// Attempts since `since` for this company or this number (a number's
+    /// limits follow it across companies).
+    pub fn attempts_since(
+        &self,
+        company_id: i64,
+        phone: Option<&str>,
+        since: i64,
+    ) -> Result<Vec<Attempt>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, company_id, phone, method, started_at, outcome, cooldown_until, forced
+             FROM link_attempts
+             WHERE (company_id = ?1 OR (?2 IS NOT NULL AND phone = ?2))
+               AND (started_at >= ?3 OR cooldown_until >= ?3)
+             ORDER BY started_at",
+        )?;
+        let rows = stmt.query_map(params![company_id, phone, since], |r| {
+            let outcome: String = r.get(5)?;
+            Ok(Attempt {
+                id: r.get(0)?,
+                company_id: r.get(1)?,
+                phone: r.get(2)?,
+                method: r.get(3)?,
+                started_at: r.get(4)?,
+                outcome: AttemptOutcome::parse(&outcome),
+                cooldown_until: r.get(6)?,
+                forced: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,85 @@
+//! Companies: add, list, find, remove.
+
+use rusqlite::{ErrorCode, params};
+
+use super::{Store, StoreError, now_unix};
+use crate::domain::{Company, DisplayName, Slug};
+
+impl Store {
+    /// Add a company with an empty (not linked) session row.
+    pub fn add_company(&mut self, slug: &Slug, name: &DisplayName) -> Result<Company, StoreError> {
+        let now = now_unix();
+        let tx = self.conn.transaction()?;
+        let inserted = tx.execute(
+            "INSERT INTO companies (slug, name, created_at) VALUES (?1, ?2, ?3)",
+            params![slug.as_str(), name.as_str(), now],
+        );
+        match inserted {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == ErrorCode::ConstraintViolation =>
+            {
+                return Err(StoreError::DuplicateSlug(slug.to_string()));
+            }
+            other => {
+                other?;
+            }
+        }
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO sessions (company_id, since, session_file) VALUES (?1, ?2, ?3)",
+            params![id, now, format!("sessions/{slug}.db")],
+        )?;
+        tx.commit()?;
+        Ok(Company {
+            id,
+            slug: slug.clone(),
+            name: name.clone(),
+            created_at: now,
+        })
+    }
+
+    pub fn companies(&self) -> Result<Vec<Company>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, slug, name, created_at FROM companies ORDER BY slug")?;
+        let rows = stmt.query_map([], raw_company)?;
+        rows.map(|r| company_from(r?)).collect()
+    }
+
+    pub fn company(&self, slug: &str) -> Result<Company, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, slug, name, created_at FROM companies WHERE slug = ?1")?;
+        let mut rows = stmt.query_map([slug], raw_company)?;
+        match rows.next() {
+            Some(row) => company_from(row?),
+            None => Err(StoreError::NoSuchCompany(slug.to_owned())),
+        }
+    }
+
+    /// Remove the company and, by cascade, its session, attempts and events.
+    pub fn remove_company(&mut self, slug: &str) -> Result<Company, StoreError> {
+        let company = self.company(slug)?;
+        self.conn
+            .execute("DELETE FROM companies WHERE id = ?1", [company.id])?;
+        Ok(company)
+    }
+}
+
+type RawCompany = (i64, String, String, i64);
+
+fn raw_company(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawCompany> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
+
+/// Rows were validated on the way in; one that no longer parses means the
+/// file was edited by hand, which we report rather than hide.
+fn company_from((id, slug, name, created_at): RawCompany) -> Result<Company, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("company {id}: {what}"));
+    Ok(Company {
+        id,
+        slug: Slug::parse(&slug).map_err(|e| corrupt(format!("slug {slug:?}: {e}")))?,
+        name: DisplayName::parse(&name).map_err(|e| corrupt(format!("name {name:?}: {e}")))?,
+        created_at,
+    })
+}

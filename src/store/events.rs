@@ -1,0 +1,49 @@
+//! The event log: every state change and failure, with its time.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Store, StoreError, now_unix};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub company_id: Option<i64>,
+    /// Unix seconds.
+    pub at: i64,
+    pub kind: String,
+    pub detail: String,
+}
+
+impl Store {
+    pub fn log_event(
+        &self,
+        company_id: Option<i64>,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO events (company_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+            params![company_id, now_unix(), kind, detail],
+        )?;
+        Ok(())
+    }
+
+    /// The newest `limit` events of one company, newest first.
+    pub fn events(&self, company_id: i64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, company_id, at, kind, detail FROM events
+             WHERE company_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![company_id, limit as i64], |r| {
+            Ok(Event {
+                id: r.get(0)?,
+                company_id: r.get(1)?,
+                at: r.get(2)?,
+                kind: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,62 @@
+//! Schema steps keyed by `PRAGMA user_version`. Append only: a released
+//! step is never edited, a change is a new step.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+const STEPS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE companies (
+        id          INTEGER PRIMARY KEY,
+        slug        TEXT NOT NULL UNIQUE,
+        name        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+     );
+     CREATE TABLE sessions (
+        company_id   INTEGER PRIMARY KEY REFERENCES companies(id) ON DELETE CASCADE,
+        phone        TEXT,
+        jid          TEXT,
+        push_name    TEXT,
+        state        TEXT NOT NULL DEFAULT 'not_linked',
+        state_detail TEXT,
+        since        INTEGER NOT NULL,
+        session_file TEXT NOT NULL
+     );
+     CREATE TABLE link_attempts (
+        id             INTEGER PRIMARY KEY,
+        company_id     INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        phone          TEXT,
+        method         TEXT NOT NULL,
+        started_at     INTEGER NOT NULL,
+        outcome        TEXT NOT NULL DEFAULT 'pending',
+        cooldown_until INTEGER,
+        forced         INTEGER NOT NULL DEFAULT 0
+     );
+     CREATE INDEX link_attempts_phone ON link_attempts(phone, started_at);
+     CREATE INDEX link_attempts_company ON link_attempts(company_id, started_at);
+     CREATE TABLE events (
+        id         INTEGER PRIMARY KEY,
+        company_id INTEGER REFERENCES companies(id) ON DELETE CASCADE,
+        at         INTEGER NOT NULL,
+        kind       TEXT NOT NULL,
+        detail     TEXT NOT NULL DEFAULT ''
+     );
+     CREATE INDEX events_company ON events(company_id, at);",
+];
+
+pub fn run(conn: &mut Connection) -> Result<(), StoreError> {
+    let known = STEPS.len() as i64;
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    for (i, step) in STEPS.iter().enumerate().skip(found as usize) {
+        // One transaction per step: a crash leaves the file at a step boundary.
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! The registry: one SQLite file with companies, sessions, link attempts
+//! and the event log. WhatsApp keys live elsewhere (`sessions/<slug>.db`).
+
+mod attempts;
+mod companies;
+mod error;
+mod events;
+mod migrate;
+mod sessions;
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::config::FILE_MODE;
+
+pub use attempts::{Attempt, AttemptOutcome};
+pub use error::StoreError;
+pub use events::Event;
+pub use sessions::SessionRow;
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Open (creating 0600 if new) and bring the schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // Create the file ourselves so it is never readable by others,
+        // whatever the umask.
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(FILE_MODE)
+            .open(path)
+            .map_err(|source| StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        crate::config::make_private_file(path).map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut store = Self { conn };
+        migrate::run(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// The schema version now in the file (for tests and `--version` output).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}
+
+/// Unix seconds now; stored times are all in this unit.
+pub fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}

@@ -1,0 +1,5 @@
+//! One integration-test binary: a module per area.
+
+mod cli;
+mod common;
+mod store;

@@ -1,0 +1,178 @@
+//! The registry on temp files: migrations, persistence, the lock, modes.
+
+use std::os::unix::fs::PermissionsExt;
+
+use walink::config::DataDir;
+use walink::domain::{DisplayName, Slug};
+use walink::lockfile::DirLock;
+use walink::store::{AttemptOutcome, Store};
+
+use crate::common::TempDataDir;
+
+fn slug(s: &str) -> Slug {
+    Slug::parse(s).expect("valid slug")
+}
+fn name(s: &str) -> DisplayName {
+    DisplayName::parse(s).expect("valid name")
+}
+
+#[test]
+fn migrations_run_once_and_survive_reopen() {
+    let dir = TempDataDir::new();
+    let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
+    data.ensure().expect("ensure");
+    let path = data.registry_path();
+    let v1 = Store::open(&path)
+        .expect("open")
+        .schema_version()
+        .expect("version");
+    assert!(v1 >= 1);
+    {
+        let mut store = Store::open(&path).expect("reopen");
+        assert_eq!(store.schema_version().expect("version"), v1);
+        store
+            .add_company(&slug("acme"), &name("Acme LLC"))
+            .expect("add");
+    }
+    let store = Store::open(&path).expect("third open");
+    assert_eq!(store.schema_version().expect("version"), v1);
+    let companies = store.companies().expect("list");
+    assert_eq!(companies.len(), 1);
+    assert_eq!(companies[0].name.as_str(), "Acme LLC");
+}
+
+#[test]
+fn rows_survive_reopen_and_cascade_on_remove() {
+    let dir = TempDataDir::new();
+    std::fs::create_dir_all(&dir.path).expect("mkdir");
+    let path = dir.path.join("walink.db");
+    let id = {
+        let mut store = Store::open(&path).expect("open");
+        let c = store
+            .add_company(&slug("acme"), &name("Acme"))
+            .expect("add");
+        store
+            .log_event(Some(c.id), "state", "connecting")
+            .expect("event");
+        store
+            .set_session_state(c.id, "connected", None)
+            .expect("state");
+        store
+            .set_session_link(
+                c.id,
+                Some("79001234567"),
+                Some("79001234567:3@s.whatsapp.net"),
+                Some("Acme"),
+            )
+            .expect("link");
+        let a = store
+            .record_attempt(c.id, Some("79001234567"), "code", 100, false)
+            .expect("attempt");
+        store
+            .finish_attempt(a, AttemptOutcome::Throttled, Some(7300))
+            .expect("finish");
+        c.id
+    };
+    let mut store = Store::open(&path).expect("reopen");
+    let s = store.session(id).expect("query").expect("a session row");
+    assert_eq!(s.state, "connected");
+    assert_eq!(s.jid.as_deref(), Some("79001234567:3@s.whatsapp.net"));
+    assert_eq!(s.session_file, "sessions/acme.db");
+    let events = store.events(id, 10).expect("events");
+    assert_eq!(events[0].detail, "connecting");
+    let attempts = store
+        .attempts_since(id, Some("79001234567"), 0)
+        .expect("attempts");
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].outcome, AttemptOutcome::Throttled);
+    assert_eq!(attempts[0].cooldown_until, Some(7300));
+
+    store.remove_company("acme").expect("remove");
+    assert!(store.session(id).expect("query").is_none());
+    assert!(store.events(id, 10).expect("events").is_empty());
+    assert!(
+        store
+            .attempts_since(id, Some("79001234567"), 0)
+            .expect("attempts")
+            .is_empty()
+    );
+}
+
+#[test]
+fn duplicate_slug_is_a_typed_error() {
+    let dir = TempDataDir::new();
+    std::fs::create_dir_all(&dir.path).expect("mkdir");
+    let mut store = Store::open(&dir.path.join("walink.db")).expect("open");
+    store
+        .add_company(&slug("acme"), &name("Acme"))
+        .expect("add");
+    let err = store
+        .add_company(&slug("acme"), &name("Acme 2"))
+        .expect_err("duplicate");
+    assert!(matches!(err, walink::store::StoreError::DuplicateSlug(ref s) if s == "acme"));
+}
+
+#[test]
+fn second_opener_is_refused_and_told_the_holder() {
+    let dir = TempDataDir::new();
+    let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
+    data.ensure().expect("ensure");
+    let held = DirLock::acquire(&data.lock_path()).expect("first lock");
+    let err = DirLock::acquire(&data.lock_path()).expect_err("second lock refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("pid {}", std::process::id())),
+        "{msg}"
+    );
+    assert!(msg.contains(&dir.path.display().to_string()), "{msg}");
+    drop(held);
+    DirLock::acquire(&data.lock_path()).expect("free again after the holder lets go");
+}
+
+#[test]
+fn second_process_is_refused_with_one_sentence() {
+    let dir = TempDataDir::new();
+    let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
+    data.ensure().expect("ensure");
+    let _held = DirLock::acquire(&data.lock_path()).expect("lock");
+    let out = crate::common::walink(&dir.path, &["company", "add", "acme"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = crate::common::stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("another walink (pid {})", std::process::id())),
+        "{err}"
+    );
+}
+
+#[test]
+fn files_are_0600_and_dirs_0700() {
+    let dir = TempDataDir::new();
+    let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
+    data.ensure().expect("ensure");
+    let _store = Store::open(&data.registry_path()).expect("open");
+    let _lock = DirLock::acquire(&data.lock_path()).expect("lock");
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(data.root()), 0o700);
+    assert_eq!(mode(&data.sessions_dir()), 0o700);
+    assert_eq!(mode(&data.registry_path()), 0o600);
+    assert_eq!(mode(&data.lock_path()), 0o600);
+}
+
+#[test]
+fn an_existing_loose_data_dir_is_tightened() {
+    let dir = TempDataDir::new();
+    std::fs::create_dir_all(&dir.path).expect("mkdir");
+    std::fs::set_permissions(&dir.path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    DataDir::resolve(Some(dir.path.clone()))
+        .expect("resolve")
+        .ensure()
+        .expect("ensure");
+    let mode = std::fs::metadata(&dir.path)
+        .expect("stat")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o700);
+}
