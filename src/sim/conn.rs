@@ -1,0 +1,196 @@
+//! Post-handshake connection state machine (SIMULATOR.md §5).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, trace};
+use wacore_binary::Node;
+use waproto::whatsapp as wa;
+
+use super::error::SimError;
+use super::events::{ConnId, SimEvent};
+use super::fault::{Fault, FaultKind};
+use super::frame::Wire;
+use super::hub::{ConnCmd, Hub};
+use super::secure::SecureChannel;
+use super::{code_link, iq, stanza};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Continue,
+    Close,
+}
+
+pub(crate) struct Conn<'w> {
+    pub(super) hub: Arc<Hub>,
+    pub(super) id: ConnId,
+    wire: &'w mut Wire,
+    channel: SecureChannel,
+    rx: mpsc::UnboundedReceiver<ConnCmd>,
+    pub(super) client_static: [u8; 32],
+    /// Account once logged in; faults are targeted by it.
+    pub(super) phone: Option<String>,
+    /// API-side requests waiting for the client's `<iq>` answer, by id.
+    pending: HashMap<String, oneshot::Sender<Node>>,
+    /// DeadServer: read everything, answer nothing.
+    dead: bool,
+}
+
+impl<'w> Conn<'w> {
+    pub(crate) fn new(
+        hub: Arc<Hub>,
+        id: ConnId,
+        wire: &'w mut Wire,
+        channel: SecureChannel,
+        rx: mpsc::UnboundedReceiver<ConnCmd>,
+        client_static: [u8; 32],
+    ) -> Self {
+        Self {
+            hub,
+            id,
+            wire,
+            channel,
+            rx,
+            client_static,
+            phone: None,
+            pending: HashMap::new(),
+            dead: false,
+        }
+    }
+
+    /// Registration payloads get QR refs, login payloads `<success>`/`<failure>`;
+    /// then nodes and API commands are served until either side closes.
+    pub(crate) async fn run(mut self, payload: &wa::ClientPayload) -> Result<(), SimError> {
+        let registering = payload.username.is_none() || payload.device_pairing_data.is_set();
+        let flow = if registering { self.offer_refs().await? } else { self.login(payload).await? };
+        if flow == Flow::Close {
+            return Ok(());
+        }
+        loop {
+            let flow = tokio::select! {
+                frame = self.wire.next_frame() => match frame? {
+                    Some(frame) => {
+                        let node = self.channel.open(frame)?;
+                        self.on_node(node).await?
+                    }
+                    None => Flow::Close,
+                },
+                cmd = self.rx.recv() => match cmd {
+                    Some(cmd) => self.on_cmd(cmd).await?,
+                    None => Flow::Close,
+                },
+            };
+            if flow == Flow::Close {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn on_node(&mut self, node: Node) -> Result<Flow, SimError> {
+        if self.dead {
+            return Ok(Flow::Continue);
+        }
+        if let Some(fault) = self.hub.take_fault(self.phone.as_deref(), FaultKind::Dead) {
+            self.go_dead(Some(fault));
+            return Ok(Flow::Continue);
+        }
+        if node.tag == "iq" {
+            return self.on_iq(node).await;
+        }
+        // ib, presence, acks, receipts: nothing to answer.
+        trace!(conn = %self.id, tag = %node.tag, "ignored node");
+        Ok(Flow::Continue)
+    }
+
+    async fn on_iq(&mut self, iq: Node) -> Result<Flow, SimError> {
+        let id = stanza::attr(&iq, "id").unwrap_or_default();
+        if matches!(stanza::attr(&iq, "type").as_deref(), Some("result" | "error")) {
+            // Answers to our own stanzas; unclaimed ones (pair-device ack, ping
+            // results) need nothing.
+            if let Some(waiter) = self.pending.remove(&id) {
+                let _ = waiter.send(iq);
+            }
+            return Ok(Flow::Continue);
+        }
+        let replies = if iq.get_optional_child("remove-companion-device").is_some() {
+            self.on_logout();
+            vec![stanza::iq_result(&id).build()]
+        } else if let Some(reg) = iq.get_optional_child("link_code_companion_reg") {
+            match stanza::attr(reg, "stage").as_deref() {
+                Some("companion_hello") => vec![code_link::on_companion_hello(&self.hub, self.id, &iq)],
+                Some("companion_finish") => vec![code_link::on_companion_finish(&self.hub, &iq)],
+                _ => vec![stanza::iq_error(&id, 400, "bad-request", None)],
+            }
+        } else {
+            iq::answer(&iq)
+        };
+        self.reply(&replies).await?;
+        Ok(Flow::Continue)
+    }
+
+    /// Companion-initiated logout: forget the registration; the client
+    /// disconnects by itself.
+    fn on_logout(&mut self) {
+        if let Some(device_jid) = self.hub.forget_device(&self.client_static) {
+            info!(conn = %self.id, "companion logged out");
+            self.hub.emit(SimEvent::LogoutReceived { device_jid });
+        }
+        if let Some(entry) = self.hub.state().conns.get_mut(&self.id) {
+            entry.device_jid = None;
+        }
+    }
+
+    async fn on_cmd(&mut self, cmd: ConnCmd) -> Result<Flow, SimError> {
+        match cmd {
+            ConnCmd::Send(node) => self.send(&node).await?,
+            ConnCmd::Request { node, reply } => {
+                if let Some(id) = stanza::attr(&node, "id") {
+                    self.pending.insert(id, reply);
+                }
+                self.send(&node).await?;
+            }
+            ConnCmd::SendThenClose(node) => {
+                self.send(&node).await?;
+                return Ok(Flow::Close);
+            }
+            ConnCmd::GoDead => self.go_dead(None),
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn go_dead(&mut self, fault: Option<Fault>) {
+        self.dead = true;
+        debug!(conn = %self.id, "connection stops answering");
+        if let Some(fault) = fault {
+            self.hub.emit(SimEvent::FaultFired { conn: Some(self.id), fault });
+        }
+    }
+
+    /// IQ answers, after the configured and injected delays.
+    async fn reply(&mut self, nodes: &[Node]) -> Result<(), SimError> {
+        let mut delay = self.hub.config.reply_delay;
+        if let Some(fault) = self.hub.take_fault(self.phone.as_deref(), FaultKind::Slow) {
+            if let Fault::Slow(ms) = &fault {
+                delay += Duration::from_millis(*ms);
+            }
+            self.hub.emit(SimEvent::FaultFired { conn: Some(self.id), fault });
+        }
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        for node in nodes {
+            self.send(node).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn send(&mut self, node: &Node) -> Result<(), SimError> {
+        if self.dead {
+            return Ok(());
+        }
+        let sealed = self.channel.seal(node)?;
+        self.wire.send_frame(&sealed).await
+    }
+}
