@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod engine;
 pub mod lockfile;
 pub mod logging;
 pub mod store;

@@ -1,0 +1,124 @@
+//! Building one real whatsapp-rust client for one company session.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use thiserror::Error;
+use whatsapp_rust::bot::Bot;
+use whatsapp_rust::http::{HttpClient, HttpRequest, HttpResponse};
+use whatsapp_rust::pair_code::PairCodeOptions;
+use whatsapp_rust::prelude::{ChannelEventHandler, SqliteStore, Subscription, TokioRuntime};
+use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+
+use super::server::{SANDBOX_WA_VERSION, ServerTarget};
+use super::translate::WaEvents;
+
+#[derive(Debug, Error)]
+pub enum ClientError {
+    #[error("cannot open the session file {path}: {cause}")]
+    Store { path: String, cause: String },
+    #[error("the WhatsApp client could not start: {0}")]
+    Build(String),
+}
+
+/// How to build a client; everything else is whatsapp-rust's default.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    pub server: Option<String>,
+    /// `None`: let whatsapp-rust fetch the current version (real builds), or
+    /// the fixed sandbox one.
+    pub version: Option<(u32, u32, u32)>,
+    /// No HTTP at all: the sandbox, and every test.
+    pub offline: bool,
+    pub push_name: Option<String>,
+    /// E.164 digits: ask for a pairing code once the socket is up.
+    pub pair_code_phone: Option<String>,
+}
+
+impl ClientOptions {
+    pub fn for_target(target: &ServerTarget) -> Self {
+        let sandbox = super::server::SANDBOX;
+        Self {
+            server: target.url().map(str::to_owned),
+            version: sandbox.then_some(SANDBOX_WA_VERSION),
+            offline: sandbox,
+            ..Self::default()
+        }
+    }
+}
+
+/// A built, not yet running, client plus the feed of its events.
+pub struct BuiltClient {
+    pub bot: Bot,
+    pub events: WaEvents,
+    /// Dropping it unsubscribes the feed.
+    pub subscription: Subscription,
+}
+
+pub async fn build(store_path: &Path, opts: &ClientOptions) -> Result<BuiltClient, ClientError> {
+    let path = store_path.to_string_lossy().into_owned();
+    let store = SqliteStore::new(&path)
+        .await
+        .map_err(|e| ClientError::Store {
+            path: path.clone(),
+            cause: e.to_string(),
+        })?;
+    crate::config::make_private_file(store_path).map_err(|e| ClientError::Store {
+        path: path.clone(),
+        cause: e.to_string(),
+    })?;
+
+    let mut transport = TokioWebSocketTransportFactory::new();
+    if let Some(url) = &opts.server {
+        transport = transport.with_url(url.clone());
+    }
+    let mut builder = Bot::builder()
+        .with_backend(store)
+        .with_transport_factory(transport)
+        .with_runtime(TokioRuntime)
+        .skip_history_sync();
+    if let Some(v) = opts.version {
+        builder = builder.with_version(v);
+    }
+    if let Some(name) = &opts.push_name {
+        builder = builder.with_push_name(name.clone());
+    }
+    if let Some(phone) = &opts.pair_code_phone {
+        builder = builder.with_pair_code(PairCodeOptions {
+            phone_number: phone.clone(),
+            ..PairCodeOptions::default()
+        });
+    }
+    let bot = if opts.offline {
+        builder.with_http_client(OfflineHttp).build().await
+    } else {
+        builder.build().await
+    }
+    .map_err(|e| ClientError::Build(e.to_string()))?;
+
+    let (handler, events) = ChannelEventHandler::new();
+    let subscription = bot.client().subscribe_handler(handler);
+    Ok(BuiltClient {
+        bot,
+        events: WaEvents::new(events),
+        subscription,
+    })
+}
+
+/// Refuses every request: proves a sandbox session never leaves the machine.
+#[derive(Debug, Clone, Copy)]
+pub struct OfflineHttp;
+
+#[whatsapp_rust::async_trait]
+impl HttpClient for OfflineHttp {
+    async fn execute(&self, request: HttpRequest) -> whatsapp_rust::anyhow::Result<HttpResponse> {
+        tracing::warn!(url = %request.url, "refused an HTTP request in offline mode");
+        Err(whatsapp_rust::anyhow::anyhow!(
+            "walink is offline (sandbox): no HTTP to {}",
+            request.url
+        ))
+    }
+}
+
+/// Keep `Arc` in scope for callers that hold the client.
+pub type SharedClient = Arc<whatsapp_rust::Client>;

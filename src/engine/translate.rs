@@ -1,0 +1,134 @@
+//! whatsapp-rust events → walink's own `ClientFact`s. The only file that
+//! names whatsapp-rust's event types: everything past it is walink's.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use whatsapp_rust::prelude::Event;
+
+/// What the client reported, in walink's words. Raw texts are for the event
+/// log, never for a person to read as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientFact {
+    QrCode {
+        payload: String,
+        ttl: Duration,
+    },
+    PairCode {
+        code: String,
+        ttl: Duration,
+    },
+    PairCodeExpired,
+    PairCodeRefused {
+        status: Option<i32>,
+        throttled: bool,
+        backoff: Option<Duration>,
+        raw: String,
+    },
+    QrExhausted,
+    PairSuccess {
+        jid: String,
+        lid: String,
+        push_name: Option<String>,
+    },
+    PairFailed {
+        raw: String,
+    },
+    PasskeyRequired,
+    Connected,
+    Disconnected {
+        raw: String,
+    },
+    LoggedOut {
+        on_connect: bool,
+        status: i32,
+    },
+    Replaced,
+    TemporaryBan {
+        code: i32,
+        expire: Duration,
+    },
+    ConnectFailure {
+        status: i32,
+        raw: String,
+    },
+    ClientOutdated,
+    StreamError {
+        code: String,
+    },
+}
+
+/// Map one event; `None` for the many events a session does not care about
+/// (messages, presence, app state).
+pub fn translate(event: &Event) -> Option<ClientFact> {
+    Some(match event {
+        Event::PairingQrCode(q) => ClientFact::QrCode {
+            payload: q.code.clone(),
+            ttl: q.timeout,
+        },
+        Event::PairingCode(c) => ClientFact::PairCode {
+            code: c.code.clone(),
+            ttl: c.timeout,
+        },
+        Event::PairingCodeRefresh(_) => ClientFact::PairCodeExpired,
+        Event::PairingCodeError(e) => ClientFact::PairCodeRefused {
+            status: e.rejection.map(|r| r.code()),
+            throttled: e.rejection.is_some_and(|r| r.is_throttled()),
+            backoff: e.backoff,
+            raw: e.error.clone(),
+        },
+        Event::PairingQrCodesExhausted(_) => ClientFact::QrExhausted,
+        Event::PairSuccess(p) => ClientFact::PairSuccess {
+            jid: p.id.to_string(),
+            lid: p.lid.to_string(),
+            push_name: Some(p.business_name.clone()).filter(|n| !n.is_empty()),
+        },
+        Event::PairError(e) => ClientFact::PairFailed {
+            raw: e.error.clone(),
+        },
+        Event::PairPasskeyRequest(_) => ClientFact::PasskeyRequired,
+        Event::Connected(_) => ClientFact::Connected,
+        Event::Disconnected(d) => ClientFact::Disconnected {
+            raw: d.reason.to_string(),
+        },
+        Event::LoggedOut(l) => ClientFact::LoggedOut {
+            on_connect: l.on_connect,
+            status: l.reason.code(),
+        },
+        Event::StreamReplaced(_) => ClientFact::Replaced,
+        Event::TemporaryBan(b) => ClientFact::TemporaryBan {
+            code: b.code.code(),
+            expire: b.expire.to_std().unwrap_or_default(),
+        },
+        Event::ConnectFailure(f) => ClientFact::ConnectFailure {
+            status: f.reason.code(),
+            raw: f.message.clone().unwrap_or_default(),
+        },
+        Event::ClientOutdated(_) => ClientFact::ClientOutdated,
+        Event::StreamError(s) => ClientFact::StreamError {
+            code: s.code.clone(),
+        },
+        _ => return None,
+    })
+}
+
+/// The feed of one client's events.
+pub struct WaEvents {
+    rx: async_channel::Receiver<Arc<Event>>,
+}
+
+impl WaEvents {
+    pub(super) fn new(rx: async_channel::Receiver<Arc<Event>>) -> Self {
+        Self { rx }
+    }
+
+    /// The next fact a session cares about; `None` once the client is gone.
+    pub async fn next_fact(&self) -> Option<ClientFact> {
+        loop {
+            let event = self.rx.recv().await.ok()?;
+            if let Some(fact) = translate(&event) {
+                return Some(fact);
+            }
+        }
+    }
+}
