@@ -7,4 +7,6 @@ pub mod domain;
 pub mod engine;
 pub mod lockfile;
 pub mod logging;
+#[cfg(feature = "sandbox")]
+pub mod sim;
 pub mod store;

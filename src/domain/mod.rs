@@ -1,7 +1,9 @@
 //! Plain data: what walink knows about companies and numbers. No I/O.
 
 mod company;
+mod failure;
 mod phone;
 
 pub use company::{Company, DisplayName, NameError, Slug, SlugError};
+pub use failure::{FailureReason, GuardWhy, UnixTime};
 pub use phone::{Phone, PhoneError, PhoneWarning, mask_digits};

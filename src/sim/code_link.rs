@@ -67,18 +67,27 @@ fn registration(iq: &Node) -> Option<&Node> {
 pub(crate) fn on_companion_hello(hub: &Hub, conn: ConnId, iq: &Node) -> Node {
     let id = stanza::attr(iq, "id").unwrap_or_default();
     let reg = registration(iq);
-    let phone = reg.and_then(|r| stanza::attr(r, "jid")).map(|jid| digits(&jid));
+    let phone = reg
+        .and_then(|r| stanza::attr(r, "jid"))
+        .map(|jid| digits(&jid));
     let wrapped = reg
         .and_then(|r| stanza::child_bytes(r, "link_code_pairing_wrapped_companion_ephemeral_pub"))
         .filter(|w| w.len() == WRAPPED_EPHEMERAL_LEN);
     let (Some(phone), Some(wrapped)) = (phone, wrapped) else {
         return stanza::iq_error(&id, 400, "bad-request", None);
     };
-    if let Some(fault) = hub.take_fault(Some(&phone), FaultKind::PairCode)
-        && let Fault::PairCodeError { code, text, backoff } = &fault
+    if let Some(fault) = hub.take_fault(Some(phone.as_str()), FaultKind::PairCode)
+        && let Fault::PairCodeError {
+            code,
+            text,
+            backoff,
+        } = &fault
     {
         let refusal = stanza::iq_error(&id, *code, text, *backoff);
-        hub.emit(SimEvent::FaultFired { conn: Some(conn), fault });
+        hub.emit(SimEvent::FaultFired {
+            conn: Some(conn),
+            fault,
+        });
         return refusal;
     }
     let pairing_ref = hub.new_ref(conn).into_bytes();
@@ -104,7 +113,8 @@ pub(crate) fn on_companion_finish(hub: &Hub, iq: &Node) -> Node {
         .and_then(|r| stanza::child_bytes(r, "companion_identity_public"))
         .and_then(|b| <[u8; 32]>::try_from(b).ok());
     let pairing_ref = reg.and_then(|r| stanza::child_bytes(r, "link_code_pairing_ref"));
-    let (Some(bundle), Some(companion_identity), Some(pairing_ref)) = (bundle, identity, pairing_ref)
+    let (Some(bundle), Some(companion_identity), Some(pairing_ref)) =
+        (bundle, identity, pairing_ref)
     else {
         return stanza::iq_error(&id, 400, "bad-request", None);
     };
@@ -116,7 +126,10 @@ pub(crate) fn on_companion_finish(hub: &Hub, iq: &Node) -> Node {
         .and_then(|s| s.finish_tx.take());
     match waiter {
         Some(tx) => {
-            let _ = tx.send(Finish { wrapped_bundle: bundle.to_vec(), companion_identity });
+            let _ = tx.send(Finish {
+                wrapped_bundle: bundle.to_vec(),
+                companion_identity,
+            });
         }
         None => tracing::warn!("companion_finish for a ref no phone is waiting on"),
     }
@@ -125,12 +138,23 @@ pub(crate) fn on_companion_finish(hub: &Hub, iq: &Node) -> Node {
 
 /// The phone types `code`: primary_hello, wait for companion_finish, open the
 /// bundle, derive the ADV secret and send pair-success.
-pub(crate) async fn enter_code(hub: &Arc<Hub>, number: &str, code: &str) -> Result<String, SimError> {
+pub(crate) async fn enter_code(
+    hub: &Arc<Hub>,
+    number: &str,
+    code: &str,
+) -> Result<String, SimError> {
     let code = code.trim().to_ascii_uppercase();
     let (conn, pairing_ref, wrapped) = {
         let st = hub.state();
-        let s = st.codes.get(number).ok_or_else(|| SimError::NoPendingCode(number.to_owned()))?;
-        (s.conn, s.pairing_ref.clone(), s.wrapped_companion_ephemeral.clone())
+        let s = st
+            .codes
+            .get(number)
+            .ok_or_else(|| SimError::NoPendingCode(number.to_owned()))?;
+        (
+            s.conn,
+            s.pairing_ref.clone(),
+            s.wrapped_companion_ephemeral.clone(),
+        )
     };
     let identity = hub.state().phones.get(number).map(|p| p.identity.clone());
     let identity = identity.ok_or_else(|| SimError::UnknownPhone(number.to_owned()))?;
@@ -144,7 +168,10 @@ pub(crate) async fn enter_code(hub: &Arc<Hub>, number: &str, code: &str) -> Resu
     let (tx, rx) = oneshot::channel();
     {
         let mut st = hub.state();
-        let s = st.codes.get_mut(number).ok_or_else(|| SimError::NoPendingCode(number.to_owned()))?;
+        let s = st
+            .codes
+            .get_mut(number)
+            .ok_or_else(|| SimError::NoPendingCode(number.to_owned()))?;
         s.finish_tx = Some(tx);
     }
     let hello = stanza::primary_hello(
@@ -154,7 +181,10 @@ pub(crate) async fn enter_code(hub: &Arc<Hub>, number: &str, code: &str) -> Resu
         &pairing_ref,
     );
     hub.send(conn, ConnCmd::Send(hello))?;
-    hub.emit(SimEvent::PrimaryHelloSent { conn, phone: number.to_owned() });
+    hub.emit(SimEvent::PrimaryHelloSent {
+        conn,
+        phone: number.to_owned(),
+    });
 
     let finish = tokio::time::timeout(hub.config.phone_timeout, rx)
         .await
@@ -192,14 +222,17 @@ fn open_bundle(
 ) -> Result<[u8; 32], SimError> {
     let bundle = &finish.wrapped_bundle;
     if bundle.len() != WRAPPED_BUNDLE_LEN {
-        return Err(SimError::protocol(format!("key bundle is {} bytes", bundle.len())));
+        return Err(SimError::protocol(format!(
+            "key bundle is {} bytes",
+            bundle.len()
+        )));
     }
     let (salt, rest) = bundle.split_at(32);
     let (iv, sealed) = rest.split_at(12);
     let iv: [u8; 12] = iv.try_into().map_err(|_| SimError::protocol("bundle iv"))?;
 
-    let companion_eph = PublicKey::from_djb_public_key_bytes(companion_ephemeral)
-        .map_err(SimError::crypto)?;
+    let companion_eph =
+        PublicKey::from_djb_public_key_bytes(companion_ephemeral).map_err(SimError::crypto)?;
     let ephemeral_shared = phone_ephemeral
         .private_key
         .calculate_agreement(&companion_eph)

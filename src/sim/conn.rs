@@ -64,7 +64,11 @@ impl<'w> Conn<'w> {
     /// then nodes and API commands are served until either side closes.
     pub(crate) async fn run(mut self, payload: &wa::ClientPayload) -> Result<(), SimError> {
         let registering = payload.username.is_none() || payload.device_pairing_data.is_set();
-        let flow = if registering { self.offer_refs().await? } else { self.login(payload).await? };
+        let flow = if registering {
+            self.offer_refs().await?
+        } else {
+            self.login(payload).await?
+        };
         if flow == Flow::Close {
             return Ok(());
         }
@@ -106,7 +110,10 @@ impl<'w> Conn<'w> {
 
     async fn on_iq(&mut self, iq: Node) -> Result<Flow, SimError> {
         let id = stanza::attr(&iq, "id").unwrap_or_default();
-        if matches!(stanza::attr(&iq, "type").as_deref(), Some("result" | "error")) {
+        if matches!(
+            stanza::attr(&iq, "type").as_deref(),
+            Some("result" | "error")
+        ) {
             // Answers to our own stanzas; unclaimed ones (pair-device ack, ping
             // results) need nothing.
             if let Some(waiter) = self.pending.remove(&id) {
@@ -119,7 +126,9 @@ impl<'w> Conn<'w> {
             vec![stanza::iq_result(&id).build()]
         } else if let Some(reg) = iq.get_optional_child("link_code_companion_reg") {
             match stanza::attr(reg, "stage").as_deref() {
-                Some("companion_hello") => vec![code_link::on_companion_hello(&self.hub, self.id, &iq)],
+                Some("companion_hello") => {
+                    vec![code_link::on_companion_hello(&self.hub, self.id, &iq)]
+                }
                 Some("companion_finish") => vec![code_link::on_companion_finish(&self.hub, &iq)],
                 _ => vec![stanza::iq_error(&id, 400, "bad-request", None)],
             }
@@ -155,6 +164,7 @@ impl<'w> Conn<'w> {
                 self.send(&node).await?;
                 return Ok(Flow::Close);
             }
+            ConnCmd::Close => return Ok(Flow::Close),
             ConnCmd::GoDead => self.go_dead(None),
         }
         Ok(Flow::Continue)
@@ -164,7 +174,10 @@ impl<'w> Conn<'w> {
         self.dead = true;
         debug!(conn = %self.id, "connection stops answering");
         if let Some(fault) = fault {
-            self.hub.emit(SimEvent::FaultFired { conn: Some(self.id), fault });
+            self.hub.emit(SimEvent::FaultFired {
+                conn: Some(self.id),
+                fault,
+            });
         }
     }
 
@@ -175,7 +188,10 @@ impl<'w> Conn<'w> {
             if let Fault::Slow(ms) = &fault {
                 delay += Duration::from_millis(*ms);
             }
-            self.hub.emit(SimEvent::FaultFired { conn: Some(self.id), fault });
+            self.hub.emit(SimEvent::FaultFired {
+                conn: Some(self.id),
+                fault,
+            });
         }
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;

@@ -26,24 +26,59 @@ pub enum HandshakePattern {
 /// One thing that happened inside the simulator.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SimEvent {
-    Connected { conn: ConnId },
-    Handshake { conn: ConnId, pattern: HandshakePattern },
+    Connected {
+        conn: ConnId,
+    },
+    Handshake {
+        conn: ConnId,
+        pattern: HandshakePattern,
+    },
     /// A registering companion was offered QR refs.
-    PairDeviceSent { conn: ConnId, refs: Vec<String> },
+    PairDeviceSent {
+        conn: ConnId,
+        refs: Vec<String>,
+    },
     /// A companion asked for a pair code for `phone`. The code itself never
     /// reaches the server (it only travels PBKDF2-wrapped), so it is not here.
-    CodeRequested { conn: ConnId, phone: String },
+    CodeRequested {
+        conn: ConnId,
+        phone: String,
+    },
     /// The phone sent `primary_hello` after "typing" a code.
-    PrimaryHelloSent { conn: ConnId, phone: String },
-    Paired { phone: String, device_jid: String },
-    PairFailed { phone: String, reason: String },
-    LoggedIn { conn: ConnId, device_jid: String },
+    PrimaryHelloSent {
+        conn: ConnId,
+        phone: String,
+    },
+    Paired {
+        phone: String,
+        device_jid: String,
+    },
+    PairFailed {
+        phone: String,
+        reason: String,
+    },
+    LoggedIn {
+        conn: ConnId,
+        device_jid: String,
+    },
     /// Login refused because the device is unknown (`<failure reason="401">`).
-    LoginRejected { conn: ConnId },
-    FaultFired { conn: Option<ConnId>, fault: Fault },
-    LogoutReceived { device_jid: String },
-    Unlinked { phone: String, device_jid: String },
-    Disconnected { conn: ConnId },
+    LoginRejected {
+        conn: ConnId,
+    },
+    FaultFired {
+        conn: Option<ConnId>,
+        fault: Fault,
+    },
+    LogoutReceived {
+        device_jid: String,
+    },
+    Unlinked {
+        phone: String,
+        device_jid: String,
+    },
+    Disconnected {
+        conn: ConnId,
+    },
 }
 
 /// A companion device registered with the simulator.

@@ -49,7 +49,10 @@ pub enum FailureReason {
     /// 401
     LoggedOut,
     /// 402; the client needs both `code` and `expire` to report a ban.
-    TempBanned { code: u16, expire_secs: u64 },
+    TempBanned {
+        code: u16,
+        expire_secs: u64,
+    },
     /// 405
     ClientOutdated,
     /// 503; the client keeps retrying.
@@ -72,13 +75,20 @@ impl FailureReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Refuse the next `companion_hello` with `<error code text [backoff]>`.
-    PairCodeError { code: u16, text: String, backoff: Option<u32> },
+    PairCodeError {
+        code: u16,
+        text: String,
+        backoff: Option<u32>,
+    },
     /// Close the socket right after the ClientHello, `n` times.
     CloseDuringHandshake(u32),
     /// `<stream:error code=…/>` to a logged-in connection (now, or at next login).
     StreamError(u16),
     /// `<stream:error><conflict type=…/></stream:error>`, same timing as `StreamError`.
     Conflict(ConflictKind),
+    /// WebSocket close (code 1000) to a logged-in connection, same timing as
+    /// `StreamError`: the client emits `Disconnected` and reconnects.
+    CloseConnection,
     /// `<failure>` instead of `<success>` at the next login.
     Failure(FailureReason),
     /// Stop answering anything, pings included, while keeping the socket open.
@@ -102,11 +112,29 @@ pub(crate) enum FaultKind {
 }
 
 impl Fault {
+    /// 429 `rate-overlimit`: the client reports `PairCodeRejection::RateOverlimit`.
+    pub fn pair_code_rate_limited(backoff: Option<u32>) -> Self {
+        Self::PairCodeError {
+            code: 429,
+            text: "rate-overlimit".into(),
+            backoff,
+        }
+    }
+
+    /// 400 `bad-request`: the per-number throttle (`PairCodeRejection::BadRequest`).
+    pub fn pair_code_bad_request() -> Self {
+        Self::PairCodeError {
+            code: 400,
+            text: "bad-request".into(),
+            backoff: None,
+        }
+    }
+
     pub(crate) fn kind(&self) -> FaultKind {
         match self {
             Self::PairCodeError { .. } => FaultKind::PairCode,
             Self::CloseDuringHandshake(_) => FaultKind::HandshakeClose,
-            Self::StreamError(_) | Self::Conflict(_) => FaultKind::Stream,
+            Self::StreamError(_) | Self::Conflict(_) | Self::CloseConnection => FaultKind::Stream,
             Self::Failure(_) => FaultKind::Failure,
             Self::DeadServer => FaultKind::Dead,
             Self::Slow(_) => FaultKind::Slow,
@@ -139,7 +167,12 @@ pub(crate) struct FaultSet {
 impl FaultSet {
     pub(crate) fn arm(&mut self, target: Target, fault: Fault, sticky: bool) {
         let shots_left = fault.shots();
-        self.armed.push(Armed { target, fault, sticky, shots_left });
+        self.armed.push(Armed {
+            target,
+            fault,
+            sticky,
+            shots_left,
+        });
     }
 
     /// Returns the first armed fault of `kind` for `phone`, consuming one shot

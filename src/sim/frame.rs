@@ -32,7 +32,11 @@ pub(crate) struct Wire {
 
 impl Wire {
     pub(crate) fn new(ws: WebSocketStream<TcpStream>) -> Self {
-        Self { ws, decoder: FrameDecoder::new(), intro: Some(Vec::new()) }
+        Self {
+            ws,
+            decoder: FrameDecoder::new(),
+            intro: Some(Vec::new()),
+        }
     }
 
     /// Next complete frame payload; `None` when the client closed.

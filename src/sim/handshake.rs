@@ -34,14 +34,24 @@ impl ServerKey {
         // Signatures in this chain are dummies: clients under test are built
         // with `danger-skip-cert-chain-verify` (SIMULATOR.md §3.5).
         let cert_chain = build_cert_chain_bytes(&public);
-        Ok(Self { pair, public, cert_chain })
+        Ok(Self {
+            pair,
+            public,
+            cert_chain,
+        })
     }
 }
 
 /// The first client message, told apart by the presence of `static` and `payload`.
 pub(crate) enum ClientHello {
-    Xx { ephemeral: [u8; 32] },
-    Ik { ephemeral: [u8; 32], sealed_static: Vec<u8>, sealed_payload: Vec<u8> },
+    Xx {
+        ephemeral: [u8; 32],
+    },
+    Ik {
+        ephemeral: [u8; 32],
+        sealed_static: Vec<u8>,
+        sealed_payload: Vec<u8>,
+    },
 }
 
 /// A finished handshake.
@@ -67,11 +77,16 @@ pub(crate) fn parse_client_hello(frame: &[u8]) -> Result<ClientHello, SimError> 
         .client_hello
         .into_option()
         .ok_or_else(|| SimError::protocol("first frame has no client_hello"))?;
-    let ephemeral = key32(hello.ephemeral.as_deref().unwrap_or_default(), "client ephemeral")?;
+    let ephemeral = key32(
+        hello.ephemeral.as_deref().unwrap_or_default(),
+        "client ephemeral",
+    )?;
     Ok(match (hello.r#static, hello.payload) {
-        (Some(sealed_static), Some(sealed_payload)) => {
-            ClientHello::Ik { ephemeral, sealed_static, sealed_payload }
-        }
+        (Some(sealed_static), Some(sealed_payload)) => ClientHello::Ik {
+            ephemeral,
+            sealed_static,
+            sealed_payload,
+        },
         _ => ClientHello::Xx { ephemeral },
     })
 }
@@ -91,7 +106,12 @@ pub(crate) fn ik_open(
     let client_static = key32(&noise.decrypt(sealed_static)?, "client static")?;
     noise.mix_shared_secret(key.pair.private_key.serialize(), &client_static)?;
     let payload = decode_payload(&noise.decrypt(sealed_payload)?)?;
-    Ok(IkOpened { noise, ephemeral: *ephemeral, client_static, payload })
+    Ok(IkOpened {
+        noise,
+        ephemeral: *ephemeral,
+        client_static,
+        payload,
+    })
 }
 
 /// IK `<- e, ee, se, payload`; `static` stays absent, its presence would mean fallback.
@@ -100,7 +120,12 @@ pub(crate) async fn ik_accept(
     key: &ServerKey,
     opened: IkOpened,
 ) -> Result<Established, SimError> {
-    let IkOpened { mut noise, ephemeral, client_static, payload } = opened;
+    let IkOpened {
+        mut noise,
+        ephemeral,
+        client_static,
+        payload,
+    } = opened;
     let server_eph = wacore::crypto::generate_curve_key_pair();
     noise.authenticate(server_eph.public_key.public_key_bytes());
     noise.mix_shared_secret(server_eph.private_key.serialize(), &ephemeral)?;
@@ -155,7 +180,12 @@ pub(crate) async fn xx_accept(
         .payload
         .ok_or_else(|| SimError::protocol("client_finish without payload"))?;
     let payload = decode_payload(&noise.decrypt(&sealed_payload)?)?;
-    Ok(Established { pattern, channel: split(noise)?, client_static, payload })
+    Ok(Established {
+        pattern,
+        channel: split(noise)?,
+        client_static,
+        payload,
+    })
 }
 
 async fn send_server_hello(
@@ -173,7 +203,8 @@ async fn send_server_hello(
         }),
         ..Default::default()
     };
-    wire.send_frame(&waproto::codec::handshake_message_to_vec(&msg)).await
+    wire.send_frame(&waproto::codec::handshake_message_to_vec(&msg))
+        .await
 }
 
 /// Split yields (initiator write, initiator read): the responder reads with

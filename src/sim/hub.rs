@@ -24,8 +24,12 @@ const EVENT_CAPACITY: usize = 1024;
 pub(crate) enum ConnCmd {
     Send(Node),
     /// Send and hand the client's `<iq>` answer (matched by `id`) back.
-    Request { node: Node, reply: oneshot::Sender<Node> },
+    Request {
+        node: Node,
+        reply: oneshot::Sender<Node>,
+    },
     SendThenClose(Node),
+    Close,
     /// Stop writing anything, keep reading.
     GoDead,
 }
@@ -104,7 +108,9 @@ impl Hub {
     /// Never held across an await. A panic elsewhere must not wedge the
     /// simulator, so a poisoned lock is simply taken over.
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn emit(&self, event: SimEvent) {
@@ -116,22 +122,27 @@ impl Hub {
         self.events.subscribe()
     }
 
-    fn next(&self) -> u64 {
+    fn next_number(&self) -> u64 {
         self.counter.fetch_add(1, Ordering::Relaxed)
     }
 
     pub(crate) fn next_conn_id(&self) -> ConnId {
-        ConnId(self.next())
+        ConnId(self.next_number())
     }
 
     /// Ids of server-originated stanzas; only uniqueness matters.
     pub(crate) fn stanza_id(&self) -> String {
-        format!("sim.{}", self.next())
+        format!("sim.{}", self.next_number())
     }
 
     /// A fresh ref string (no commas: the QR string is comma-separated).
     pub(crate) fn new_ref(&self, conn: ConnId) -> String {
-        format!("2@sim{}r{}x{:08x}", conn.0, self.next(), random_u32())
+        format!(
+            "2@sim{}r{}x{:08x}",
+            conn.0,
+            self.next_number(),
+            random_u32()
+        )
     }
 
     pub(crate) fn take_fault(&self, phone: Option<&str>, kind: FaultKind) -> Option<Fault> {
@@ -141,7 +152,10 @@ impl Hub {
     pub(crate) fn send(&self, conn: ConnId, cmd: ConnCmd) -> Result<(), SimError> {
         let st = self.state();
         let entry = st.conns.get(&conn).ok_or(SimError::ConnectionGone(conn))?;
-        entry.tx.send(cmd).map_err(|_| SimError::ConnectionGone(conn))
+        entry
+            .tx
+            .send(cmd)
+            .map_err(|_| SimError::ConnectionGone(conn))
     }
 
     /// Sends `node` on `conn` and waits for the client's answer to it.
@@ -170,12 +184,22 @@ impl Hub {
             .collect()
     }
 
+    /// QR refs of `conn` stop being scannable (paired, or gone).
+    pub(crate) fn forget_refs(&self, conn: ConnId) {
+        let mut st = self.state();
+        st.refs.retain(|_, c| *c != conn);
+        if let Some(entry) = st.conns.get_mut(&conn) {
+            entry.refs.clear();
+            entry.refs_sent_at = None;
+        }
+    }
+
     /// Forgets everything tied to a closed connection; dropping its code
     /// session also wakes a phone waiting on it.
     pub(crate) fn drop_conn(&self, conn: ConnId) {
+        self.forget_refs(conn);
         let mut st = self.state();
         st.conns.remove(&conn);
-        st.refs.retain(|_, c| *c != conn);
         st.codes.retain(|_, s| s.conn != conn);
     }
 }

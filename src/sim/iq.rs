@@ -12,8 +12,16 @@ pub(crate) fn answer(iq: &Node) -> Vec<Node> {
     match stanza::attr(iq, "xmlns").as_deref() {
         // Connected waits for both the passive result and the offline marker.
         Some("passive") => vec![reply.build(), stanza::offline_marker()],
-        Some("abt") => vec![reply.children([NodeBuilder::new("props").attr("protocol", "1").build()]).build()],
-        Some("privacy") => vec![reply.children([NodeBuilder::new("privacy").build()]).build()],
+        Some("abt") => vec![
+            reply
+                .children([NodeBuilder::new("props").attr("protocol", "1").build()])
+                .build(),
+        ],
+        Some("privacy") => vec![
+            reply
+                .children([NodeBuilder::new("privacy").build()])
+                .build(),
+        ],
         Some("usync") => vec![reply.children([usync_devices(iq)]).build()],
         Some("w:sync:app:state") => vec![reply.children([empty_collections(iq)]).build()],
         // Keepalive (w:p), pre-key upload and digest (encrypt), blocklist and
@@ -33,7 +41,10 @@ fn usync_devices(iq: &Node) -> Node {
                     let device = NodeBuilder::new("device").attr("id", "0").build();
                     let device_list = NodeBuilder::new("device-list").children([device]).build();
                     let devices = NodeBuilder::new("devices").children([device_list]).build();
-                    NodeBuilder::new("user").attr("jid", jid).children([devices]).build()
+                    NodeBuilder::new("user")
+                        .attr("jid", jid)
+                        .children([devices])
+                        .build()
                 })
                 .collect()
         })
@@ -52,7 +63,10 @@ fn empty_collections(iq: &Node) -> Node {
             sync.get_children_by_tag("collection")
                 .filter_map(|c| stanza::attr(c, "name"))
                 .map(|name| {
-                    NodeBuilder::new("collection").attr("name", name).attr("version", "0").build()
+                    NodeBuilder::new("collection")
+                        .attr("name", name)
+                        .attr("version", "0")
+                        .build()
                 })
                 .collect()
         })
@@ -83,10 +97,14 @@ mod tests {
     #[test]
     fn app_state_echoes_collections() {
         let sync = NodeBuilder::new("sync")
-            .children([NodeBuilder::new("collection").attr("name", "critical_block").build()])
+            .children([NodeBuilder::new("collection")
+                .attr("name", "critical_block")
+                .build()])
             .build();
         let out = answer(&iq("w:sync:app:state", vec![sync]));
-        let coll = out[0].get_optional_child_by_tag(&["sync", "collection"]).expect("collection");
+        let coll = out[0]
+            .get_optional_child_by_tag(&["sync", "collection"])
+            .expect("collection");
         assert_eq!(stanza::attr(coll, "version").as_deref(), Some("0"));
     }
 }

@@ -11,7 +11,7 @@ use waproto::whatsapp as wa;
 
 use super::error::SimError;
 use super::events::{ConnId, SimEvent};
-use super::fault::{FaultKind, Fault};
+use super::fault::{Fault, FaultKind};
 use super::hub::{ConnCmd, DeviceRecord, Hub, random_u32};
 use super::stanza;
 
@@ -31,18 +31,34 @@ pub(crate) async fn complete(
     let grant = hub.reserve_device(number, conn)?;
     let bad_hmac = hub.take_fault(Some(number), FaultKind::BadHmac).is_some();
     if bad_hmac {
-        hub.emit(SimEvent::FaultFired { conn: Some(conn), fault: Fault::BadHmac });
+        hub.emit(SimEvent::FaultFired {
+            conn: Some(conn),
+            fault: Fault::BadHmac,
+        });
     }
-    let container =
-        signed_identity(&grant.identity, &companion_identity, &adv_secret, grant.key_index, bad_hmac)?;
+    let container = signed_identity(
+        &grant.identity,
+        &companion_identity,
+        &adv_secret,
+        grant.key_index,
+        bad_hmac,
+    )?;
     let jid = Jid::pn_device(number, grant.device);
     let lid = Jid::lid_device(grant.lid.as_str(), grant.device);
-    let node =
-        stanza::pair_success(&hub.stanza_id(), container, &jid, &lid, grant.push_name.as_deref());
+    let node = stanza::pair_success(
+        &hub.stanza_id(),
+        container,
+        &jid,
+        &lid,
+        grant.push_name.as_deref(),
+    );
 
     let answer = hub.request(conn, node, hub.config.phone_timeout).await?;
     if let Err(e) = check_answer(&answer, &grant.identity, &companion_identity) {
-        hub.emit(SimEvent::PairFailed { phone: number.to_owned(), reason: e.to_string() });
+        hub.emit(SimEvent::PairFailed {
+            phone: number.to_owned(),
+            reason: e.to_string(),
+        });
         return Err(e);
     }
 
@@ -55,8 +71,11 @@ pub(crate) async fn complete(
         client_static: grant.client_static,
     });
     // The companion stops rotating QR codes once paired.
-    hub.state().refs.retain(|_, c| *c != conn);
-    hub.emit(SimEvent::Paired { phone: number.to_owned(), device_jid: device_jid.clone() });
+    hub.forget_refs(conn);
+    hub.emit(SimEvent::Paired {
+        phone: number.to_owned(),
+        device_jid: device_jid.clone(),
+    });
     tracing::info!(%conn, device = grant.device, "companion paired");
     // 515 makes the client reconnect at once and log in (SIMULATOR.md §6.7).
     if let Err(e) = hub.send(conn, ConnCmd::SendThenClose(stanza::stream_error_code(515))) {
@@ -90,7 +109,6 @@ fn signed_identity(
         account_signature_key: Some(phone_identity.public_key.public_key_bytes().to_vec()),
         account_signature: Some(account_signature.to_vec()),
         device_signature: None,
-        ..Default::default()
     };
     let signed_bytes = waproto::codec::adv_signed_device_identity_to_vec(&signed);
     let mut hmac = hmac_sha256(adv_secret, &signed_bytes);
@@ -118,7 +136,9 @@ fn check_answer(
             .and_then(|e| stanza::attr(e, "code"))
             .and_then(|c| c.parse().ok())
             .unwrap_or(0);
-        let text = error.and_then(|e| stanza::attr(e, "text")).unwrap_or_default();
+        let text = error
+            .and_then(|e| stanza::attr(e, "text"))
+            .unwrap_or_default();
         return Err(SimError::PairRejected { code, text });
     }
     let identity = answer

@@ -60,7 +60,11 @@ impl Phone {
     }
 
     pub fn lid(&self) -> Option<String> {
-        self.hub.state().phones.get(&self.number).map(|p| p.lid.clone())
+        self.hub
+            .state()
+            .phones
+            .get(&self.number)
+            .map(|p| p.lid.clone())
     }
 
     /// Name sent as `<biz name>` in later pair-successes (`None` omits it).

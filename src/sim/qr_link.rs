@@ -84,23 +84,41 @@ fn parse(qr: &str) -> Result<Scanned, SimError> {
     let (pairing_ref, noise_pub, identity_pub) =
         PairUtils::parse_qr_code(qr).map_err(|e| SimError::BadQr(e.to_string()))?;
     // parse_qr_code does not return field 4, the ADV secret.
-    let body = qr.strip_prefix(NATIVE_CAMERA_DEEP_LINK_PREFIX).unwrap_or(qr);
-    let adv_b64 = body.split(',').nth(3).ok_or_else(|| SimError::BadQr("no ADV secret".into()))?;
-    let adv = B64.decode(adv_b64).map_err(|e| SimError::BadQr(e.to_string()))?;
-    let adv_secret =
-        adv.try_into().map_err(|_| SimError::BadQr("ADV secret is not 32 bytes".into()))?;
-    Ok(Scanned { pairing_ref, noise_pub, identity_pub, adv_secret })
+    let body = qr
+        .strip_prefix(NATIVE_CAMERA_DEEP_LINK_PREFIX)
+        .unwrap_or(qr);
+    let adv_b64 = body
+        .split(',')
+        .nth(3)
+        .ok_or_else(|| SimError::BadQr("no ADV secret".into()))?;
+    let adv = B64
+        .decode(adv_b64)
+        .map_err(|e| SimError::BadQr(e.to_string()))?;
+    let adv_secret = adv
+        .try_into()
+        .map_err(|_| SimError::BadQr("ADV secret is not 32 bytes".into()))?;
+    Ok(Scanned {
+        pairing_ref,
+        noise_pub,
+        identity_pub,
+        adv_secret,
+    })
 }
 
 pub(crate) async fn scan(hub: &Arc<Hub>, number: &str, qr: &str) -> Result<String, SimError> {
     let scanned = parse(qr)?;
     let conn = {
         let st = hub.state();
-        let conn = *st.refs.get(&scanned.pairing_ref).ok_or(SimError::UnknownRef)?;
+        let conn = *st
+            .refs
+            .get(&scanned.pairing_ref)
+            .ok_or(SimError::UnknownRef)?;
         let noise = st.conns.get(&conn).and_then(|c| c.client_static);
         // The QR must come from the companion that holds the ref.
         if noise != Some(scanned.noise_pub) {
-            return Err(SimError::BadQr("noise key does not match the ref's connection".into()));
+            return Err(SimError::BadQr(
+                "noise key does not match the ref's connection".into(),
+            ));
         }
         conn
     };

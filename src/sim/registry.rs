@@ -24,7 +24,9 @@ pub(crate) fn ensure_phone<'a>(
     number: &str,
     lid: Option<&str>,
 ) -> &'a mut PhoneAccount {
-    st.phones.entry(number.to_owned()).or_insert_with(|| PhoneAccount::new(number, lid))
+    st.phones
+        .entry(number.to_owned())
+        .or_insert_with(|| PhoneAccount::new(number, lid))
 }
 
 impl Hub {
@@ -37,7 +39,11 @@ impl Hub {
     ) -> Option<DeviceRecord> {
         let mut guard = self.state();
         let st = &mut *guard;
-        if let Some(rec) = st.devices.iter().find(|d| &d.client_static == client_static) {
+        if let Some(rec) = st
+            .devices
+            .iter()
+            .find(|d| &d.client_static == client_static)
+        {
             // The payload must name the same account the key was linked to.
             let same = username.map(|u| u.to_string()).as_deref() == Some(rec.phone.as_str())
                 && device == Some(u32::from(rec.device));
@@ -77,8 +83,10 @@ impl Hub {
         if linked >= MAX_COMPANIONS {
             return Err(SimError::TooManyCompanions(number.to_owned()));
         }
-        let account =
-            st.phones.get_mut(number).ok_or_else(|| SimError::UnknownPhone(number.to_owned()))?;
+        let account = st
+            .phones
+            .get_mut(number)
+            .ok_or_else(|| SimError::UnknownPhone(number.to_owned()))?;
         let device = account.next_device;
         account.next_device = account.next_device.wrapping_add(1).max(1);
         let key_index = account.next_key_index;
@@ -103,7 +111,10 @@ impl Hub {
     /// Logout: forget the device behind this Noise key.
     pub(crate) fn forget_device(&self, client_static: &[u8; 32]) -> Option<String> {
         let mut st = self.state();
-        let idx = st.devices.iter().position(|d| &d.client_static == client_static)?;
+        let idx = st
+            .devices
+            .iter()
+            .position(|d| &d.client_static == client_static)?;
         Some(st.devices.remove(idx).jid)
     }
 
@@ -115,7 +126,10 @@ impl Hub {
                 .devices
                 .iter()
                 .position(|d| d.phone == number && d.device == device)
-                .ok_or_else(|| SimError::UnknownDevice { phone: number.to_owned(), device })?;
+                .ok_or_else(|| SimError::UnknownDevice {
+                    phone: number.to_owned(),
+                    device,
+                })?;
             let jid = st.devices.remove(idx).jid;
             let live: Vec<_> = st
                 .conns
@@ -127,9 +141,14 @@ impl Hub {
         };
         for tx in live {
             // A connection closing meanwhile needs no kick.
-            let _ = tx.send(ConnCmd::SendThenClose(stanza::stream_conflict("device_removed")));
+            let _ = tx.send(ConnCmd::SendThenClose(stanza::stream_conflict(
+                "device_removed",
+            )));
         }
-        self.emit(SimEvent::Unlinked { phone: number.to_owned(), device_jid: jid.clone() });
+        self.emit(SimEvent::Unlinked {
+            phone: number.to_owned(),
+            device_jid: jid.clone(),
+        });
         Ok(jid)
     }
 
@@ -141,7 +160,10 @@ impl Hub {
                 phone: d.phone.clone(),
                 jid: d.jid.clone(),
                 device: d.device,
-                connected: st.conns.values().any(|c| c.device_jid.as_deref() == Some(d.jid.as_str())),
+                connected: st
+                    .conns
+                    .values()
+                    .any(|c| c.device_jid.as_deref() == Some(d.jid.as_str())),
             })
             .collect()
     }

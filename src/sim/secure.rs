@@ -1,6 +1,8 @@
 //! Noise transport ciphers around binary nodes (SIMULATOR.md §4).
 
-use wacore_binary::{Node, marshal::marshal, marshal::unmarshal_ref, util::unpack};
+use wacore_binary::Node;
+use wacore_binary::marshal::{marshal, unmarshal_ref};
+use wacore_binary::util::unpack;
 use wacore_noise::NoiseCipher;
 
 use super::error::SimError;
@@ -15,12 +17,18 @@ pub(crate) struct SecureChannel {
 
 impl SecureChannel {
     pub(crate) fn new(read: NoiseCipher, write: NoiseCipher) -> Self {
-        Self { read, write, read_counter: 0, write_counter: 0 }
+        Self {
+            read,
+            write,
+            read_counter: 0,
+            write_counter: 0,
+        }
     }
 
     pub(crate) fn open(&mut self, frame: Vec<u8>) -> Result<Node, SimError> {
         let mut buf = frame;
-        self.read.decrypt_in_place_with_counter(self.read_counter, &mut buf)?;
+        self.read
+            .decrypt_in_place_with_counter(self.read_counter, &mut buf)?;
         self.read_counter = self.read_counter.wrapping_add(1);
         // First byte is the flags byte; unpack inflates when bit 0x02 is set.
         let plain = unpack(&buf)?;
@@ -30,7 +38,9 @@ impl SecureChannel {
     pub(crate) fn seal(&mut self, node: &Node) -> Result<Vec<u8>, SimError> {
         // marshal already emits the leading 0 flags byte.
         let plain = marshal(node)?;
-        let sealed = self.write.encrypt_with_counter(self.write_counter, &plain)?;
+        let sealed = self
+            .write
+            .encrypt_with_counter(self.write_counter, &plain)?;
         self.write_counter = self.write_counter.wrapping_add(1);
         Ok(sealed)
     }

@@ -5,10 +5,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node, NodeContent, SERVER_JID};
 
-use super::fault::{Fault, FailureReason};
+use super::fault::{FailureReason, Fault};
 
 pub(crate) fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 pub(crate) fn attr(node: &Node, key: &str) -> Option<String> {
@@ -34,7 +37,9 @@ pub(crate) fn iq_result(id: &str) -> NodeBuilder {
 }
 
 pub(crate) fn iq_error(id: &str, code: u16, text: &str, backoff: Option<u32>) -> Node {
-    let mut error = NodeBuilder::new("error").attr("code", code).attr("text", text);
+    let mut error = NodeBuilder::new("error")
+        .attr("code", code)
+        .attr("text", text);
     if let Some(secs) = backoff {
         error = error.attr("backoff", secs);
     }
@@ -77,7 +82,10 @@ pub(crate) fn pair_success(
 ) -> Node {
     let mut children = vec![
         NodeBuilder::new("device-identity").bytes(container).build(),
-        NodeBuilder::new("device").attr("jid", jid).attr("lid", lid).build(),
+        NodeBuilder::new("device")
+            .attr("jid", jid)
+            .attr("lid", lid)
+            .build(),
         NodeBuilder::new("platform").attr("name", "android").build(),
     ];
     // A biz name becomes the companion's push name, which makes its later
@@ -85,7 +93,10 @@ pub(crate) fn pair_success(
     if let Some(name) = biz_name {
         children.push(NodeBuilder::new("biz").attr("name", name).build());
     }
-    md_set(id, NodeBuilder::new("pair-success").children(children).build())
+    md_set(
+        id,
+        NodeBuilder::new("pair-success").children(children).build(),
+    )
 }
 
 pub(crate) fn companion_hello_ok(id: &str, pairing_ref: &[u8]) -> Node {
@@ -105,7 +116,10 @@ pub(crate) fn primary_hello(
     let reg = NodeBuilder::new("link_code_companion_reg")
         .attr("stage", "primary_hello")
         .children([
-            bytes_child("link_code_pairing_wrapped_primary_ephemeral_pub", wrapped_primary_ephemeral),
+            bytes_child(
+                "link_code_pairing_wrapped_primary_ephemeral_pub",
+                wrapped_primary_ephemeral,
+            ),
             bytes_child("primary_identity_pub", primary_identity),
             bytes_child("link_code_pairing_ref", pairing_ref),
         ])
@@ -136,7 +150,9 @@ pub(crate) fn success(lid_user: &str) -> Node {
 }
 
 pub(crate) fn failure(reason: &FailureReason) -> Node {
-    let mut node = NodeBuilder::new("failure").attr("reason", reason.code()).attr("location", "sim");
+    let mut node = NodeBuilder::new("failure")
+        .attr("reason", reason.code())
+        .attr("location", "sim");
     if let FailureReason::TempBanned { code, expire_secs } = reason {
         node = node.attr("code", *code).attr("expire", *expire_secs);
     }

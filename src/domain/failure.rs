@@ -1,0 +1,144 @@
+//! Every failure a person can meet, as the sentence they read and what to
+//! do. All user-facing failure text lives here, in one place.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+
+/// Unix seconds.
+pub type UnixTime = i64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FailureReason {
+    /// WhatsApp is refusing link attempts for the number (429, 400 reused as
+    /// a throttle, "Connection Closed" while linking).
+    RateLimited {
+        until: UnixTime,
+    },
+    /// walink's own guard held the attempt back.
+    GuardRefused {
+        until: UnixTime,
+        why: GuardWhy,
+    },
+    LoggedOut,
+    Replaced,
+    TemporaryBan {
+        until: UnixTime,
+    },
+    ClientOutdated,
+    NetworkUnreachable,
+    ServiceUnavailable,
+    QrExhausted,
+    CodeExpired,
+    PairRejected,
+    PasskeyRequired,
+    TooManyDevices,
+    Internal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardWhy {
+    Cooldown,
+    TooManyCodes,
+    TooManyQr,
+    CodeOutstanding,
+}
+
+impl FailureReason {
+    /// The sentence, with times in the viewer's offset. `now` decides whether
+    /// a time needs its date.
+    pub fn sentence(&self, now: UnixTime, tz: FixedOffset) -> String {
+        let at = |t: UnixTime| clock(t, now, tz);
+        match self {
+            Self::RateLimited { until } => format!(
+                "WhatsApp is refusing new links for this number for now (rate limit). Try again after {}.",
+                at(*until)
+            ),
+            Self::GuardRefused { until, why } => {
+                let what = match why {
+                    GuardWhy::Cooldown => "this number is cooling down after WhatsApp's rate limit",
+                    GuardWhy::TooManyCodes => "three pairing codes were asked for this number in the last hour",
+                    GuardWhy::TooManyQr => "five QR sessions were started for this number in the last hour",
+                    GuardWhy::CodeOutstanding => "another pairing code for this number is still live",
+                };
+                format!(
+                    "walink held this attempt back: {what}, and more attempts earn hours of cooldown. Try again after {}, or force it.",
+                    at(*until)
+                )
+            }
+            Self::LoggedOut => "This device was unlinked from the phone. Link again.".into(),
+            Self::Replaced => "Another program is using this session. Close it (another walink, or the old system) before reconnecting.".into(),
+            Self::TemporaryBan { until } => format!(
+                "WhatsApp has temporarily banned this number until {}. Wait; linking again will not help.",
+                at(*until)
+            ),
+            Self::ClientOutdated => "WhatsApp says this client version is too old. Update walink, or pass --wa-version with the current version.".into(),
+            Self::NetworkUnreachable => "Cannot reach WhatsApp's servers. Check this machine's network, DNS and proxy; walink keeps retrying.".into(),
+            Self::ServiceUnavailable => "WhatsApp's servers are unavailable right now; walink keeps retrying.".into(),
+            Self::QrExhausted => "The QR codes ran out before a phone scanned one. Start again for new ones.".into(),
+            Self::CodeExpired => "The pairing code expired before it was entered on the phone. Ask for a new one.".into(),
+            Self::PairRejected => "The phone's link could not be completed. Try again; if it repeats, link with the QR instead.".into(),
+            Self::PasskeyRequired => "This account must confirm the link with a passkey: finish linking in a browser at web.whatsapp.com, or use the QR.".into(),
+            Self::TooManyDevices => "The phone already has 4 linked devices. Unlink one on the phone (Settings › Linked devices), then try again.".into(),
+            Self::Internal => "walink hit an internal error in this session; the log has the details. Reconnect to try again.".into(),
+        }
+    }
+
+    /// True when reconnecting on our own would make things worse.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            Self::LoggedOut | Self::Replaced | Self::TemporaryBan { .. } | Self::ClientOutdated
+        )
+    }
+}
+
+/// "14:32" within the next 20 hours, else "Nov 27 14:32".
+fn clock(t: UnixTime, now: UnixTime, tz: FixedOffset) -> String {
+    let Some(when) = DateTime::<Utc>::from_timestamp(t, 0) else {
+        return "later".into();
+    };
+    let local = when.with_timezone(&tz);
+    if (t - now).abs() < 20 * 3600 {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%b %-d %H:%M").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: UnixTime = 1_795_000_000; // 2026-11-18 09:46:40 UTC
+
+    #[test]
+    fn times_are_local_and_dated_when_far() {
+        let utc = FixedOffset::east_opt(0).expect("offset");
+        let msk = FixedOffset::east_opt(3 * 3600).expect("offset");
+        let r = FailureReason::RateLimited {
+            until: NOW + 2 * 3600,
+        };
+        assert_eq!(
+            r.sentence(NOW, utc),
+            "WhatsApp is refusing new links for this number for now (rate limit). Try again after 11:46."
+        );
+        assert!(r.sentence(NOW, msk).ends_with("after 14:46."));
+        let ban = FailureReason::TemporaryBan {
+            until: NOW + 3 * 86400,
+        };
+        assert_eq!(
+            ban.sentence(NOW, utc),
+            "WhatsApp has temporarily banned this number until Nov 21 09:46. Wait; linking again will not help."
+        );
+    }
+
+    #[test]
+    fn final_reasons_stop_reconnects() {
+        assert!(FailureReason::LoggedOut.is_final());
+        assert!(FailureReason::Replaced.is_final());
+        assert!(!FailureReason::ServiceUnavailable.is_final());
+        assert!(!FailureReason::NetworkUnreachable.is_final());
+    }
+}
