@@ -2,4 +2,6 @@
 
 mod cli;
 mod common;
+mod sim_link;
 mod store;
+mod wa;
