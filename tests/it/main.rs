@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod sim_faults;
 mod sim_link;
 mod store;
 mod wa;
