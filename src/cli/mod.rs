@@ -3,6 +3,8 @@
 
 mod company;
 mod error;
+#[cfg(feature = "sandbox")]
+mod sim;
 
 use std::path::PathBuf;
 
@@ -42,6 +44,9 @@ pub enum Command {
     /// Add, list or remove companies
     #[command(subcommand)]
     Company(company::CompanyCommand),
+    /// Run the loopback WhatsApp simulator with its HTTP control API
+    #[cfg(feature = "sandbox")]
+    Sim(sim::SimArgs),
 }
 
 /// Everything a command needs: the data directory, its lock and the registry.
@@ -65,21 +70,25 @@ impl Context {
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    let command = match cli.command {
+        // The simulator keeps nothing on disk: no data directory, no lock.
+        #[cfg(feature = "sandbox")]
+        Some(Command::Sim(args)) => return sim::run(args),
+        Some(Command::Company(cmd)) => cmd,
+        None => {
+            println!(
+                "The dashboard is not here yet. For now:\n  \
+                 walink company add SLUG --name NAME\n  \
+                 walink company list\n  \
+                 walink company rm SLUG\n\
+                 See walink --help."
+            );
+            return Ok(());
+        }
+    };
     let data = DataDir::resolve(cli.data_dir).map_err(CliError::other)?;
     data.ensure().map_err(CliError::other)?;
     let _log = crate::logging::init(data.root(), cli.log_level.as_deref());
-    let Some(command) = cli.command else {
-        println!(
-            "The dashboard is not here yet. For now:\n  \
-             walink company add SLUG --name NAME\n  \
-             walink company list\n  \
-             walink company rm SLUG\n\
-             See walink --help."
-        );
-        return Ok(());
-    };
     let mut ctx = Context::open(data)?;
-    match command {
-        Command::Company(cmd) => company::run(&mut ctx, cmd),
-    }
+    company::run(&mut ctx, command)
 }

@@ -19,6 +19,7 @@
 mod code_link;
 mod config;
 mod conn;
+pub mod control;
 mod error;
 mod events;
 mod fault;

@@ -4,5 +4,6 @@ mod cli;
 mod common;
 mod sim_faults;
 mod sim_link;
+mod sim_process;
 mod store;
 mod wa;

@@ -45,8 +45,13 @@ impl Default for Opts<'_> {
 
 impl TestClient {
     pub async fn start(sim: &Simulator, store: &Path, opts: Opts<'_>) -> Self {
+        Self::start_at(&sim.url(), store, opts).await
+    }
+
+    /// A client of a simulator at `url` (e.g. a `walink sim` process).
+    pub async fn start_at(url: &str, store: &Path, opts: Opts<'_>) -> Self {
         let options = ClientOptions {
-            server: Some(sim.url()),
+            server: Some(url.to_owned()),
             version: Some(SANDBOX_WA_VERSION),
             offline: true,
             push_name: opts.push_name.map(str::to_owned),

@@ -1,0 +1,69 @@
+//! `walink sim`: the loopback WhatsApp simulator as its own process, with
+//! its HTTP control API (sandbox builds only).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use clap::Args;
+use tokio::net::TcpListener;
+
+use super::CliError;
+use crate::sim::{SimConfig, Simulator, control};
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Address for the WhatsApp Web side (ws://ADDR/ws/chat); loopback only
+    #[arg(long, default_value = "127.0.0.1:8765", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Address for the HTTP control API [default: the next port after --listen]
+    #[arg(long, value_name = "ADDR")]
+    control: Option<SocketAddr>,
+    /// QR refs offered to each linking client (WhatsApp gives 6)
+    #[arg(long, default_value_t = 6)]
+    qr_refs: usize,
+}
+
+pub fn run(args: SimArgs) -> Result<(), CliError> {
+    control::check_loopback(&args.listen).map_err(CliError::usage)?;
+    let control_addr = args.control.unwrap_or_else(|| {
+        let port = if args.listen.port() == 0 {
+            0
+        } else {
+            args.listen.port().wrapping_add(1)
+        };
+        SocketAddr::new(args.listen.ip(), port)
+    });
+    control::check_loopback(&control_addr).map_err(CliError::usage)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(CliError::other)?;
+    runtime.block_on(serve(args, control_addr))
+}
+
+async fn serve(args: SimArgs, control_addr: SocketAddr) -> Result<(), CliError> {
+    let config = SimConfig::default()
+        .with_port(args.listen.port())
+        .with_qr_ref_count(args.qr_refs);
+    let sim = Simulator::start(config)
+        .await
+        .map_err(|e| CliError::other(format!("cannot listen on {}: {e}", args.listen)))?;
+    let listener = TcpListener::bind(control_addr).await.map_err(|e| {
+        CliError::other(format!(
+            "cannot listen on {control_addr} for the control API: {e}"
+        ))
+    })?;
+    let control_url = format!("http://{}", listener.local_addr().map_err(CliError::other)?);
+    println!("walink simulator (sandbox): nothing here reaches WhatsApp");
+    println!("whatsapp web: {}", sim.url());
+    println!("control api: {control_url}");
+    println!(
+        "Point walink at it with --server {}. Ctrl-C stops it.",
+        sim.url()
+    );
+    let sim = Arc::new(sim);
+    tokio::select! {
+        served = control::serve(listener, sim.clone()) => {
+            served.map_err(|e| CliError::other(format!("the control API stopped: {e}")))?;
+        }
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
