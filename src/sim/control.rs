@@ -83,7 +83,7 @@ struct CodeBody {
 async fn code(State(sim): State<Shared>, body: String) -> Response {
     let req: CodeBody = match parse(&body, r#"{"phone":"79001234567","code":"ABCD-EFGH"}"#) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(sentence) => return bad(StatusCode::BAD_REQUEST, sentence),
     };
     let code: String = req
         .code
@@ -115,7 +115,7 @@ struct UnlinkBody {
 async fn unlink(State(sim): State<Shared>, body: String) -> Response {
     let req: UnlinkBody = match parse(&body, r#"{"phone":"79001234567"}"#) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(sentence) => return bad(StatusCode::BAD_REQUEST, sentence),
     };
     let phone = sim.phone(&req.phone);
     let devices: Vec<u16> = match req.device {
@@ -202,7 +202,7 @@ async fn fault(State(sim): State<Shared>, body: String) -> Response {
         r#"{"fault":"rate_limit","target":"79001234567","sticky":false}"#,
     ) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(sentence) => return bad(StatusCode::BAD_REQUEST, sentence),
     };
     let fault = match to_fault(&req) {
         Ok(f) => f,
