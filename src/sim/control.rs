@@ -43,13 +43,8 @@ fn bad(status: StatusCode, sentence: impl std::fmt::Display) -> Response {
     (status, axum::Json(json!({ "error": sentence.to_string() }))).into_response()
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &str, example: &str) -> Result<T, Response> {
-    serde_json::from_str(body).map_err(|e| {
-        bad(
-            StatusCode::BAD_REQUEST,
-            format!("the body must be JSON like {example} ({e})"),
-        )
-    })
+fn parse<T: for<'de> Deserialize<'de>>(body: &str, example: &str) -> Result<T, String> {
+    serde_json::from_str(body).map_err(|e| format!("the body must be JSON like {example} ({e})"))
 }
 
 async fn scan(
