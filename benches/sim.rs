@@ -30,9 +30,15 @@ struct Running {
     _subscription: whatsapp_rust::prelude::Subscription,
 }
 
-async fn first_qr(sim: &Simulator, dir: &std::path::Path, i: usize) -> (Running, whatsapp_rust::bot::BotHandle, String, Duration) {
+async fn first_qr(
+    sim: &Simulator,
+    dir: &std::path::Path,
+    i: usize,
+) -> (Running, whatsapp_rust::bot::BotHandle, String, Duration) {
     let started = Instant::now();
-    let built = client::build(&dir.join(format!("c{i}.db")), &options(sim)).await.expect("build");
+    let built = client::build(&dir.join(format!("c{i}.db")), &options(sim))
+        .await
+        .expect("build");
     let handle = built.bot.spawn();
     let qr = loop {
         match tokio::time::timeout(Duration::from_secs(60), built.events.next_fact()).await {
@@ -41,7 +47,10 @@ async fn first_qr(sim: &Simulator, dir: &std::path::Path, i: usize) -> (Running,
             other => panic!("no QR: {other:?}"),
         }
     };
-    let running = Running { events: built.events, _subscription: built.subscription };
+    let running = Running {
+        events: built.events,
+        _subscription: built.subscription,
+    };
     (running, handle, qr, started.elapsed())
 }
 
@@ -95,7 +104,8 @@ async fn capacity(n: usize) {
         tasks.spawn(async move {
             phone.scan_qr(&qr).await.expect("scan");
             loop {
-                match tokio::time::timeout(Duration::from_secs(120), built.events.next_fact()).await {
+                match tokio::time::timeout(Duration::from_secs(120), built.events.next_fact()).await
+                {
                     Ok(Some(ClientFact::Connected)) => break,
                     Ok(Some(_)) => {}
                     other => panic!("client {i} never connected: {other:?}"),
@@ -110,7 +120,11 @@ async fn capacity(n: usize) {
     }
     let linked_in = started.elapsed();
     tokio::time::sleep(Duration::from_secs(30)).await;
-    let connected = sim.registered_devices().iter().filter(|d| d.connected).count();
+    let connected = sim
+        .registered_devices()
+        .iter()
+        .filter(|d| d.connected)
+        .count();
     println!(
         "N = {n}: all linked and Connected in {:.1} s; {connected}/{n} still connected after 30 s; \
          process RSS {:.0} MiB (+{:.0} MiB, {:.2} MiB per client incl. the client itself)",
@@ -125,7 +139,10 @@ async fn capacity(n: usize) {
 }
 
 fn main() {
-    let n: usize = std::env::var("WALINK_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let n: usize = std::env::var("WALINK_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         latency().await;

@@ -33,6 +33,8 @@ pub enum FailureReason {
     PairRejected,
     PasskeyRequired,
     TooManyDevices,
+    AlreadyLinked,
+    NotLinked,
     Internal,
 }
 
@@ -81,6 +83,8 @@ impl FailureReason {
             Self::PairRejected => "The phone's link could not be completed. Try again; if it repeats, link with the QR instead.".into(),
             Self::PasskeyRequired => "This account must confirm the link with a passkey: finish linking in a browser at web.whatsapp.com, or use the QR.".into(),
             Self::TooManyDevices => "The phone already has 4 linked devices. Unlink one on the phone (Settings › Linked devices), then try again.".into(),
+            Self::AlreadyLinked => "This company is already linked. Log it out first to link another number.".into(),
+            Self::NotLinked => "This company is not linked to a WhatsApp number yet. Link it first.".into(),
             Self::Internal => "walink hit an internal error in this session; the log has the details. Reconnect to try again.".into(),
         }
     }

@@ -3,7 +3,9 @@
 mod company;
 mod failure;
 mod phone;
+mod session;
 
 pub use company::{Company, DisplayName, NameError, Slug, SlugError};
 pub use failure::{FailureReason, GuardWhy, UnixTime};
 pub use phone::{Phone, PhoneError, PhoneWarning, mask_digits};
+pub use session::{AttemptId, LinkMethod, PairCode, SessionState};

@@ -1,7 +1,102 @@
-//! Sessions on the real whatsapp-rust client.
+//! Sessions on the real whatsapp-rust client. `Command`s go in, `Update`s
+//! come out; nothing else crosses.
 
 pub mod classify;
 pub mod client;
+pub mod command;
+mod db;
+mod facts;
 pub mod guard;
 pub mod server;
+mod session;
+pub mod snapshot;
+mod supervisor;
 pub mod translate;
+pub mod update;
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+pub use command::Command;
+pub use update::{LogEntry, SessionRow, Update};
+
+use crate::config::DataDir;
+use crate::store::Store;
+use client::ClientOptions;
+use guard::Limits;
+use server::ServerTarget;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub data: DataDir,
+    pub server: ServerTarget,
+    pub limits: Limits,
+    /// `--wa-version`; otherwise whatsapp-rust fetches the current one
+    /// (sandbox builds use a fixed one and no HTTP).
+    pub wa_version: Option<(u32, u32, u32)>,
+    /// Reconnect every linked session at start.
+    pub restore: bool,
+    pub restore_concurrency: usize,
+    /// Shown on the phone's linked-devices list and speeds up reconnects.
+    pub push_name: Option<String>,
+}
+
+impl EngineConfig {
+    pub fn new(data: DataDir, server: ServerTarget) -> Self {
+        Self {
+            data,
+            server,
+            limits: Limits::default(),
+            wa_version: None,
+            restore: true,
+            restore_concurrency: 8,
+            push_name: Some("walink".into()),
+        }
+    }
+}
+
+/// The App's (or a command's) side of the engine.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Command>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the session engine has stopped")]
+pub struct EngineStopped;
+
+impl EngineHandle {
+    pub async fn send(&self, cmd: Command) -> Result<(), EngineStopped> {
+        self.tx.send(cmd).await.map_err(|_| EngineStopped)
+    }
+}
+
+pub struct Engine;
+
+impl Engine {
+    /// Start the supervisor on the current tokio runtime. The first update
+    /// is always `Update::Snapshot`.
+    pub fn start(store: Store, config: EngineConfig) -> (EngineHandle, mpsc::Receiver<Update>) {
+        let (cmd_tx, cmd_rx) = mpsc::channel(64);
+        let (upd_tx, upd_rx) = mpsc::channel(1024);
+        let mut client = ClientOptions::for_target(&config.server);
+        if config.wa_version.is_some() {
+            client.version = config.wa_version;
+        }
+        client.push_name = config.push_name.clone();
+        let shared = Arc::new(session::Shared {
+            data: config.data.clone(),
+            client,
+            limits: config.limits,
+        });
+        let supervisor = supervisor::Supervisor::new(
+            db::Db::new(store),
+            shared,
+            upd_tx,
+            config.restore_concurrency,
+        );
+        tokio::spawn(supervisor.run(cmd_rx, config.restore));
+        (EngineHandle { tx: cmd_tx }, upd_rx)
+    }
+}

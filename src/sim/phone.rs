@@ -80,9 +80,11 @@ impl Phone {
         qr_link::scan(&self.hub, &self.number, qr).await
     }
 
-    /// Types `code` (as displayed by the companion) and completes the link.
+    /// Types `code` (as displayed, `ABCD-EFGH`; the dash and case do not
+    /// matter, as on a phone) and completes the link.
     pub async fn enter_code(&self, code: &str) -> Result<String, SimError> {
-        code_link::enter_code(&self.hub, &self.number, code).await
+        let typed: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        code_link::enter_code(&self.hub, &self.number, &typed.to_ascii_uppercase()).await
     }
 
     /// Removes a linked device; its live connection gets `conflict device_removed`.

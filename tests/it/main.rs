@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod engine_sim;
 mod sim_faults;
 mod sim_link;
 mod sim_process;

@@ -1,0 +1,22 @@
+//! Orders to the engine (App or CLI → engine). Imperative names.
+
+use crate::domain::{AttemptId, LinkMethod};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Start a link attempt; `force` overrides the guard (logged).
+    Link {
+        company: i64,
+        attempt: AttemptId,
+        method: LinkMethod,
+        force: bool,
+    },
+    /// Stop the running attempt of this company, if any.
+    CancelLink { company: i64 },
+    /// Connect a linked session now (after a final failure, or `status --check`).
+    Reconnect { company: i64 },
+    /// Unlink this device from the phone and forget its keys.
+    Logout { company: i64 },
+    /// Stop every session (flushing keys), then report `Update::Stopped`.
+    Shutdown,
+}

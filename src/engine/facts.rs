@@ -1,0 +1,203 @@
+//! What a session does with each client fact: the registry rows, the
+//! updates, and whether the session goes on.
+
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::classify::{self, classify};
+use super::session::{Ctx, Flow, LinkInfo, instant_after, masked, now};
+use super::translate::ClientFact;
+use super::update::Update;
+use crate::domain::{FailureReason, LinkMethod, PairCode, SessionState};
+use crate::store::AttemptOutcome;
+
+/// Per-session bookkeeping between facts.
+#[derive(Default)]
+pub struct FactState {
+    /// Held by restored sessions until they first connect (bounded restore).
+    pub permit: Option<OwnedSemaphorePermit>,
+}
+
+pub async fn on_fact(
+    ctx: &Ctx,
+    link: &mut Option<LinkInfo>,
+    state: &mut FactState,
+    fact: ClientFact,
+) -> Flow {
+    match &fact {
+        ClientFact::QrCode { payload, ttl } => {
+            let Some(l) = link.as_ref() else {
+                // The server treats our stored keys as unknown.
+                ctx.fail(
+                    None,
+                    FailureReason::LoggedOut,
+                    "server offered a QR to a linked session",
+                )
+                .await;
+                ctx.set_state(SessionState::LoggedOut).await;
+                return Flow::StopAndRetire;
+            };
+            if l.method == LinkMethod::Qr {
+                let expires_at = instant_after(*ttl);
+                ctx.send(Update::QrIssued {
+                    company: ctx.company,
+                    attempt: l.attempt,
+                    payload: payload.clone(),
+                    expires_at,
+                })
+                .await;
+                ctx.set_state(SessionState::LinkingQr { expires_at }).await;
+            }
+            Flow::Continue
+        }
+        ClientFact::PairCode { code, ttl } => {
+            if let Some(l) = link.as_ref() {
+                let expires_at = instant_after(*ttl);
+                let number = match &l.method {
+                    LinkMethod::Code { phone } => masked(&phone.digits),
+                    LinkMethod::Qr => String::new(),
+                };
+                ctx.event(
+                    "link",
+                    format!(
+                        "pairing code issued for {number}, valid {} s",
+                        ttl.as_secs()
+                    ),
+                )
+                .await;
+                ctx.send(Update::CodeIssued {
+                    company: ctx.company,
+                    attempt: l.attempt,
+                    code: PairCode::new(code),
+                    expires_at,
+                })
+                .await;
+                ctx.set_state(SessionState::LinkingCode { expires_at })
+                    .await;
+            }
+            Flow::Continue
+        }
+        ClientFact::PairSuccess { jid, push_name, .. } => {
+            let Some(l) = link.take() else {
+                return Flow::Continue;
+            };
+            ctx.finish_attempt(&l, AttemptOutcome::Linked, None).await;
+            let phone = jid.split([':', '@']).next().unwrap_or_default().to_owned();
+            let (company, j, p) = (ctx.company, jid.clone(), push_name.clone());
+            if let Err(e) = ctx
+                .db
+                .run(move |s| s.set_session_link(company, Some(&phone), Some(&j), p.as_deref()))
+                .await
+            {
+                tracing::error!(company, "cannot store the link: {e}");
+            }
+            ctx.event(
+                "link",
+                format!(
+                    "linked as device {}",
+                    jid.split('@')
+                        .next()
+                        .unwrap_or_default()
+                        .split(':')
+                        .nth(1)
+                        .unwrap_or("?")
+                ),
+            )
+            .await;
+            ctx.send(Update::Linked {
+                company: ctx.company,
+                attempt: l.attempt,
+                jid: jid.clone(),
+                push_name: push_name.clone(),
+            })
+            .await;
+            ctx.set_state(SessionState::FinishingSync).await;
+            Flow::Continue
+        }
+        ClientFact::Connected => {
+            state.permit = None;
+            ctx.set_state(SessionState::Connected).await;
+            Flow::Continue
+        }
+        _ => on_trouble(ctx, link, state, fact).await,
+    }
+}
+
+async fn on_trouble(
+    ctx: &Ctx,
+    link: &mut Option<LinkInfo>,
+    state: &mut FactState,
+    fact: ClientFact,
+) -> Flow {
+    let cx = classify::Context {
+        now: now(),
+        linking: matches!(
+            link,
+            Some(LinkInfo {
+                method: LinkMethod::Code { .. },
+                ..
+            })
+        ),
+        cooldown: ctx.shared.limits.cooldown,
+    };
+    let raw = format!("{fact:?}");
+    let Some(reason) = classify(&fact, cx) else {
+        if let ClientFact::Disconnected { raw } = &fact {
+            ctx.event("connection", format!("disconnected: {raw}"))
+                .await;
+            ctx.set_state(SessionState::Disconnected { retry_at: None })
+                .await;
+        }
+        return Flow::Continue;
+    };
+    let attempt = link.as_ref().map(|l| l.attempt);
+    if let (FailureReason::QrExhausted, Some(attempt)) = (&reason, attempt) {
+        ctx.send(Update::QrExhausted {
+            company: ctx.company,
+            attempt,
+        })
+        .await;
+    }
+    let cooldown_until = match reason {
+        FailureReason::RateLimited { until } => Some(until),
+        _ => None,
+    };
+    if let Some(l) = link.take() {
+        let outcome = match reason {
+            FailureReason::RateLimited { .. } => AttemptOutcome::Throttled,
+            FailureReason::QrExhausted | FailureReason::CodeExpired => AttemptOutcome::Expired,
+            _ => AttemptOutcome::Failed,
+        };
+        ctx.finish_attempt(&l, outcome, cooldown_until).await;
+    }
+    // Transient: the client keeps retrying with its own backoff.
+    if matches!(
+        reason,
+        FailureReason::ServiceUnavailable | FailureReason::NetworkUnreachable
+    ) {
+        ctx.event("connection", raw).await;
+        ctx.send(Update::Failed {
+            company: ctx.company,
+            attempt,
+            reason,
+        })
+        .await;
+        ctx.set_state(SessionState::Disconnected { retry_at: None })
+            .await;
+        state.permit = None;
+        return Flow::Continue;
+    }
+    ctx.fail(attempt, reason.clone(), &raw).await;
+    let (next, flow) = match reason {
+        FailureReason::RateLimited { until } => (SessionState::Cooldown { until }, Flow::Stop),
+        FailureReason::LoggedOut => (SessionState::LoggedOut, Flow::StopAndRetire),
+        FailureReason::Replaced => (SessionState::Replaced, Flow::Stop),
+        FailureReason::TemporaryBan { until } => (SessionState::Banned { until }, Flow::Stop),
+        FailureReason::PasskeyRequired => (SessionState::PasskeyRequired, Flow::Stop),
+        FailureReason::QrExhausted | FailureReason::CodeExpired | FailureReason::PairRejected => {
+            (SessionState::NotLinked, Flow::Stop)
+        }
+        other => (SessionState::Failed { reason: other }, Flow::Stop),
+    };
+    ctx.set_state(next).await;
+    flow
+}

@@ -1,0 +1,109 @@
+//! The table's rows as the registry has them, and stored states read back.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::update::SessionRow;
+use crate::domain::{FailureReason, SessionState};
+use crate::store::{Store, StoreError};
+
+pub fn unix_to_system(t: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(t.max(0) as u64)
+}
+
+/// The state a stored row stands for now; live timers (codes, QRs) do not
+/// survive a restart, so a row caught linking reads as not linked.
+pub fn state_from_row(key: &str, detail: Option<&str>, now: i64) -> SessionState {
+    let until = detail.and_then(|d| d.parse::<i64>().ok());
+    match key {
+        "connected" | "connecting" | "finishing_sync" | "disconnected" => SessionState::Connecting,
+        "logged_out" => SessionState::LoggedOut,
+        "replaced" => SessionState::Replaced,
+        "banned" => match until {
+            Some(t) if t > now => SessionState::Banned { until: t },
+            _ => SessionState::NotLinked,
+        },
+        "cooldown" => match until {
+            Some(t) if t > now => SessionState::Cooldown { until: t },
+            _ => SessionState::NotLinked,
+        },
+        "passkey_required" => SessionState::PasskeyRequired,
+        "failed" => SessionState::Failed {
+            reason: FailureReason::Internal,
+        },
+        _ => SessionState::NotLinked,
+    }
+}
+
+/// What to store for a state: its key and, for timed states, the time.
+pub fn state_detail(state: &SessionState) -> Option<String> {
+    match state {
+        SessionState::Banned { until } | SessionState::Cooldown { until } => {
+            Some(until.to_string())
+        }
+        _ => None,
+    }
+}
+
+pub fn rows(store: &Store, now: i64) -> Result<Vec<SessionRow>, StoreError> {
+    let mut rows = Vec::new();
+    for c in store.companies()? {
+        let session = store.session(c.id)?;
+        let last = store.events(c.id, 1)?.into_iter().next();
+        let (state, since, phone, jid, push_name) = match session {
+            Some(s) => (
+                state_from_row(&s.state, s.state_detail.as_deref(), now),
+                s.since,
+                s.phone,
+                s.jid,
+                s.push_name,
+            ),
+            None => (SessionState::NotLinked, c.created_at, None, None, None),
+        };
+        rows.push(SessionRow {
+            company: c.id,
+            slug: c.slug.to_string(),
+            name: c.name.to_string(),
+            phone,
+            jid,
+            push_name,
+            state,
+            since: unix_to_system(since),
+            last_event: last.map(|e| format!("{}: {}", e.kind, e.detail)),
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_states_read_back() {
+        let now = 1000;
+        assert_eq!(
+            state_from_row("connected", None, now),
+            SessionState::Connecting
+        );
+        assert_eq!(
+            state_from_row("cooldown", Some("2000"), now),
+            SessionState::Cooldown { until: 2000 }
+        );
+        assert_eq!(
+            state_from_row("cooldown", Some("900"), now),
+            SessionState::NotLinked
+        );
+        assert_eq!(
+            state_from_row("banned", Some("5000"), now),
+            SessionState::Banned { until: 5000 }
+        );
+        assert_eq!(
+            state_from_row("linking_code", None, now),
+            SessionState::NotLinked
+        );
+        assert_eq!(
+            state_from_row("logged_out", None, now),
+            SessionState::LoggedOut
+        );
+    }
+}

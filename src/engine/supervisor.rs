@@ -1,0 +1,357 @@
+//! The one task that owns every session task: routes commands, applies the
+//! guard, restores linked sessions at start, and reports tasks that end.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::{Id, JoinSet};
+use tokio_util::sync::CancellationToken;
+
+use super::command::Command;
+use super::db::Db;
+use super::guard::{self, Method};
+use super::session::{self, Ctx, LinkInfo, Mode, SessionCmd, Shared};
+use super::snapshot;
+use super::update::Update;
+use crate::domain::{AttemptId, FailureReason, GuardWhy, LinkMethod, SessionState};
+use crate::store::now_unix;
+
+/// How long shutdown waits for sessions to flush before aborting them.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
+
+struct Running {
+    tx: mpsc::Sender<SessionCmd>,
+    cancel: CancellationToken,
+    linking: Option<AttemptId>,
+    task: Id,
+}
+
+pub struct Supervisor {
+    pub db: Db,
+    pub shared: Arc<Shared>,
+    pub updates: mpsc::Sender<Update>,
+    pub restore_gate: Arc<Semaphore>,
+    sessions: HashMap<i64, Running>,
+    tasks: JoinSet<()>,
+    owners: HashMap<Id, i64>,
+    root: CancellationToken,
+}
+
+impl Supervisor {
+    pub fn new(
+        db: Db,
+        shared: Arc<Shared>,
+        updates: mpsc::Sender<Update>,
+        restore_concurrency: usize,
+    ) -> Self {
+        Self {
+            db,
+            shared,
+            updates,
+            restore_gate: Arc::new(Semaphore::new(restore_concurrency.max(1))),
+            sessions: HashMap::new(),
+            tasks: JoinSet::new(),
+            owners: HashMap::new(),
+            root: CancellationToken::new(),
+        }
+    }
+
+    pub async fn run(mut self, mut commands: mpsc::Receiver<Command>, restore: bool) {
+        let rows = self
+            .db
+            .run(|s| snapshot::rows(s, now_unix()))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!("cannot read the registry: {e}");
+                Vec::new()
+            });
+        if restore {
+            for row in rows.iter().filter(|r| r.state.is_linked()) {
+                if self.shared.data.session_file(&row.slug).exists() {
+                    self.spawn(row.company, row.slug.clone(), Mode::Restore, None);
+                }
+            }
+        }
+        let _ = self.updates.send(Update::Snapshot(rows)).await;
+        loop {
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    None | Some(Command::Shutdown) => break,
+                    Some(cmd) => self.on_command(cmd).await,
+                },
+                Some(ended) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
+                    self.on_ended(ended).await;
+                }
+            }
+        }
+        self.shutdown().await;
+    }
+
+    async fn on_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Link {
+                company,
+                attempt,
+                method,
+                force,
+            } => self.link(company, attempt, method, force).await,
+            Command::CancelLink { company } => {
+                if let Some(r) = self.sessions.get(&company).filter(|r| r.linking.is_some()) {
+                    r.cancel.cancel();
+                }
+            }
+            Command::Reconnect { company } => {
+                if !self.sessions.contains_key(&company)
+                    && let Some(slug) = self.slug(company).await
+                    && self.shared.data.session_file(&slug).exists()
+                {
+                    self.spawn(company, slug, Mode::Restore, None);
+                }
+            }
+            Command::Logout { company } => self.logout(company).await,
+            Command::Shutdown => {}
+        }
+    }
+
+    async fn link(&mut self, company: i64, attempt: AttemptId, method: LinkMethod, force: bool) {
+        let Some(slug) = self.slug(company).await else {
+            return;
+        };
+        let refuse = |reason| Update::Failed {
+            company,
+            attempt: Some(attempt),
+            reason,
+        };
+        if let Some(running) = self.sessions.get(&company) {
+            if running.linking.is_none() {
+                let _ = self
+                    .updates
+                    .send(refuse(FailureReason::AlreadyLinked))
+                    .await;
+                return;
+            }
+            // A new attempt replaces the old one; never two clients on one store.
+            self.stop(company).await;
+        } else if self.is_linked(company).await {
+            let _ = self
+                .updates
+                .send(refuse(FailureReason::AlreadyLinked))
+                .await;
+            return;
+        }
+        let now = now_unix();
+        let (phone, kind) = match &method {
+            LinkMethod::Code { phone } => (Some(phone.digits.clone()), Method::Code),
+            LinkMethod::Qr => (None, Method::Qr),
+        };
+        let p = phone.clone();
+        let history = self
+            .db
+            .run(move |s| s.attempts_since(company, p.as_deref(), now - 6 * 3600))
+            .await
+            .unwrap_or_default();
+        let ctx = self.ctx(company, slug.clone());
+        if let Err(reason) = guard::decide(
+            &history,
+            company,
+            phone.as_deref(),
+            kind,
+            now,
+            &self.shared.limits,
+        ) {
+            let sentence = reason.sentence(now, *chrono::Local::now().offset());
+            if !force {
+                ctx.event("guard", format!("attempt held back: {sentence}"))
+                    .await;
+                if let FailureReason::GuardRefused {
+                    until,
+                    why: GuardWhy::Cooldown,
+                } = reason
+                {
+                    ctx.set_state(SessionState::Cooldown { until }).await;
+                }
+                ctx.send(refuse(reason)).await;
+                return;
+            }
+            ctx.event("guard", format!("overridden by force: {sentence}"))
+                .await;
+        }
+        let p = phone.clone();
+        let row = match self
+            .db
+            .run(move |s| s.record_attempt(company, p.as_deref(), kind.as_str(), now, force))
+            .await
+        {
+            Ok(row) => row,
+            Err(e) => {
+                ctx.fail(Some(attempt), FailureReason::Internal, &e.to_string())
+                    .await;
+                return;
+            }
+        };
+        let what = match &phone {
+            Some(p) => format!("pairing code for {}", session::masked(p)),
+            None => "QR".to_owned(),
+        };
+        ctx.event("link", format!("attempt started: {what}")).await;
+        self.spawn(
+            company,
+            slug,
+            Mode::Link(LinkInfo {
+                attempt,
+                method,
+                row,
+            }),
+            Some(attempt),
+        );
+    }
+
+    async fn logout(&mut self, company: i64) {
+        if let Some(r) = self.sessions.get(&company) {
+            let _ = r.tx.send(SessionCmd::Logout).await;
+            return;
+        }
+        let Some(slug) = self.slug(company).await else {
+            return;
+        };
+        if !self.shared.data.session_file(&slug).exists() {
+            let _ = self
+                .updates
+                .send(Update::Failed {
+                    company,
+                    attempt: None,
+                    reason: FailureReason::NotLinked,
+                })
+                .await;
+            return;
+        }
+        self.spawn(company, slug, Mode::Restore, None);
+        if let Some(r) = self.sessions.get(&company) {
+            let _ = r.tx.send(SessionCmd::Logout).await;
+        }
+    }
+
+    fn ctx(&self, company: i64, slug: String) -> Ctx {
+        Ctx {
+            company,
+            slug,
+            db: self.db.clone(),
+            shared: self.shared.clone(),
+            updates: self.updates.clone(),
+        }
+    }
+
+    fn spawn(&mut self, company: i64, slug: String, mode: Mode, linking: Option<AttemptId>) {
+        let (tx, rx) = mpsc::channel(8);
+        let cancel = self.root.child_token();
+        let ctx = self.ctx(company, slug);
+        let gate = matches!(mode, Mode::Restore).then(|| self.restore_gate.clone());
+        let token = cancel.clone();
+        let handle = self.tasks.spawn(async move {
+            let permit = match gate {
+                Some(g) => g.acquire_owned().await.ok(),
+                None => None,
+            };
+            session::run(ctx, mode, rx, token, permit).await;
+        });
+        self.owners.insert(handle.id(), company);
+        self.sessions.insert(
+            company,
+            Running {
+                tx,
+                cancel,
+                linking,
+                task: handle.id(),
+            },
+        );
+    }
+
+    /// Cancel one session and wait until its client has let go of the store.
+    async fn stop(&mut self, company: i64) {
+        let Some(running) = self.sessions.get(&company) else {
+            return;
+        };
+        running.cancel.cancel();
+        let task = running.task;
+        while let Some(ended) = self.tasks.join_next_with_id().await {
+            let id = match &ended {
+                Ok((id, ())) => *id,
+                Err(e) => e.id(),
+            };
+            self.on_ended(ended).await;
+            if id == task {
+                break;
+            }
+        }
+    }
+
+    async fn on_ended(&mut self, ended: Result<(Id, ()), tokio::task::JoinError>) {
+        let (id, panic) = match ended {
+            Ok((id, ())) => (id, None),
+            Err(e) => (e.id(), Some(e.to_string())),
+        };
+        let Some(company) = self.owners.remove(&id) else {
+            return;
+        };
+        if self.sessions.get(&company).is_some_and(|r| r.task == id) {
+            self.sessions.remove(&company);
+        }
+        if let Some(raw) = panic {
+            let ctx = self.ctx(company, String::new());
+            ctx.fail(
+                None,
+                FailureReason::Internal,
+                &format!("session task ended: {raw}"),
+            )
+            .await;
+            ctx.set_state(SessionState::Failed {
+                reason: FailureReason::Internal,
+            })
+            .await;
+        }
+    }
+
+    async fn slug(&self, company: i64) -> Option<String> {
+        let found = self
+            .db
+            .run(move |s| Ok(s.companies()?.into_iter().find(|c| c.id == company)))
+            .await
+            .ok()
+            .flatten();
+        found.map(|c| c.slug.to_string())
+    }
+
+    async fn is_linked(&self, company: i64) -> bool {
+        let row = self
+            .db
+            .run(move |s| s.session(company))
+            .await
+            .ok()
+            .flatten();
+        row.is_some_and(|r| {
+            snapshot::state_from_row(&r.state, r.state_detail.as_deref(), now_unix()).is_linked()
+        })
+    }
+
+    async fn shutdown(mut self) {
+        self.root.cancel();
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_DEADLINE;
+        while !self.tasks.is_empty() {
+            match tokio::time::timeout_at(deadline, self.tasks.join_next_with_id()).await {
+                Ok(Some(ended)) => self.on_ended(ended).await,
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(
+                        left = self.tasks.len(),
+                        "sessions did not stop in time; aborting them"
+                    );
+                    self.tasks.shutdown().await;
+                    break;
+                }
+            }
+        }
+        let _ = self.updates.send(Update::Stopped).await;
+    }
+}
