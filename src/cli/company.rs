@@ -1,6 +1,6 @@
 //! `walink company add | list | rm`.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, Write};
 
 use clap::Subcommand;
 use serde::Serialize;
@@ -139,26 +139,13 @@ fn list(ctx: &mut Context, json: bool) -> Result<(), CliError> {
 
 fn rm(ctx: &mut Context, slug: &str, yes: bool) -> Result<(), CliError> {
     let company = ctx.store.company(slug).map_err(CliError::other)?;
-    if !yes {
-        if !io::stdin().is_terminal() {
-            return Err(CliError::usage(format!(
-                "not removing {slug}: there is no terminal to confirm on; add --yes to remove it"
-            )));
-        }
-        print!(
-            "Remove {} ({}), its history and its WhatsApp session keys? [y/N] ",
-            company.slug, company.name
-        );
-        io::stdout().flush().map_err(CliError::other)?;
-        let mut answer = String::new();
-        io::stdin()
-            .lock()
-            .read_line(&mut answer)
-            .map_err(CliError::other)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            println!("Kept {slug}.");
-            return Ok(());
-        }
+    let question = format!(
+        "Remove {} ({}), its history and its WhatsApp session keys?",
+        company.slug, company.name
+    );
+    if !yes && !super::confirm::confirm(&question)? {
+        println!("Kept {slug}.");
+        return Ok(());
     }
     ctx.store.remove_company(slug).map_err(CliError::other)?;
     let session_file = ctx.data.session_file(slug);

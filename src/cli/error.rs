@@ -7,6 +7,10 @@ pub enum ExitCode {
     Ok = 0,
     Other = 1,
     Usage = 2,
+    /// A link attempt failed (the sentence says why).
+    LinkFailed = 3,
+    /// The link-attempt guard refused (the sentence says until when).
+    Refused = 4,
 }
 
 /// One sentence for the person at the terminal, and the code to exit with.

@@ -2,9 +2,14 @@
 //! one sentence and an exit code.
 
 mod company;
+mod confirm;
+mod engine_run;
 mod error;
+mod logout;
+mod pair;
 #[cfg(feature = "sandbox")]
 mod sim;
+mod status;
 
 use std::path::PathBuf;
 
@@ -35,8 +40,24 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
 
+    #[command(flatten)]
+    pub global: GlobalOpts,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Options every session-running command shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalOpts {
+    /// WhatsApp Web endpoint [default: WhatsApp's own]; sandbox builds take
+    /// only a loopback simulator, e.g. ws://127.0.0.1:8765/ws/chat
+    #[arg(long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// WhatsApp Web version X.Y.Z to announce [default: fetched from WhatsApp]
+    #[arg(long, global = true, value_name = "X.Y.Z")]
+    pub wa_version: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +65,12 @@ pub enum Command {
     /// Add, list or remove companies
     #[command(subcommand)]
     Company(company::CompanyCommand),
+    /// Link a company's WhatsApp number with a pairing code or a QR
+    Pair(pair::PairArgs),
+    /// Show every company session (state, number, since, last event)
+    Status(status::StatusArgs),
+    /// Unlink a company's device from its phone
+    Logout(logout::LogoutArgs),
     /// Run the loopback WhatsApp simulator with its HTTP control API
     #[cfg(feature = "sandbox")]
     Sim(sim::SimArgs),
@@ -74,7 +101,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         // The simulator keeps nothing on disk: no data directory, no lock.
         #[cfg(feature = "sandbox")]
         Some(Command::Sim(args)) => return sim::run(args),
-        Some(Command::Company(cmd)) => cmd,
+        Some(cmd) => cmd,
         None => {
             println!(
                 "The dashboard is not here yet. For now:\n  \
@@ -90,5 +117,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     data.ensure().map_err(CliError::other)?;
     let _log = crate::logging::init(data.root(), cli.log_level.as_deref());
     let mut ctx = Context::open(data)?;
-    company::run(&mut ctx, command)
+    let global = cli.global;
+    match command {
+        Command::Company(cmd) => company::run(&mut ctx, cmd),
+        Command::Pair(args) => pair::run(&mut ctx, &global, args),
+        Command::Status(args) => status::run(&mut ctx, &global, args),
+        Command::Logout(args) => logout::run(&mut ctx, &global, args),
+        #[cfg(feature = "sandbox")]
+        Command::Sim(_) => Ok(()),
+    }
 }

@@ -1,6 +1,7 @@
 //! `walink sim`: the loopback WhatsApp simulator as its own process, with
 //! its HTTP control API (sandbox builds only).
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -51,13 +52,20 @@ async fn serve(args: SimArgs, control_addr: SocketAddr) -> Result<(), CliError> 
         ))
     })?;
     let control_url = format!("http://{}", listener.local_addr().map_err(CliError::other)?);
-    println!("walink simulator (sandbox): nothing here reaches WhatsApp");
-    println!("whatsapp web: {}", sim.url());
-    println!("control api: {control_url}");
-    println!(
+    // A closed stdout (a script that stopped reading) must not stop the simulator.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
+        "walink simulator (sandbox): nothing here reaches WhatsApp"
+    );
+    let _ = writeln!(out, "whatsapp web: {}", sim.url());
+    let _ = writeln!(out, "control api: {control_url}");
+    let _ = writeln!(
+        out,
         "Point walink at it with --server {}. Ctrl-C stops it.",
         sim.url()
     );
+    let _ = out.flush();
     let sim = Arc::new(sim);
     tokio::select! {
         served = control::serve(listener, sim.clone()) => {

@@ -12,10 +12,18 @@ pub fn unix_to_system(t: i64) -> SystemTime {
 
 /// The state a stored row stands for now; live timers (codes, QRs) do not
 /// survive a restart, so a row caught linking reads as not linked.
-pub fn state_from_row(key: &str, detail: Option<&str>, now: i64) -> SessionState {
+/// `restoring`: the engine is about to reconnect linked sessions, so they
+/// read as connecting rather than as what they last were.
+pub fn state_from_row(key: &str, detail: Option<&str>, now: i64, restoring: bool) -> SessionState {
     let until = detail.and_then(|d| d.parse::<i64>().ok());
     match key {
-        "connected" | "connecting" | "finishing_sync" | "disconnected" => SessionState::Connecting,
+        "connected" | "connecting" | "finishing_sync" | "disconnected" if restoring => {
+            SessionState::Connecting
+        }
+        "connected" => SessionState::Connected,
+        "connecting" => SessionState::Connecting,
+        "finishing_sync" => SessionState::FinishingSync,
+        "disconnected" => SessionState::Disconnected { retry_at: None },
         "logged_out" => SessionState::LoggedOut,
         "replaced" => SessionState::Replaced,
         "banned" => match until {
@@ -44,14 +52,14 @@ pub fn state_detail(state: &SessionState) -> Option<String> {
     }
 }
 
-pub fn rows(store: &Store, now: i64) -> Result<Vec<SessionRow>, StoreError> {
+pub fn rows(store: &Store, now: i64, restoring: bool) -> Result<Vec<SessionRow>, StoreError> {
     let mut rows = Vec::new();
     for c in store.companies()? {
         let session = store.session(c.id)?;
         let last = store.events(c.id, 1)?.into_iter().next();
         let (state, since, phone, jid, push_name) = match session {
             Some(s) => (
-                state_from_row(&s.state, s.state_detail.as_deref(), now),
+                state_from_row(&s.state, s.state_detail.as_deref(), now, restoring),
                 s.since,
                 s.phone,
                 s.jid,
@@ -82,27 +90,35 @@ mod tests {
     fn stored_states_read_back() {
         let now = 1000;
         assert_eq!(
-            state_from_row("connected", None, now),
+            state_from_row("connected", None, now, false),
+            SessionState::Connected
+        );
+        assert_eq!(
+            state_from_row("disconnected", None, now, false),
+            SessionState::Disconnected { retry_at: None }
+        );
+        assert_eq!(
+            state_from_row("connected", None, now, true),
             SessionState::Connecting
         );
         assert_eq!(
-            state_from_row("cooldown", Some("2000"), now),
+            state_from_row("cooldown", Some("2000"), now, false),
             SessionState::Cooldown { until: 2000 }
         );
         assert_eq!(
-            state_from_row("cooldown", Some("900"), now),
+            state_from_row("cooldown", Some("900"), now, false),
             SessionState::NotLinked
         );
         assert_eq!(
-            state_from_row("banned", Some("5000"), now),
+            state_from_row("banned", Some("5000"), now, false),
             SessionState::Banned { until: 5000 }
         );
         assert_eq!(
-            state_from_row("linking_code", None, now),
+            state_from_row("linking_code", None, now, false),
             SessionState::NotLinked
         );
         assert_eq!(
-            state_from_row("logged_out", None, now),
+            state_from_row("logged_out", None, now, false),
             SessionState::LoggedOut
         );
     }

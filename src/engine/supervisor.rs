@@ -61,7 +61,7 @@ impl Supervisor {
     pub async fn run(mut self, mut commands: mpsc::Receiver<Command>, restore: bool) {
         let rows = self
             .db
-            .run(|s| snapshot::rows(s, now_unix()))
+            .run(move |s| snapshot::rows(s, now_unix(), restore))
             .await
             .unwrap_or_else(|e| {
                 tracing::error!("cannot read the registry: {e}");
@@ -331,7 +331,8 @@ impl Supervisor {
             .ok()
             .flatten();
         row.is_some_and(|r| {
-            snapshot::state_from_row(&r.state, r.state_detail.as_deref(), now_unix()).is_linked()
+            snapshot::state_from_row(&r.state, r.state_detail.as_deref(), now_unix(), false)
+                .is_linked()
         })
     }
 

@@ -8,14 +8,14 @@ use walink::engine::translate::ClientFact;
 
 use crate::wa::{Opts, PHONE, TestClient, secs, store_in};
 
-struct SimProcess {
+pub struct SimProcess {
     child: Child,
-    ws: String,
-    control: String,
+    pub ws: String,
+    pub control: String,
 }
 
 impl SimProcess {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_walink"))
             .args(["sim", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
             .stdout(Stdio::piped())
@@ -45,7 +45,7 @@ impl SimProcess {
     }
 
     /// (status, parsed JSON body) of one control request.
-    fn call(&self, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    pub fn call(&self, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()

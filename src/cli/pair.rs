@@ -1,0 +1,127 @@
+//! `walink pair SLUG --phone N | --qr`: link from a plain terminal.
+
+use std::io::Write;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::engine_run::{self, Running};
+use super::{CliError, Context, ExitCode, GlobalOpts};
+use crate::domain::{AttemptId, FailureReason, LinkMethod, Phone, SessionState};
+use crate::engine::{Command, Update};
+use crate::store::now_unix;
+
+pub const PHONE_PATH: &str =
+    "WhatsApp › Settings › Linked devices › Link a device › Link with phone number instead";
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("method").required(true).args(["phone", "qr"])))]
+pub struct PairArgs {
+    slug: String,
+    /// The number to link, with its country code: +7 900 123 45 67
+    #[arg(long, value_name = "NUMBER")]
+    phone: Option<String>,
+    /// Country for a number typed without its code (ISO, e.g. RU, GB)
+    #[arg(long, value_name = "CC", requires = "phone")]
+    country: Option<String>,
+    /// Link by scanning a QR code instead of typing a pairing code
+    #[arg(long)]
+    qr: bool,
+    /// Try even though the link-attempt guard says wait (WhatsApp may
+    /// answer with hours of cooldown)
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(ctx: &mut Context, global: &GlobalOpts, args: PairArgs) -> Result<(), CliError> {
+    let company = ctx.store.company(&args.slug).map_err(CliError::other)?;
+    let method = match &args.phone {
+        Some(raw) => {
+            let phone = Phone::parse(raw, args.country.as_deref()).map_err(CliError::usage)?;
+            if let Some(w) = phone.warning {
+                eprintln!("walink: note: {w}");
+            }
+            LinkMethod::Code { phone }
+        }
+        None => LinkMethod::Qr,
+    };
+    let config = engine_run::config(ctx, global, false)?;
+    let rt = engine_run::runtime()?;
+    let _guard = rt.enter();
+    let mut running = engine_run::start(ctx, config)?;
+    rt.block_on(async move {
+        let link = Command::Link { company: company.id, attempt: AttemptId(1), method, force: args.force };
+        running.engine.send(link).await.map_err(CliError::other)?;
+        let outcome = tokio::select! {
+            r = follow(&mut running, company.id) => r,
+            _ = tokio::signal::ctrl_c() => Err(CliError::other("cancelled; the attempt was stopped")),
+        };
+        running.stop().await;
+        outcome
+    })
+}
+
+/// Print codes and QRs as they come; end on Connected or a failure.
+async fn follow(running: &mut Running, company: i64) -> Result<(), CliError> {
+    let mut out = std::io::stdout();
+    let tz = *chrono::Local::now().offset();
+    let mut linked = false;
+    while let Some(update) = running.next().await {
+        match update {
+            Update::CodeIssued {
+                code, expires_at, ..
+            } => {
+                let secs = expires_at
+                    .saturating_duration_since(Instant::now())
+                    .as_secs();
+                let _ = writeln!(out, "Pairing code: {code}  (valid {secs} s)");
+                let _ = writeln!(out, "On the phone: {PHONE_PATH}, then type the code.");
+            }
+            Update::QrIssued {
+                payload,
+                expires_at,
+                ..
+            } => {
+                let secs = expires_at
+                    .saturating_duration_since(Instant::now())
+                    .as_secs();
+                let qr = crate::qr_text::render(&payload).map_err(CliError::other)?;
+                for line in &qr.lines {
+                    let _ = writeln!(out, "{line}");
+                }
+                let _ = writeln!(
+                    out,
+                    "Scan with WhatsApp › Settings › Linked devices › Link a device. This QR lasts {secs} s; a new one follows."
+                );
+            }
+            Update::Linked { jid, push_name, .. } => {
+                linked = true;
+                let name = push_name.map(|n| format!(" ({n})")).unwrap_or_default();
+                let _ = writeln!(out, "Linked as {jid}{name}. Finishing sync…");
+            }
+            Update::StateChanged {
+                state: SessionState::Connected,
+                company: c,
+                ..
+            } if c == company && linked => {
+                let _ = writeln!(out, "Connected.");
+                return Ok(());
+            }
+            Update::Failed { reason, .. } => {
+                let code = match reason {
+                    FailureReason::GuardRefused { .. } => ExitCode::Refused,
+                    _ => ExitCode::LinkFailed,
+                };
+                return Err(CliError {
+                    code,
+                    message: reason.sentence(now_unix(), tz),
+                });
+            }
+            _ => {}
+        }
+        let _ = out.flush();
+    }
+    Err(CliError::other(
+        "the session engine stopped unexpectedly; see the log",
+    ))
+}

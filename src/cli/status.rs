@@ -1,0 +1,138 @@
+//! `walink status`: every company session, from the registry or, with
+//! `--check`, from a live connection.
+
+use std::time::Duration;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::engine_run;
+use super::{CliError, Context, GlobalOpts};
+use crate::domain::{SessionState, mask_digits};
+use crate::engine::{SessionRow, Update, snapshot};
+use crate::store::now_unix;
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON: [{slug, name, state, phone, jid, since, last_event}]
+    #[arg(long)]
+    json: bool,
+    /// Show whole phone numbers (masked by default)
+    #[arg(long)]
+    full: bool,
+    /// Connect every linked session once and report who is really online
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Serialize)]
+struct Line {
+    slug: String,
+    name: String,
+    state: &'static str,
+    phone: Option<String>,
+    jid: Option<String>,
+    since: String,
+    last_event: Option<String>,
+}
+
+pub fn run(ctx: &mut Context, global: &GlobalOpts, args: StatusArgs) -> Result<(), CliError> {
+    let mut rows = snapshot::rows(&ctx.store, now_unix(), false).map_err(CliError::other)?;
+    if args.check {
+        rows = check(ctx, global, rows)?;
+    }
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .map(|r| Line {
+            state: r.state.key(),
+            phone: r.phone.map(|p| {
+                if args.full {
+                    format!("+{p}")
+                } else {
+                    mask_digits(&p)
+                }
+            }),
+            since: chrono::DateTime::<chrono::Utc>::from(r.since)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            slug: r.slug,
+            name: r.name,
+            jid: r.jid,
+            last_event: r.last_event,
+        })
+        .collect();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&lines).map_err(CliError::other)?
+        );
+        return Ok(());
+    }
+    if lines.is_empty() {
+        println!("No companies yet. Add one: walink company add SLUG --name NAME");
+        return Ok(());
+    }
+    println!(
+        "{:16} {:16} {:16} {:34} {:20} LAST EVENT",
+        "COMPANY", "STATE", "NUMBER", "JID", "SINCE"
+    );
+    for l in lines {
+        println!(
+            "{:16} {:16} {:16} {:34} {:20} {}",
+            l.slug,
+            l.state.replace('_', " "),
+            l.phone.as_deref().unwrap_or("-"),
+            l.jid.as_deref().unwrap_or("-"),
+            l.since,
+            l.last_event.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// Restore every linked session and wait (≤ 30 s) until each connects or
+/// fails; the rows then carry what really happened.
+fn check(
+    ctx: &Context,
+    global: &GlobalOpts,
+    mut rows: Vec<SessionRow>,
+) -> Result<Vec<SessionRow>, CliError> {
+    let config = engine_run::config(ctx, global, true)?;
+    let rt = engine_run::runtime()?;
+    let _guard = rt.enter();
+    let mut running = engine_run::start(ctx, config)?;
+    rt.block_on(async {
+        let mut waiting: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.state.is_linked())
+            .map(|r| r.company)
+            .collect();
+        let _ = tokio::time::timeout(Duration::from_secs(30), async {
+            while !waiting.is_empty() {
+                let Some(update) = running.next().await else {
+                    break;
+                };
+                if let Update::StateChanged {
+                    company,
+                    state,
+                    since,
+                } = update
+                {
+                    if let Some(row) = rows.iter_mut().find(|r| r.company == company) {
+                        row.state = state.clone();
+                        row.since = since;
+                    }
+                    let settled = !matches!(
+                        state,
+                        SessionState::Connecting | SessionState::FinishingSync
+                    );
+                    if settled {
+                        waiting.retain(|c| *c != company);
+                    }
+                }
+            }
+        })
+        .await;
+        running.stop().await;
+    });
+    Ok(rows)
+}
