@@ -115,7 +115,7 @@ fn clock(t: UnixTime, now: UnixTime, tz: FixedOffset) -> String {
 mod tests {
     use super::*;
 
-    const NOW: UnixTime = 1_795_000_000; // 2026-11-18 09:46:40 UTC
+    const NOW: UnixTime = 1_795_000_000; // 2026-11-18 11:06:40 UTC
 
     #[test]
     fn times_are_local_and_dated_when_far() {
@@ -126,15 +126,15 @@ mod tests {
         };
         assert_eq!(
             r.sentence(NOW, utc),
-            "WhatsApp is refusing new links for this number for now (rate limit). Try again after 11:46."
+            "WhatsApp is refusing new links for this number for now (rate limit). Try again after 13:06."
         );
-        assert!(r.sentence(NOW, msk).ends_with("after 14:46."));
+        assert!(r.sentence(NOW, msk).ends_with("after 16:06."));
         let ban = FailureReason::TemporaryBan {
             until: NOW + 3 * 86400,
         };
         assert_eq!(
             ban.sentence(NOW, utc),
-            "WhatsApp has temporarily banned this number until Nov 21 09:46. Wait; linking again will not help."
+            "WhatsApp has temporarily banned this number until Nov 21 11:06. Wait; linking again will not help."
         );
     }
 

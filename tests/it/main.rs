@@ -3,6 +3,7 @@
 mod cli;
 mod cli_pair;
 mod common;
+mod engine_faults;
 mod engine_sim;
 mod sim_faults;
 mod sim_link;
