@@ -5,7 +5,7 @@
 //! scan, pair-code entry, unlink). Clients must be built with
 //! `danger-skip-cert-chain-verify`, which the `sandbox` feature enables.
 //!
-//! ```ignore
+//! ```text
 //! let sim = Simulator::start(SimConfig::default()).await?;
 //! // client: TokioWebSocketTransportFactory::new().with_url(sim.url()), with_version(..)
 //! let phone = sim.phone("15551234567");

@@ -1,0 +1,207 @@
+//! Engine figures on this machine, printed (not asserted), release build:
+//! RSS per idle connected session, CPU at rest, time to restore every
+//! session at start-up, and Enter-to-code latency (Link sent → CodeIssued).
+//!
+//! `cargo bench --bench engine` (N = 100), `WALINK_BENCH_N=1000 cargo bench --bench engine`.
+//! The simulator runs in the same process, so RSS and CPU include its side
+//! of every connection: the figures are an upper bound for walink alone.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use walink::config::DataDir;
+use walink::domain::{AttemptId, DisplayName, LinkMethod, Phone, SessionState, Slug};
+use walink::engine::server::ServerTarget;
+use walink::engine::{Command, Engine, EngineConfig, EngineHandle, Update};
+use walink::sim::{SimConfig, Simulator};
+use walink::store::Store;
+
+const CODE_SAMPLES: usize = 20;
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// utime + stime of this process, in clock ticks (100 a second here).
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+}
+
+fn start(
+    sim: &Simulator,
+    data: &DataDir,
+    restore: bool,
+) -> (EngineHandle, tokio::sync::mpsc::Receiver<Update>) {
+    let store = Store::open(&data.registry_path()).expect("registry");
+    let mut config = EngineConfig::new(
+        data.clone(),
+        ServerTarget::parse(Some(&sim.url())).expect("server"),
+    );
+    config.restore = restore;
+    Engine::start(store, config)
+}
+
+async fn stop(engine: &EngineHandle, updates: &mut tokio::sync::mpsc::Receiver<Update>) {
+    engine.send(Command::Shutdown).await.expect("engine");
+    while let Some(u) = updates.recv().await {
+        if u == Update::Stopped {
+            break;
+        }
+    }
+}
+
+/// Wait until every company in `ids` reports Connected.
+async fn all_connected(
+    updates: &mut tokio::sync::mpsc::Receiver<Update>,
+    ids: &HashSet<i64>,
+    sim: &Simulator,
+) {
+    let mut left = ids.clone();
+    while !left.is_empty() {
+        match tokio::time::timeout(Duration::from_secs(300), updates.recv()).await {
+            Ok(Some(Update::QrIssued {
+                payload, company, ..
+            })) => {
+                let sim_phone = sim.phone(&format!("7900{:07}", company / 4));
+                tokio::spawn(async move {
+                    let _ = sim_phone.scan_qr(&payload).await;
+                });
+            }
+            Ok(Some(Update::StateChanged {
+                company,
+                state: SessionState::Connected,
+                ..
+            })) => {
+                left.remove(&company);
+            }
+            Ok(Some(_)) => {}
+            other => panic!("{} sessions never connected: {other:?}", left.len()),
+        }
+    }
+}
+
+async fn bench(n: usize) {
+    let sim = Simulator::start(SimConfig::default()).await.expect("sim");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = DataDir::resolve(Some(tmp.path().join("data"))).expect("data");
+    data.ensure().expect("ensure");
+    let mut ids = HashSet::new();
+    {
+        let mut store = Store::open(&data.registry_path()).expect("registry");
+        for i in 0..n + CODE_SAMPLES {
+            let slug = Slug::parse(&format!("c{i}")).expect("slug");
+            let c = store
+                .add_company(
+                    &slug,
+                    &DisplayName::parse(&format!("Company {i}")).expect("name"),
+                )
+                .expect("add");
+            if i < n {
+                ids.insert(c.id);
+            }
+        }
+    }
+
+    // Link N sessions by QR (the simulated phones scan what the engine shows).
+    let (engine, mut updates) = start(&sim, &data, false);
+    let linking = Instant::now();
+    for &company in &ids {
+        engine
+            .send(Command::Link {
+                company,
+                attempt: AttemptId(1),
+                method: LinkMethod::Qr,
+                force: false,
+            })
+            .await
+            .expect("engine");
+    }
+    all_connected(&mut updates, &ids, &sim).await;
+    println!(
+        "N = {n}: linked through the engine in {:.1} s",
+        linking.elapsed().as_secs_f64()
+    );
+    stop(&engine, &mut updates).await;
+
+    // Restore them all, as at start-up.
+    let rss_before = rss_mib();
+    let restoring = Instant::now();
+    let (engine, mut updates) = start(&sim, &data, true);
+    all_connected(&mut updates, &ids, &sim).await;
+    let restore_took = restoring.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after = rss_mib();
+    println!(
+        "N = {n}: restored every session in {:.1} s; RSS {:.0} MiB (+{:.0} MiB, {:.2} MiB per idle connected session)",
+        restore_took.as_secs_f64(),
+        rss_after,
+        rss_after - rss_before,
+        (rss_after - rss_before) / n as f64
+    );
+
+    let ticks = cpu_ticks();
+    let rest = Instant::now();
+    // Drain updates while idle so nothing backs up.
+    let _ = tokio::time::timeout(Duration::from_secs(30), async {
+        while updates.recv().await.is_some() {}
+    })
+    .await;
+    let cpu = (cpu_ticks() - ticks) as f64 / 100.0 / rest.elapsed().as_secs_f64() * 100.0;
+    println!("N = {n}: CPU at rest over 30 s: {cpu:.2} % of one core");
+
+    // Enter-to-code: Link with a code sent → CodeIssued.
+    let mut samples = Vec::new();
+    for i in 0..CODE_SAMPLES {
+        let company = (n + i + 1) as i64;
+        let phone = Phone::parse(&format!("+7 901 {:03} {:04}", i, i), None).expect("phone");
+        let sent = Instant::now();
+        engine
+            .send(Command::Link {
+                company,
+                attempt: AttemptId(1),
+                method: LinkMethod::Code { phone },
+                force: false,
+            })
+            .await
+            .expect("engine");
+        loop {
+            match tokio::time::timeout(Duration::from_secs(60), updates.recv()).await {
+                Ok(Some(Update::CodeIssued { company: c, .. })) if c == company => break,
+                Ok(Some(_)) => {}
+                other => panic!("no code: {other:?}"),
+            }
+        }
+        samples.push(sent.elapsed());
+        engine
+            .send(Command::CancelLink { company })
+            .await
+            .expect("engine");
+    }
+    samples.sort();
+    println!(
+        "Enter-to-code ({} samples): median {:.0} ms, p99 {:.0} ms",
+        samples.len(),
+        samples[samples.len() / 2].as_secs_f64() * 1e3,
+        samples[samples.len() - 1].as_secs_f64() * 1e3
+    );
+    stop(&engine, &mut updates).await;
+}
+
+fn main() {
+    let n: usize = std::env::var("WALINK_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(bench(n));
+}
