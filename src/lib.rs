@@ -11,3 +11,4 @@ pub mod qr_text;
 #[cfg(feature = "sandbox")]
 pub mod sim;
 pub mod store;
+pub mod tui;

@@ -1,0 +1,145 @@
+//! The only input `App::update` accepts (`Msg`), what the user meant
+//! (`Action`), and what the loop must do afterwards (`Effect`).
+
+use tui_input::InputRequest;
+
+use crate::domain::{DisplayName, PairCode, Slug};
+use crate::engine::command::Command;
+use crate::engine::update::Update;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    /// The keymap decided what a key meant.
+    Action(Action),
+    /// A session task reported something.
+    Engine(Update),
+    /// 1 s clock; dirties the screen only when something visible moved.
+    Tick,
+    /// The terminal changed size.
+    Resize,
+    Quit(QuitCause),
+}
+
+/// Why the dashboard is closing; the loop turns it into an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitCause {
+    /// `q` on the table.
+    Key,
+    /// Ctrl-C pressed while the terminal is in raw mode.
+    CtrlC,
+    Interrupt,
+    Terminate,
+    /// The SSH connection dropped.
+    Hangup,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SelectNext,
+    SelectPrev,
+    SelectFirst,
+    SelectLast,
+    PageDown,
+    PageUp,
+    OpenPairing,
+    /// Esc / `q` below the top level: close what is on top.
+    Back,
+    ShowHelp,
+    StartFilter,
+    EditFilter(InputRequest),
+    ToggleNotConnected,
+    EditPhone(InputRequest),
+    /// Tab: pairing code ⇄ QR.
+    SwitchMethod,
+    SubmitLink,
+    /// Link despite walink's own guard (after it refused).
+    ConfirmForce,
+    /// A new attempt after the QR refs ran out or a code expired; on the
+    /// table, reconnect the selected session.
+    RestartLink,
+    CancelLink,
+    CopyCode,
+    ToggleLog,
+    AddCompany,
+    EditAddField(InputRequest),
+    NextAddField,
+    SubmitAdd,
+    RemoveCompany,
+    LogoutCompany,
+    /// `y` / Enter in a question; Enter also leaves the filter field.
+    Confirm,
+    /// `n` / Esc in a question.
+    Deny,
+    /// Sandbox: let the simulated phone enter the code or scan the QR.
+    PlayPhone,
+    /// Sandbox: arm the next simulator fault on the selected session.
+    InjectFault,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Handed to `EngineHandle::send`.
+    Engine(Command),
+    /// OSC 52, written by the loop, not by `App`.
+    CopyToClipboard(String),
+    /// Registry write; the engine reports the new row with a Snapshot.
+    AddCompany {
+        slug: Slug,
+        name: DisplayName,
+    },
+    RemoveCompany {
+        company: i64,
+    },
+    /// Sandbox only.
+    PlayPhone {
+        company: i64,
+        play: PhonePlay,
+    },
+    /// Sandbox only.
+    InjectFault {
+        company: i64,
+        phone: Option<String>,
+        fault: SandboxFault,
+    },
+    /// Start the shutdown order (DESIGN: Command::Shutdown, wait, restore).
+    Exit,
+}
+
+/// What the simulated phone does; the loop maps it onto the simulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhonePlay {
+    EnterCode { phone: String, code: PairCode },
+    ScanQr { payload: String },
+}
+
+/// Faults `f` cycles through, named here so `App` does not depend on the
+/// feature-gated simulator types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxFault {
+    /// 429 rate-overlimit on the next pair-code request.
+    RateLimit,
+    /// WebSocket close: the session reconnects with backoff.
+    CloseConnection,
+    /// `<conflict type="replaced">`.
+    Replaced,
+    /// `<failure reason=401>` at the next login.
+    LoggedOut,
+}
+
+impl SandboxFault {
+    pub const ALL: [SandboxFault; 4] = [
+        Self::RateLimit,
+        Self::CloseConnection,
+        Self::Replaced,
+        Self::LoggedOut,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::RateLimit => "rate limit (429)",
+            Self::CloseConnection => "connection closed",
+            Self::Replaced => "stream replaced",
+            Self::LoggedOut => "logged out (401)",
+        }
+    }
+}

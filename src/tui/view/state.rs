@@ -1,0 +1,91 @@
+//! How a session state reads on screen: symbol, words, tone, and the
+//! family the header counts it in. One place for the table and header.
+
+use crate::domain::SessionState;
+
+use super::super::app::Now;
+use super::text::{clock, countdown, left, secs_up};
+use super::theme::Tone;
+
+/// Header groups, in the order the header lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Connected,
+    Linking,
+    Disconnected,
+    Cooldown,
+    Attention,
+    NotLinked,
+}
+
+impl Family {
+    pub const ALL: [Family; 6] = [
+        Self::Connected,
+        Self::Linking,
+        Self::Disconnected,
+        Self::Cooldown,
+        Self::Attention,
+        Self::NotLinked,
+    ];
+
+    pub fn label(self) -> (&'static str, &'static str, Tone) {
+        match self {
+            Self::Connected => ("●", "connected", Tone::Ok),
+            Self::Linking => ("◐", "linking", Tone::Busy),
+            Self::Disconnected => ("◌", "disconnected", Tone::Warn),
+            Self::Cooldown => ("◷", "cooldown", Tone::Warn),
+            Self::Attention => ("✗", "need attention", Tone::Bad),
+            Self::NotLinked => ("○", "not linked", Tone::Idle),
+        }
+    }
+}
+
+pub fn family(state: &SessionState) -> Family {
+    use SessionState as S;
+    match state {
+        S::Connected => Family::Connected,
+        S::Connecting | S::LinkingCode { .. } | S::LinkingQr { .. } | S::FinishingSync => {
+            Family::Linking
+        }
+        S::Disconnected { .. } => Family::Disconnected,
+        S::Cooldown { .. } => Family::Cooldown,
+        S::LoggedOut | S::Replaced | S::Banned { .. } | S::PasskeyRequired | S::Failed { .. } => {
+            Family::Attention
+        }
+        S::NotLinked => Family::NotLinked,
+    }
+}
+
+/// "◐ Linking · code 2:41", "◌ Disconnected · retry in 8 s", …
+pub fn describe(state: &SessionState, now: Now) -> (String, Tone) {
+    use SessionState as S;
+    let text = match state {
+        S::NotLinked => "Not linked".into(),
+        S::Connecting => "Connecting".into(),
+        S::LinkingCode { expires_at } => {
+            format!(
+                "Linking · code {}",
+                countdown(left(*expires_at, now.instant))
+            )
+        }
+        S::LinkingQr { expires_at } => {
+            format!("Linking · QR {}", countdown(left(*expires_at, now.instant)))
+        }
+        S::FinishingSync => "Linked · syncing".into(),
+        S::Connected => "Connected".into(),
+        S::Disconnected { retry_at: Some(at) } => {
+            let secs = secs_up(left(*at, now.instant));
+            format!("Disconnected · retry in {secs} s")
+        }
+        S::Disconnected { retry_at: None } => "Disconnected · retrying".into(),
+        S::LoggedOut => "Logged out".into(),
+        S::Replaced => "Replaced elsewhere".into(),
+        S::Banned { until } => format!("Banned until {}", clock(*until, now.unix, now.tz)),
+        S::Cooldown { until } => format!("Cooldown until {}", clock(*until, now.unix, now.tz)),
+        S::PasskeyRequired => "Needs passkey (browser)".into(),
+        S::Failed { .. } => "Failed".into(),
+    };
+    let f = family(state);
+    let (symbol, _, tone) = f.label();
+    (format!("{symbol} {text}"), tone)
+}

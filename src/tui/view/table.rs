@@ -1,0 +1,139 @@
+//! The company table: company, number, state with its countdown, since,
+//! last event; the filter line above it when one is set.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
+
+use super::super::app::{App, Now};
+use super::field;
+use super::state::describe;
+use super::text::{ago, fit};
+
+const NUMBER_W: u16 = 16;
+const STATE_W: u16 = 30;
+const SINCE_W: u16 = 6;
+/// Below this width the last-event column is left out.
+const WIDE: u16 = 100;
+const HIGHLIGHT: &str = "▶ ";
+const HIGHLIGHT_W: u16 = 2;
+
+pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
+    let sel = &app.table;
+    let show_filter = sel.filtering || !sel.filter.value().is_empty() || sel.not_connected_only;
+    let area = if show_filter {
+        let [line, rest] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ]));
+        filter_line(app, frame, line);
+        rest
+    } else {
+        area
+    };
+    let visible = sel.visible(&app.rows);
+    let title = if visible.len() == app.rows.len() {
+        format!(" Companies ({}) ", app.rows.len())
+    } else {
+        format!(" Companies ({} of {}) ", visible.len(), app.rows.len())
+    };
+    let block = Block::bordered()
+        .title(Span::styled(title, app.theme.title()))
+        .border_style(app.theme.border(!sel.filtering));
+    if visible.is_empty() {
+        let text = if app.rows.is_empty() {
+            "No companies yet. Press a to add one (or run: walink company add SLUG NAME)."
+        } else {
+            "Nothing matches. Esc clears the filter; ! shows connected ones again."
+        };
+        let p = Paragraph::new(Span::styled(text, app.theme.dim())).wrap(Wrap { trim: true });
+        frame.render_widget(p.block(block), area);
+        return;
+    }
+    let wide = area.width >= WIDE;
+    let inner = block.inner(area).width;
+    let fixed = HIGHLIGHT_W + NUMBER_W + STATE_W + SINCE_W + 3;
+    let flexible = inner.saturating_sub(fixed + u16::from(wide));
+    // The company gets ~⅔ of what is left on wide screens, all otherwise.
+    let company_w = if wide { flexible * 2 / 3 } else { flexible };
+    let event_w = flexible.saturating_sub(company_w);
+    let rows = visible.iter().map(|r| {
+        let (state, tone) = describe(&r.state, now);
+        let slug_w = Span::raw(&r.slug).width();
+        let name_room = usize::from(company_w).saturating_sub(slug_w + 1);
+        let company = Line::from(vec![
+            Span::raw(fit(&r.slug, usize::from(company_w))),
+            Span::raw(" "),
+            Span::styled(fit(&r.name, name_room), app.theme.dim()),
+        ]);
+        let number = r
+            .phone
+            .as_ref()
+            .map_or_else(|| "—".to_owned(), |d| format!("+{d}"));
+        let mut cells = vec![
+            Cell::from(company),
+            Cell::from(number),
+            Cell::from(Span::styled(
+                fit(&state, usize::from(STATE_W)),
+                app.theme.tone(tone),
+            )),
+            Cell::from(ago(r.since, now.unix)),
+        ];
+        if wide {
+            let event = r.last_event.as_deref().unwrap_or("");
+            cells.push(Cell::from(Span::styled(
+                fit(event, usize::from(event_w)),
+                app.theme.dim(),
+            )));
+        }
+        Row::new(cells)
+    });
+    let mut widths = vec![
+        Constraint::Length(company_w),
+        Constraint::Length(NUMBER_W),
+        Constraint::Length(STATE_W),
+        Constraint::Length(SINCE_W),
+    ];
+    let mut header = vec!["Company", "Number", "State", "Since"];
+    if wide {
+        widths.push(Constraint::Length(event_w));
+        header.push("Last event");
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(app.theme.dim()))
+        .block(block)
+        .row_highlight_style(app.theme.selected())
+        .highlight_symbol(HIGHLIGHT)
+        .highlight_spacing(HighlightSpacing::Always);
+    let mut state = TableState::default().with_selected(sel.index(&app.rows));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn filter_line(app: &App, frame: &mut Frame, area: Rect) {
+    let sel = &app.table;
+    let theme = &app.theme;
+    let suffix = if sel.not_connected_only {
+        "  ! not connected only"
+    } else {
+        ""
+    };
+    let suffix_w = suffix.chars().count() as u16;
+    let [label, input, rest] = area.layout(&Layout::horizontal([
+        Constraint::Length(2),
+        Constraint::Min(10),
+        Constraint::Length(suffix_w),
+    ]));
+    frame.render_widget(Span::styled("/ ", theme.key()), label);
+    field::render(
+        frame,
+        input,
+        &sel.filter,
+        theme.text(),
+        sel.filtering && app.overlay.is_none(),
+    );
+    frame.render_widget(
+        Span::styled(suffix, theme.tone(super::theme::Tone::Warn)),
+        rest,
+    );
+}
