@@ -10,8 +10,10 @@ fn main() -> std::process::ExitCode {
     match cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("walink: {}", e.message);
-            std::process::ExitCode::from(e.code as u8)
+            if !e.message.is_empty() {
+                eprintln!("walink: {}", e.message);
+            }
+            std::process::ExitCode::from(e.code.code())
         }
     }
 }

@@ -2,15 +2,29 @@ use std::fmt::Display;
 
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
 pub enum ExitCode {
-    Ok = 0,
-    Other = 1,
-    Usage = 2,
+    Ok,
+    Other,
+    Usage,
     /// A link attempt failed (the sentence says why).
-    LinkFailed = 3,
+    LinkFailed,
     /// The link-attempt guard refused (the sentence says until when).
-    Refused = 4,
+    Refused,
+    /// Ended by a signal: 128 + its number (SIGTERM 143, SIGHUP 129, SIGINT 130).
+    Signal(u8),
+}
+
+impl ExitCode {
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Ok => 0,
+            Self::Other => 1,
+            Self::Usage => 2,
+            Self::LinkFailed => 3,
+            Self::Refused => 4,
+            Self::Signal(n) => n,
+        }
+    }
 }
 
 /// One sentence for the person at the terminal, and the code to exit with.

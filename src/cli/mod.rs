@@ -3,6 +3,7 @@
 
 mod company;
 mod confirm;
+mod dashboard;
 mod engine_run;
 mod error;
 mod logout;
@@ -74,6 +75,11 @@ pub enum Command {
     /// Run the loopback WhatsApp simulator with its HTTP control API
     #[cfg(feature = "sandbox")]
     Sim(sim::SimArgs),
+    /// Try walink without a phone: the dashboard on a built-in simulator
+    /// with three demo companies (a temporary data directory unless
+    /// --data-dir is given)
+    #[cfg(feature = "sandbox")]
+    Sandbox(dashboard::sandbox::SandboxArgs),
 }
 
 /// Everything a command needs: the data directory, its lock and the registry.
@@ -101,29 +107,26 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         // The simulator keeps nothing on disk: no data directory, no lock.
         #[cfg(feature = "sandbox")]
         Some(Command::Sim(args)) => return sim::run(args),
-        Some(cmd) => cmd,
-        None => {
-            println!(
-                "The dashboard is not here yet. For now:\n  \
-                 walink company add SLUG --name NAME\n  \
-                 walink company list\n  \
-                 walink company rm SLUG\n\
-                 See walink --help."
-            );
-            return Ok(());
+        #[cfg(feature = "sandbox")]
+        Some(Command::Sandbox(_)) => {
+            return dashboard::sandbox::run(cli.data_dir, cli.log_level.as_deref());
         }
+        other => other,
     };
     let data = DataDir::resolve(cli.data_dir).map_err(CliError::other)?;
     data.ensure().map_err(CliError::other)?;
     let _log = crate::logging::init(data.root(), cli.log_level.as_deref());
     let mut ctx = Context::open(data)?;
     let global = cli.global;
+    let Some(command) = command else {
+        return dashboard::run(&ctx, &global);
+    };
     match command {
         Command::Company(cmd) => company::run(&mut ctx, cmd),
         Command::Pair(args) => pair::run(&mut ctx, &global, args),
         Command::Status(args) => status::run(&mut ctx, &global, args),
         Command::Logout(args) => logout::run(&mut ctx, &global, args),
         #[cfg(feature = "sandbox")]
-        Command::Sim(_) => Ok(()),
+        Command::Sim(_) | Command::Sandbox(_) => Ok(()),
     }
 }

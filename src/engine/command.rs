@@ -1,6 +1,6 @@
 //! Orders to the engine (App or CLI → engine). Imperative names.
 
-use crate::domain::{AttemptId, LinkMethod};
+use crate::domain::{AttemptId, DisplayName, LinkMethod, Slug};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -17,6 +17,10 @@ pub enum Command {
     Reconnect { company: i64 },
     /// Unlink this device from the phone and forget its keys.
     Logout { company: i64 },
+    /// Register a company (the dashboard's add form).
+    AddCompany { slug: Slug, name: DisplayName },
+    /// Stop its session, forget it, delete its keys.
+    RemoveCompany { company: i64 },
     /// Stop every session (flushing keys), then report `Update::Stopped`.
     Shutdown,
 }

@@ -68,6 +68,15 @@ pub enum Update {
         company: i64,
         entry: LogEntry,
     },
+    CompanyAdded(SessionRow),
+    /// Adding failed; the sentence says why (e.g. the slug is taken).
+    CompanyNotAdded {
+        slug: String,
+        sentence: String,
+    },
+    CompanyRemoved {
+        company: i64,
+    },
     /// The supervisor finished shutting every session down.
     Stopped,
 }

@@ -1,6 +1,6 @@
-//! The dashboard. This draft holds only the pure parts: `App` and its
-//! reducer, the keymap, the QR rows and the views. The run loop
-//! (terminal guard, engine start, select!, shutdown order) comes later.
+//! The dashboard: `App` and its reducer, the keymap, the QR rows and the
+//! pure views, plus the run loop that ties them to the terminal and the
+//! engine.
 
 pub mod add_form;
 pub mod app;
@@ -11,8 +11,11 @@ pub mod msg;
 pub mod pairing;
 pub mod qr;
 mod reduce;
+pub mod run;
 mod sandbox;
+mod sandbox_play;
 pub mod table_state;
+mod terminal;
 pub mod view;
 
 #[cfg(test)]

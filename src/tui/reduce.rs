@@ -16,6 +16,19 @@ impl App {
                 self.rows = rows;
                 self.table.repair(&self.rows);
             }
+            Update::CompanyAdded(row) => {
+                self.rows.retain(|r| r.company != row.company);
+                self.rows.push(row);
+                self.rows.sort_by(|a, b| a.slug.cmp(&b.slug));
+                self.table.repair(&self.rows);
+            }
+            Update::CompanyRemoved { company } => {
+                self.rows.retain(|r| r.company != company);
+                self.table.repair(&self.rows);
+            }
+            Update::CompanyNotAdded { sentence, .. } => {
+                self.toast(sentence, Tone::Bad, now);
+            }
             Update::StateChanged {
                 company,
                 state,

@@ -1,0 +1,101 @@
+//! `walink` with no command: the dashboard; `walink sandbox`: the same on a
+//! simulator with demo companies, for trying walink without a phone.
+
+use super::engine_run;
+use super::{CliError, Context, ExitCode, GlobalOpts};
+use crate::engine::{Engine, EngineConfig};
+use crate::store::Store;
+use crate::tui::App;
+use crate::tui::run::Extras;
+use crate::tui::view::theme::Theme;
+
+/// Open the dashboard on `ctx` until the user quits.
+pub fn open(
+    rt: &tokio::runtime::Runtime,
+    ctx: &Context,
+    config: EngineConfig,
+    extras: Extras,
+) -> Result<(), CliError> {
+    let _guard = rt.enter();
+    let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
+    let (engine, updates) = Engine::start(store, config);
+    let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());
+    let app = App::new(theme, crate::engine::server::SANDBOX, None);
+    let code = rt
+        .block_on(crate::tui::run::run(app, engine, updates, extras))
+        .map_err(|e| CliError::other(format!("the terminal failed: {e}")))?;
+    match code {
+        0 => Ok(()),
+        code => Err(CliError {
+            code: ExitCode::Signal(code),
+            message: String::new(),
+        }),
+    }
+}
+
+pub fn run(ctx: &Context, global: &GlobalOpts) -> Result<(), CliError> {
+    let config = engine_run::config(ctx, global, true)?;
+    open(&engine_run::runtime()?, ctx, config, Extras::default())
+}
+
+#[cfg(feature = "sandbox")]
+pub mod sandbox {
+    use std::sync::Arc;
+
+    use clap::Args;
+
+    use super::super::{CliError, Context};
+    use crate::config::DataDir;
+    use crate::domain::{DisplayName, Slug};
+    use crate::engine::EngineConfig;
+    use crate::engine::server::ServerTarget;
+    use crate::sim::{SimConfig, Simulator};
+    use crate::tui::run::Extras;
+
+    /// Demo companies a newcomer finds in the sandbox.
+    const DEMO: [(&str, &str); 3] = [
+        ("acme", "Acme LLC"),
+        ("north-star", "North Star Pizza"),
+        ("blue-harbor", "Blue Harbor Clinic"),
+    ];
+
+    #[derive(Debug, Args)]
+    pub struct SandboxArgs {}
+
+    pub fn run(
+        data_dir: Option<std::path::PathBuf>,
+        log_level: Option<&str>,
+    ) -> Result<(), CliError> {
+        // A throw-away data directory unless one was named.
+        let tmp = match data_dir {
+            Some(_) => None,
+            None => Some(tempfile::tempdir().map_err(CliError::other)?),
+        };
+        let root = data_dir.or_else(|| tmp.as_ref().map(|t| t.path().join("data")));
+        let data = DataDir::resolve(root).map_err(CliError::other)?;
+        data.ensure().map_err(CliError::other)?;
+        let _log = crate::logging::init(data.root(), log_level);
+        let mut ctx = Context::open(data.clone())?;
+        for (slug, name) in DEMO {
+            if ctx.store.company(slug).is_err() {
+                let (slug, name) = (
+                    Slug::parse(slug).map_err(CliError::other)?,
+                    DisplayName::parse(name).map_err(CliError::other)?,
+                );
+                ctx.store
+                    .add_company(&slug, &name)
+                    .map_err(CliError::other)?;
+            }
+        }
+        let rt = super::engine_run::runtime()?;
+        let sim = rt
+            .block_on(Simulator::start(SimConfig::default()))
+            .map_err(|e| CliError::other(format!("cannot start the simulator: {e}")))?;
+        let server = ServerTarget::parse(Some(&sim.url())).map_err(CliError::usage)?;
+        let config = EngineConfig::new(data, server);
+        let extras = Extras {
+            sim: Some(Arc::new(sim)),
+        };
+        super::open(&rt, &ctx, config, extras)
+    }
+}

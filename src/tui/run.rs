@@ -1,0 +1,125 @@
+//! The main loop: terminal input, engine updates, a 1 s tick and signals go
+//! into `App::update`; effects come out; the screen is drawn only when
+//! something changed. Shutdown: engine first, then the terminal.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::time::MissedTickBehavior;
+
+use super::terminal::{TerminalGuard, copy_to_clipboard};
+use super::{App, Effect, Msg, Now, QuitCause, keymap, view};
+use crate::engine::{Command, EngineHandle, Update};
+use crate::store::now_unix;
+
+/// How long quitting waits for sessions to flush their keys.
+const STOP_DEADLINE: Duration = Duration::from_secs(6);
+
+/// What the sandbox adds: a simulator whose phone and faults keys reach.
+#[derive(Clone, Default)]
+pub struct Extras {
+    #[cfg(feature = "sandbox")]
+    pub sim: Option<std::sync::Arc<crate::sim::Simulator>>,
+}
+
+pub fn now() -> Now {
+    Now {
+        instant: Instant::now(),
+        unix: now_unix(),
+        tz: *chrono::Local::now().offset(),
+    }
+}
+
+/// Run the dashboard until the user quits or a signal arrives. Returns the
+/// process exit code.
+pub async fn run(
+    mut app: App,
+    engine: EngineHandle,
+    mut updates: tokio::sync::mpsc::Receiver<Update>,
+    extras: Extras,
+) -> std::io::Result<u8> {
+    let mut guard = TerminalGuard::enter()?;
+    let mut input = crossterm::event::EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut batch = Vec::with_capacity(64);
+    let mut stop_by: Option<tokio::time::Instant> = None;
+    let mut exit_code = 0u8;
+    app.dirty = true;
+    loop {
+        let deadline =
+            stop_by.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        let msgs: Vec<Msg> = tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(crossterm::event::Event::Key(key))) => keymap::to_msg(app.focus(), &key).into_iter().collect(),
+                Some(Ok(crossterm::event::Event::Resize(_, _))) => vec![Msg::Resize],
+                Some(Ok(_)) => Vec::new(),
+                // The terminal is gone: same path as a hang-up.
+                Some(Err(_)) | None => vec![Msg::Quit(QuitCause::Hangup)],
+            },
+            n = updates.recv_many(&mut batch, 64) => {
+                if n == 0 {
+                    break;
+                }
+                batch.drain(..).map(Msg::Engine).collect()
+            }
+            _ = tick.tick() => vec![Msg::Tick],
+            _ = term.recv() => { exit_code = 143; vec![Msg::Quit(QuitCause::Terminate)] }
+            _ = hup.recv() => { exit_code = 129; vec![Msg::Quit(QuitCause::Hangup)] }
+            _ = int.recv() => { exit_code = 130; vec![Msg::Quit(QuitCause::Interrupt)] }
+            _ = tokio::time::sleep_until(deadline), if stop_by.is_some() => break,
+        };
+        let now = now();
+        for msg in msgs {
+            for effect in app.update(msg, now) {
+                if perform(effect, &engine, &extras).await && stop_by.is_none() {
+                    stop_by = Some(tokio::time::Instant::now() + STOP_DEADLINE);
+                    app.dirty = true;
+                }
+            }
+        }
+        if app.stopped {
+            break;
+        }
+        if app.dirty {
+            guard
+                .terminal
+                .draw(|frame| view::render(&app, now, frame))?;
+            app.dirty = false;
+        }
+    }
+    drop(guard);
+    Ok(exit_code)
+}
+
+/// Carry out one effect; true when it starts the shutdown.
+async fn perform(effect: Effect, engine: &EngineHandle, extras: &Extras) -> bool {
+    let send = |cmd| async move {
+        if engine.send(cmd).await.is_err() {
+            tracing::error!("the engine has stopped");
+        }
+    };
+    match effect {
+        Effect::Engine(cmd) => send(cmd).await,
+        Effect::CopyToClipboard(text) => {
+            if let Err(e) = copy_to_clipboard(&text) {
+                tracing::warn!("clipboard copy failed: {e}");
+            }
+        }
+        Effect::AddCompany { slug, name } => send(Command::AddCompany { slug, name }).await,
+        Effect::RemoveCompany { company } => send(Command::RemoveCompany { company }).await,
+        Effect::PlayPhone { play, .. } => super::sandbox_play::play_phone(extras, play),
+        Effect::InjectFault { phone, fault, .. } => {
+            super::sandbox_play::inject(extras, phone, fault)
+        }
+        Effect::Exit => {
+            send(Command::Shutdown).await;
+            return true;
+        }
+    }
+    false
+}
