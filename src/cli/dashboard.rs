@@ -11,19 +11,22 @@ use crate::tui::view::theme::Theme;
 
 /// Open the dashboard on `ctx` until the user quits.
 pub fn open(
-    rt: &tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
     ctx: &Context,
     config: EngineConfig,
     extras: Extras,
 ) -> Result<(), CliError> {
-    let _guard = rt.enter();
+    let guard = rt.enter();
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
     let (engine, updates) = Engine::start(store, config);
     let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());
     let app = App::new(theme, crate::engine::server::SANDBOX, None);
-    let code = rt
-        .block_on(crate::tui::run::run(app, engine, updates, extras))
-        .map_err(|e| CliError::other(format!("the terminal failed: {e}")))?;
+    let code = rt.block_on(crate::tui::run::run(app, engine, updates, extras));
+    drop(guard);
+    // The sessions had their deadline to flush; do not wait on stragglers
+    // (a blocked store thread would otherwise hold the exit forever).
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    let code = code.map_err(|e| CliError::other(format!("the terminal failed: {e}")))?;
     match code {
         0 => Ok(()),
         code => Err(CliError {
@@ -35,7 +38,7 @@ pub fn open(
 
 pub fn run(ctx: &Context, global: &GlobalOpts) -> Result<(), CliError> {
     let config = engine_run::config(ctx, global, true)?;
-    open(&engine_run::runtime()?, ctx, config, Extras::default())
+    open(engine_run::runtime()?, ctx, config, Extras::default())
 }
 
 #[cfg(feature = "sandbox")]
@@ -96,6 +99,6 @@ pub mod sandbox {
         let extras = Extras {
             sim: Some(Arc::new(sim)),
         };
-        super::open(&rt, &ctx, config, extras)
+        super::open(rt, &ctx, config, extras)
     }
 }

@@ -218,7 +218,7 @@ async fn stop_client(handle: whatsapp_rust::bot::BotHandle) {
         .is_err()
     {
         tracing::warn!("client did not stop within 5 s; dropping it");
-        client.disconnect().await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), client.disconnect()).await;
     }
 }
 

@@ -1,5 +1,5 @@
-//! The "add a company" overlay: slug and name, checked on submit with the
-//! domain's own sentences.
+//! The "add a company" overlay: slug and name, checked as they are typed
+//! (and again on submit) with the domain's own sentences.
 
 use tui_input::Input;
 
@@ -20,7 +20,7 @@ pub struct AddForm {
     pub slug: Input,
     pub name: Input,
     pub field: AddField,
-    /// Shown under each field after a refused submit; cleared on edit.
+    /// Shown under each field while what is typed cannot work.
     pub slug_error: Option<String>,
     pub name_error: Option<String>,
 }
@@ -61,13 +61,20 @@ impl App {
         };
         match action {
             Action::EditAddField(req) => match form.field {
+                // An empty field is not wrong yet: say nothing until typed.
                 AddField::Slug => {
                     form.slug.handle(req);
-                    form.slug_error = None;
+                    let typed = form.slug.value();
+                    form.slug_error = (!typed.is_empty())
+                        .then(|| Slug::parse(typed).err().map(|e| e.to_string()))
+                        .flatten();
                 }
                 AddField::Name => {
                     form.name.handle(req);
-                    form.name_error = None;
+                    let typed = form.name.value();
+                    form.name_error = (!typed.is_empty())
+                        .then(|| DisplayName::parse(typed).err().map(|e| e.to_string()))
+                        .flatten();
                 }
             },
             Action::NextAddField => {

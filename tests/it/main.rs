@@ -3,10 +3,12 @@
 mod cli;
 mod cli_pair;
 mod common;
+mod e2e;
 mod engine_faults;
 mod engine_sim;
 mod sim_faults;
 mod sim_link;
 mod sim_process;
 mod store;
+mod tmux;
 mod wa;
