@@ -56,10 +56,12 @@ impl EngineConfig {
     }
 }
 
-/// The App's (or a command's) side of the engine.
+/// The App's (or a command's) side of the engine. Commands are few and
+/// come from a person, so their channel is unbounded: the UI never waits on
+/// a supervisor that is itself waiting for the UI to drain updates.
 #[derive(Clone)]
 pub struct EngineHandle {
-    tx: mpsc::Sender<Command>,
+    tx: mpsc::UnboundedSender<Command>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +70,7 @@ pub struct EngineStopped;
 
 impl EngineHandle {
     pub async fn send(&self, cmd: Command) -> Result<(), EngineStopped> {
-        self.tx.send(cmd).await.map_err(|_| EngineStopped)
+        self.tx.send(cmd).map_err(|_| EngineStopped)
     }
 }
 
@@ -78,7 +80,7 @@ impl Engine {
     /// Start the supervisor on the current tokio runtime. The first update
     /// is always `Update::Snapshot`.
     pub fn start(store: Store, config: EngineConfig) -> (EngineHandle, mpsc::Receiver<Update>) {
-        let (cmd_tx, cmd_rx) = mpsc::channel(64);
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (upd_tx, upd_rx) = mpsc::channel(1024);
         let mut client = ClientOptions::for_target(&config.server);
         if config.wa_version.is_some() {

@@ -58,7 +58,7 @@ impl Supervisor {
         }
     }
 
-    pub async fn run(mut self, mut commands: mpsc::Receiver<Command>, restore: bool) {
+    pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>, restore: bool) {
         let rows = self
             .db
             .run(move |s| snapshot::rows(s, now_unix(), restore))

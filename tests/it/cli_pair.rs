@@ -143,6 +143,61 @@ fn pair_with_a_code_read_off_stdout() {
     let full = walink(&dir.path, &["status", "--full"]);
     assert!(stdout(&full).contains(&format!("+{PHONE}")));
 
+    // --check really connects: the simulator sees the login again.
+    let out = walink(
+        &dir.path,
+        &["status", "--check", "--json", "--server", &sim.ws],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let checked: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(checked[0]["state"], "connected");
+    sim.call(
+        "POST",
+        "/fault",
+        r#"{"fault":"failure","code":401,"target":"79001234567"}"#,
+    );
+    let out = walink(
+        &dir.path,
+        &["status", "--check", "--json", "--server", &sim.ws],
+    );
+    let checked: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        checked[0]["state"], "logged_out",
+        "a session the server refuses is reported as such"
+    );
+
+    assert_eq!(status_json(&dir, &sim.ws)[0]["state"], "logged_out");
+}
+
+#[test]
+fn logout_unlinks_the_device_from_the_phone() {
+    let sim = SimProcess::start();
+    let dir = TempDataDir::new();
+    company(&dir);
+    let mut pair = Pairing::start(
+        &dir.path,
+        &["pair", "acme", "--phone", PHONE, "--server", &sim.ws],
+    );
+    let line = pair.line(|l| l.starts_with("Pairing code: "));
+    let code = line["Pairing code: ".len()..]
+        .split_whitespace()
+        .next()
+        .expect("code")
+        .to_owned();
+    sim.call(
+        "POST",
+        "/phone/code",
+        &format!(r#"{{"phone":"{PHONE}","code":"{code}"}}"#),
+    );
+    assert_eq!(pair.finish().0, 0);
+
+    let out = walink(&dir.path, &["logout", "acme", "--server", &sim.ws]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no terminal to confirm on: {}",
+        stderr(&out)
+    );
     let out = walink(&dir.path, &["logout", "acme", "--yes", "--server", &sim.ws]);
     assert_eq!(
         out.status.code(),
@@ -153,6 +208,14 @@ fn pair_with_a_code_read_off_stdout() {
     );
     assert_eq!(sim.call("GET", "/devices", "").1, serde_json::json!([]));
     assert_eq!(status_json(&dir, &sim.ws)[0]["state"], "logged_out");
+    let names: Vec<String> = std::fs::read_dir(dir.path.join("sessions"))
+        .expect("sessions")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("acme.db.logged-out-")),
+        "{names:?}"
+    );
 }
 
 #[test]
