@@ -302,3 +302,31 @@ fn qr_round_trip_through_the_terminal() {
     let (_meta, content) = grids[0].decode().expect("decodes");
     assert_eq!(content, payload);
 }
+
+#[test]
+fn a_long_table_scrolls_to_keep_the_selection_in_view() {
+    let t = now();
+    let rows = (1..=500)
+        .map(|i| {
+            row(
+                i,
+                &format!("co-{i:03}"),
+                "Company",
+                None,
+                SessionState::NotLinked,
+            )
+        })
+        .collect();
+    let mut app = app_with(rows, t);
+    let top = text_of(&draw(&app, t, (80, 24)));
+    assert!(top.contains("co-001") && !top.contains("co-500"), "{top}");
+    act(&mut app, Action::SelectLast, t);
+    let bottom = text_of(&draw(&app, t, (80, 24)));
+    assert!(bottom.contains("▶ co-500"), "{bottom}");
+    assert!(!bottom.contains("co-001"), "{bottom}");
+    for _ in 0..30 {
+        act(&mut app, Action::SelectPrev, t);
+    }
+    let middle = text_of(&draw(&app, t, (80, 24)));
+    assert!(middle.contains("▶ co-470"), "{middle}");
+}
