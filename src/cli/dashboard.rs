@@ -16,6 +16,12 @@ pub fn open(
     config: EngineConfig,
     extras: Extras,
 ) -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            "the dashboard needs a terminal; from scripts use walink status, walink pair or walink company",
+        ));
+    }
     let guard = rt.enter();
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
     let (engine, updates) = Engine::start(store, config);

@@ -53,11 +53,9 @@ pub fn state_detail(state: &SessionState) -> Option<String> {
 }
 
 pub fn rows(store: &Store, now: i64, restoring: bool) -> Result<Vec<SessionRow>, StoreError> {
-    let mut rows = Vec::new();
-    for c in store.companies()? {
-        let session = store.session(c.id)?;
-        let last = store.events(c.id, 1)?.into_iter().next();
-        let (state, since, phone, jid, push_name) = match session {
+    let rows = store.overview()?.into_iter().map(|o| {
+        let c = o.company;
+        let (state, since, phone, jid, push_name) = match o.session {
             Some(s) => (
                 state_from_row(&s.state, s.state_detail.as_deref(), now, restoring),
                 s.since,
@@ -67,7 +65,7 @@ pub fn rows(store: &Store, now: i64, restoring: bool) -> Result<Vec<SessionRow>,
             ),
             None => (SessionState::NotLinked, c.created_at, None, None, None),
         };
-        rows.push(SessionRow {
+        SessionRow {
             company: c.id,
             slug: c.slug.to_string(),
             name: c.name.to_string(),
@@ -76,10 +74,10 @@ pub fn rows(store: &Store, now: i64, restoring: bool) -> Result<Vec<SessionRow>,
             push_name,
             state,
             since: unix_to_system(since),
-            last_event: last.map(|e| format!("{}: {}", e.kind, e.detail)),
-        });
-    }
-    Ok(rows)
+            last_event: o.last_event,
+        }
+    });
+    Ok(rows.collect())
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ impl Store {
     }
 }
 
-type RawCompany = (i64, String, String, i64);
+pub(super) type RawCompany = (i64, String, String, i64);
 
 fn raw_company(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawCompany> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
@@ -74,7 +74,9 @@ fn raw_company(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawCompany> {
 
 /// Rows were validated on the way in; one that no longer parses means the
 /// file was edited by hand, which we report rather than hide.
-fn company_from((id, slug, name, created_at): RawCompany) -> Result<Company, StoreError> {
+pub(super) fn company_from(
+    (id, slug, name, created_at): RawCompany,
+) -> Result<Company, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt(format!("company {id}: {what}"));
     Ok(Company {
         id,

@@ -6,6 +6,7 @@ mod companies;
 mod error;
 mod events;
 mod migrate;
+mod overview;
 mod sessions;
 
 use std::fs::OpenOptions;
@@ -20,6 +21,7 @@ use crate::config::FILE_MODE;
 pub use attempts::{Attempt, AttemptOutcome};
 pub use error::StoreError;
 pub use events::Event;
+pub use overview::Overview;
 pub use sessions::SessionRow;
 
 pub struct Store {

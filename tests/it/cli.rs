@@ -160,9 +160,20 @@ fn data_dir_comes_from_the_environment_too() {
 }
 
 #[test]
-fn no_subcommand_says_what_to_run() {
+fn the_dashboard_without_a_terminal_says_what_to_use() {
     let dir = TempDataDir::new();
+    let out = walink(&dir.path, &["--server", "ws://127.0.0.1:9/ws/chat"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "walink: the dashboard needs a terminal; from scripts use walink status, walink pair or walink company\n"
+    );
+    // A sandbox build talks only to a simulator, so it asks for one.
     let out = walink(&dir.path, &[]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("walink company add"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a sandbox build needs --server"),
+        "{}",
+        stderr(&out)
+    );
 }

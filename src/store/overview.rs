@@ -1,0 +1,54 @@
+//! Every company with its session row and last event, in one query: what
+//! the table needs at start-up (10,000 companies in well under 100 ms).
+
+use super::companies::company_from;
+use super::{SessionRow, Store, StoreError};
+use crate::domain::Company;
+
+/// One company as the dashboard first shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    pub company: Company,
+    pub session: Option<SessionRow>,
+    /// `kind: detail` of the newest event.
+    pub last_event: Option<String>,
+}
+
+impl Store {
+    pub fn overview(&self) -> Result<Vec<Overview>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.slug, c.name, c.created_at,
+                    s.company_id, s.phone, s.jid, s.push_name, s.state, s.state_detail, s.since, s.session_file,
+                    (SELECT e.kind || ': ' || e.detail FROM events e
+                      WHERE e.company_id = c.id ORDER BY e.at DESC, e.id DESC LIMIT 1)
+             FROM companies c LEFT JOIN sessions s ON s.company_id = c.id
+             ORDER BY c.slug",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let raw = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let session = match r.get::<_, Option<i64>>(4)? {
+                Some(company_id) => Some(SessionRow {
+                    company_id,
+                    phone: r.get(5)?,
+                    jid: r.get(6)?,
+                    push_name: r.get(7)?,
+                    state: r.get(8)?,
+                    state_detail: r.get(9)?,
+                    since: r.get(10)?,
+                    session_file: r.get(11)?,
+                }),
+                None => None,
+            };
+            Ok((raw, session, r.get::<_, Option<String>>(12)?))
+        })?;
+        rows.map(|row| {
+            let (raw, session, last_event) = row?;
+            Ok(Overview {
+                company: company_from(raw)?,
+                session,
+                last_event,
+            })
+        })
+        .collect()
+    }
+}
