@@ -6,6 +6,9 @@
 //! The simulator runs in the same process, so RSS and CPU include its side
 //! of every connection: the figures are an upper bound for walink alone.
 
+mod common;
+use common::rss_mib;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -17,16 +20,6 @@ use walink::sim::{SimConfig, Simulator};
 use walink::store::Store;
 
 const CODE_SAMPLES: usize = 20;
-
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
 
 /// utime + stime of this process, in clock ticks (100 a second here).
 fn cpu_ticks() -> u64 {

@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench sim` (N = 100), `WALINK_BENCH_N=1000 cargo bench --bench sim`.
 
+mod common;
+use common::rss_mib;
+
 use std::time::{Duration, Instant};
 
 use walink::engine::client::{self, ClientOptions};
@@ -57,16 +60,6 @@ async fn first_qr(
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx]
-}
-
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
 }
 
 async fn latency() {

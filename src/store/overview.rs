@@ -2,6 +2,7 @@
 //! the table needs at start-up (10,000 companies in well under 100 ms).
 
 use super::companies::company_from;
+use super::sessions::session_at;
 use super::{SessionRow, Store, StoreError};
 use crate::domain::Company;
 
@@ -26,17 +27,9 @@ impl Store {
         )?;
         let rows = stmt.query_map([], |r| {
             let raw = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            // LEFT JOIN: no session row reads as NULL company_id.
             let session = match r.get::<_, Option<i64>>(4)? {
-                Some(company_id) => Some(SessionRow {
-                    company_id,
-                    phone: r.get(5)?,
-                    jid: r.get(6)?,
-                    push_name: r.get(7)?,
-                    state: r.get(8)?,
-                    state_detail: r.get(9)?,
-                    since: r.get(10)?,
-                    session_file: r.get(11)?,
-                }),
+                Some(_) => Some(session_at(r, 4)?),
                 None => None,
             };
             Ok((raw, session, r.get::<_, Option<String>>(12)?))

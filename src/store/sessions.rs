@@ -21,6 +21,21 @@ pub struct SessionRow {
     pub session_file: String,
 }
 
+/// The session columns in their usual order, starting at column `at`
+/// (`company_id, phone, jid, push_name, state, state_detail, since, session_file`).
+pub(super) fn session_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        company_id: r.get(at)?,
+        phone: r.get(at + 1)?,
+        jid: r.get(at + 2)?,
+        push_name: r.get(at + 3)?,
+        state: r.get(at + 4)?,
+        state_detail: r.get(at + 5)?,
+        since: r.get(at + 6)?,
+        session_file: r.get(at + 7)?,
+    })
+}
+
 impl Store {
     pub fn session(&self, company_id: i64) -> Result<Option<SessionRow>, StoreError> {
         let row = self
@@ -29,18 +44,7 @@ impl Store {
                 "SELECT company_id, phone, jid, push_name, state, state_detail, since, session_file
                  FROM sessions WHERE company_id = ?1",
                 [company_id],
-                |r| {
-                    Ok(SessionRow {
-                        company_id: r.get(0)?,
-                        phone: r.get(1)?,
-                        jid: r.get(2)?,
-                        push_name: r.get(3)?,
-                        state: r.get(4)?,
-                        state_detail: r.get(5)?,
-                        since: r.get(6)?,
-                        session_file: r.get(7)?,
-                    })
-                },
+                |r| session_at(r, 0),
             )
             .optional()?;
         Ok(row)

@@ -330,3 +330,24 @@ fn a_long_table_scrolls_to_keep_the_selection_in_view() {
     let middle = text_of(&draw(&app, t, (80, 24)));
     assert!(middle.contains("▶ co-470"), "{middle}");
 }
+
+#[test]
+fn the_linked_pane_says_connected_once_the_row_is() {
+    let (mut app, t) = qr_app();
+    let jid = "79001234567:1@s.whatsapp.net".to_owned();
+    let linked = Update::Linked {
+        company: 1,
+        attempt: AttemptId(1),
+        jid,
+        push_name: None,
+    };
+    engine(&mut app, linked, t);
+    assert!(text_of(&draw(&app, t, (120, 40))).contains("finishing its first sync"));
+    let connected = Update::StateChanged {
+        company: 1,
+        state: SessionState::Connected,
+        since: at_unix(UNIX),
+    };
+    engine(&mut app, connected, t);
+    assert!(text_of(&draw(&app, t, (120, 40))).contains("and connected"));
+}

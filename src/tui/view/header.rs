@@ -14,7 +14,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let mut spans = vec![Span::styled(" walink ", theme.title())];
     let total = app.rows.len();
-    spans.push(Span::styled(format!("{total} companies "), theme.dim()));
+    let noun = if total == 1 { "company" } else { "companies" };
+    spans.push(Span::styled(format!("{total} {noun} "), theme.dim()));
     for f in Family::ALL {
         let n = app.rows.iter().filter(|r| family(&r.state) == f).count();
         if n == 0 {

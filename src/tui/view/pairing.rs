@@ -95,7 +95,14 @@ pub fn render(app: &App, form: &PairingForm, now: Now, frame: &mut Frame, area: 
                 .as_deref()
                 .map(|n| format!("{n} ({jid})"))
                 .unwrap_or_else(|| jid.clone());
-            let text = format!("✓ Linked to {who}. The session is finishing its first sync.");
+            let connected = app
+                .row(form.company)
+                .is_some_and(|r| r.state == crate::domain::SessionState::Connected);
+            let text = if connected {
+                format!("✓ Linked to {who}, and connected.")
+            } else {
+                format!("✓ Linked to {who}. The session is finishing its first sync.")
+            };
             outcome(app, frame, inner, text, Tone::Ok, "Esc back to the table");
         }
     }
