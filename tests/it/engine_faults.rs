@@ -6,7 +6,7 @@ use walink::engine::Update;
 use walink::sim::{FailureReason as SimFailure, Fault, SimConfig, Target};
 use walink::store::AttemptOutcome;
 
-use crate::engine_sim::{Fixture, link_by_qr, start_engine};
+use crate::engine_fixture::{Fixture, link_by_qr, start_engine};
 use crate::wa::{PHONE, secs, sim, sim_with};
 
 fn phone() -> Target {

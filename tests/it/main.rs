@@ -5,6 +5,7 @@ mod cli_pair;
 mod common;
 mod e2e;
 mod engine_faults;
+mod engine_fixture;
 mod engine_sim;
 mod sim_faults;
 mod sim_link;

@@ -1,0 +1,166 @@
+//! The engine on a temp data directory against a simulator, and waiting for
+//! its updates with timeouts.
+
+use std::time::Duration;
+
+use walink::config::DataDir;
+use walink::domain::{AttemptId, DisplayName, LinkMethod, Phone, SessionState, Slug};
+use walink::engine::server::ServerTarget;
+use walink::engine::{Command, Engine, EngineConfig, EngineHandle, Update};
+use walink::sim::Simulator;
+use walink::store::Store;
+
+use crate::common::TempDataDir;
+use crate::wa::{PHONE, secs};
+
+pub struct Fixture {
+    /// Kept so the data directory lives as long as the fixture.
+    pub _dir: TempDataDir,
+    pub data: DataDir,
+    pub company: i64,
+    pub engine: EngineHandle,
+    pub updates: tokio::sync::mpsc::Receiver<Update>,
+    pub seen: Vec<Update>,
+}
+
+pub fn data_with_company(dir: &TempDataDir) -> (DataDir, i64) {
+    let data = DataDir::resolve(Some(dir.path.clone())).expect("data dir");
+    data.ensure().expect("ensure");
+    let mut store = Store::open(&data.registry_path()).expect("registry");
+    let slug = Slug::parse("acme").expect("slug");
+    let id = match store.company("acme") {
+        Ok(c) => c.id,
+        Err(_) => {
+            store
+                .add_company(&slug, &DisplayName::parse("Acme LLC").expect("name"))
+                .expect("add")
+                .id
+        }
+    };
+    (data, id)
+}
+
+pub fn start_engine(
+    sim: &Simulator,
+    data: &DataDir,
+) -> (EngineHandle, tokio::sync::mpsc::Receiver<Update>) {
+    let store = Store::open(&data.registry_path()).expect("registry");
+    let server = ServerTarget::parse(Some(&sim.url())).expect("loopback server");
+    Engine::start(store, EngineConfig::new(data.clone(), server))
+}
+
+impl Fixture {
+    pub async fn new(sim: &Simulator) -> Self {
+        let dir = TempDataDir::new();
+        let (data, company) = data_with_company(&dir);
+        let (engine, updates) = start_engine(sim, &data);
+        let mut f = Self {
+            _dir: dir,
+            data,
+            company,
+            engine,
+            updates,
+            seen: Vec::new(),
+        };
+        f.wait(secs(5), |u| matches!(u, Update::Snapshot(_)).then_some(()))
+            .await;
+        f
+    }
+
+    /// Wait for the first update `want` accepts (within `limit`).
+    pub async fn wait<T>(
+        &mut self,
+        limit: Duration,
+        mut want: impl FnMut(&Update) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            match tokio::time::timeout_at(deadline, self.updates.recv()).await {
+                Ok(Some(u)) => {
+                    let got = want(&u);
+                    self.seen.push(u);
+                    if let Some(t) = got {
+                        return t;
+                    }
+                }
+                Ok(None) => panic!("engine updates ended; saw {:#?}", self.states()),
+                Err(_) => panic!(
+                    "timed out after {limit:?}; states so far {:?}",
+                    self.states()
+                ),
+            }
+        }
+    }
+
+    pub async fn state(
+        &mut self,
+        limit: Duration,
+        want: fn(&SessionState) -> bool,
+    ) -> SessionState {
+        self.wait(limit, |u| match u {
+            Update::StateChanged { state, .. } if want(state) => Some(state.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The session states reported so far, in order.
+    pub fn states(&self) -> Vec<&'static str> {
+        self.seen
+            .iter()
+            .filter_map(|u| match u {
+                Update::StateChanged { state, .. } => Some(state.key()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub async fn link(&self, attempt: u64, method: LinkMethod, force: bool) {
+        let cmd = Command::Link {
+            company: self.company,
+            attempt: AttemptId(attempt),
+            method,
+            force,
+        };
+        self.engine.send(cmd).await.expect("engine running");
+    }
+
+    pub async fn shutdown(&mut self) {
+        self.engine
+            .send(Command::Shutdown)
+            .await
+            .expect("engine running");
+        self.wait(secs(10), |u| matches!(u, Update::Stopped).then_some(()))
+            .await;
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(&self.data.registry_path()).expect("registry")
+    }
+}
+
+pub fn code_method() -> LinkMethod {
+    LinkMethod::Code {
+        phone: Phone::parse(PHONE, None).expect("phone"),
+    }
+}
+
+/// Link by QR through the engine and wait for Connected.
+pub async fn link_by_qr(sim: &Simulator, f: &mut Fixture) -> String {
+    f.link(1, LinkMethod::Qr, false).await;
+    let qr = f
+        .wait(secs(20), |u| match u {
+            Update::QrIssued { payload, .. } => Some(payload.clone()),
+            _ => None,
+        })
+        .await;
+    sim.phone(PHONE).scan_qr(&qr).await.expect("scan");
+    let jid = f
+        .wait(secs(10), |u| match u {
+            Update::Linked { jid, .. } => Some(jid.clone()),
+            _ => None,
+        })
+        .await;
+    f.state(secs(40), |s| *s == SessionState::Connected).await;
+    jid
+}
