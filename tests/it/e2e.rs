@@ -116,8 +116,8 @@ fn link_by_qr_with_the_sandbox_phone_key() {
     assert_eq!(t.exit_status(), 0);
 }
 
-#[test]
-fn sigterm_while_pairing_restores_the_terminal() {
+/// Start pairing in the sandbox, then end walink as `how` does.
+fn interrupted_while_pairing(how: impl FnOnce(&Tmux)) -> (i32, bool) {
     let dir = TempDataDir::new();
     let mut t = Tmux::start(&format!(
         "{} sandbox --data-dir {}",
@@ -129,14 +129,35 @@ fn sigterm_while_pairing_restores_the_terminal() {
     t.type_text("+7 900 123 45 67");
     t.keys(&["Enter"]);
     t.wait_text("left");
+    how(&t);
+    (t.exit_status(), t.alternate_on())
+}
+
+fn kill(t: &Tmux, signal: &str) {
     let pid = t.pid();
     assert!(
         std::process::Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([signal, &pid])
             .status()
             .expect("kill")
             .success()
     );
-    assert_eq!(t.exit_status(), 143);
-    assert!(!t.alternate_on(), "the alternate screen was left");
+}
+
+#[test]
+fn sigterm_while_pairing_restores_the_terminal() {
+    assert_eq!(
+        interrupted_while_pairing(|t| kill(t, "-TERM")),
+        (143, false)
+    );
+}
+
+#[test]
+fn a_dropped_ssh_connection_sighup_restores_the_terminal() {
+    assert_eq!(interrupted_while_pairing(|t| kill(t, "-HUP")), (129, false));
+}
+
+#[test]
+fn ctrl_c_quits_cleanly_from_the_pairing_pane() {
+    assert_eq!(interrupted_while_pairing(|t| t.keys(&["C-c"])), (0, false));
 }
