@@ -61,12 +61,27 @@ pub mod sandbox {
     use crate::sim::{SimConfig, Simulator};
     use crate::tui::run::Extras;
 
-    /// Demo companies a newcomer finds in the sandbox.
-    const DEMO: [(&str, &str); 3] = [
-        ("acme", "Acme LLC"),
-        ("north-star", "North Star Pizza"),
-        ("blue-harbor", "Blue Harbor Clinic"),
-    ];
+    /// Demo companies a newcomer finds in the sandbox (edit the asset to
+    /// change them; a unit test checks every entry is valid).
+    const DEMO: &str = include_str!("../../assets/sandbox-companies.json");
+
+    #[derive(serde::Deserialize)]
+    struct Demo {
+        slug: String,
+        name: String,
+    }
+
+    fn demo_companies() -> Result<Vec<(Slug, DisplayName)>, String> {
+        let list: Vec<Demo> = serde_json::from_str(DEMO)
+            .map_err(|e| format!("assets/sandbox-companies.json: {e}"))?;
+        list.into_iter()
+            .map(|d| {
+                let slug = Slug::parse(&d.slug).map_err(|e| e.to_string())?;
+                let name = DisplayName::parse(&d.name).map_err(|e| e.to_string())?;
+                Ok((slug, name))
+            })
+            .collect()
+    }
 
     #[derive(Debug, Args)]
     pub struct SandboxArgs {}
@@ -85,12 +100,8 @@ pub mod sandbox {
         data.ensure().map_err(CliError::other)?;
         let _log = crate::logging::init(data.root(), log_level);
         let mut ctx = Context::open(data.clone())?;
-        for (slug, name) in DEMO {
-            if ctx.store.company(slug).is_err() {
-                let (slug, name) = (
-                    Slug::parse(slug).map_err(CliError::other)?,
-                    DisplayName::parse(name).map_err(CliError::other)?,
-                );
+        for (slug, name) in demo_companies().map_err(CliError::other)? {
+            if ctx.store.company(slug.as_str()).is_err() {
                 ctx.store
                     .add_company(&slug, &name)
                     .map_err(CliError::other)?;
@@ -106,5 +117,15 @@ pub mod sandbox {
             sim: Some(Arc::new(sim)),
         };
         super::open(rt, &ctx, config, extras)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_demo_companies_are_valid() {
+            let demo = super::demo_companies().expect("valid asset");
+            assert_eq!(demo.len(), 3);
+            assert_eq!(demo[0].0.as_str(), "acme");
+        }
     }
 }
