@@ -7,7 +7,7 @@ pub mod domain;
 pub mod engine;
 pub mod lockfile;
 pub mod logging;
-pub mod qr_text;
+pub mod qr;
 #[cfg(feature = "sandbox")]
 pub mod sim;
 pub mod store;

@@ -85,8 +85,8 @@ async fn follow(running: &mut Running, company: i64) -> Result<(), CliError> {
                 let secs = expires_at
                     .saturating_duration_since(Instant::now())
                     .as_secs();
-                let qr = crate::qr_text::render(&payload).map_err(CliError::other)?;
-                for line in &qr.lines {
+                let qr = crate::qr::qr_rows(&payload).map_err(CliError::other)?;
+                for line in qr.rows() {
                     let _ = writeln!(out, "{line}");
                 }
                 let _ = writeln!(

@@ -1,7 +1,6 @@
 //! Building one real whatsapp-rust client for one company session.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use thiserror::Error;
 use whatsapp_rust::bot::Bot;
@@ -119,6 +118,3 @@ impl HttpClient for OfflineHttp {
         ))
     }
 }
-
-/// Keep `Arc` in scope for callers that hold the client.
-pub type SharedClient = Arc<whatsapp_rust::Client>;

@@ -4,11 +4,13 @@
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::classify::{self, classify};
-use super::session::{Ctx, Flow, LinkInfo, instant_after, masked, now};
+use std::time::Instant;
+
+use super::session::{Ctx, Flow, LinkInfo};
 use super::translate::ClientFact;
 use super::update::Update;
-use crate::domain::{FailureReason, LinkMethod, PairCode, SessionState};
-use crate::store::AttemptOutcome;
+use crate::domain::{FailureReason, LinkMethod, PairCode, SessionState, mask_digits};
+use crate::store::{AttemptOutcome, now_unix};
 
 /// Per-session bookkeeping between facts.
 #[derive(Default)]
@@ -37,7 +39,7 @@ pub async fn on_fact(
                 return Flow::StopAndRetire;
             };
             if l.method == LinkMethod::Qr {
-                let expires_at = instant_after(*ttl);
+                let expires_at = Instant::now() + *ttl;
                 ctx.send(Update::QrIssued {
                     company: ctx.company,
                     attempt: l.attempt,
@@ -51,9 +53,9 @@ pub async fn on_fact(
         }
         ClientFact::PairCode { code, ttl } => {
             if let Some(l) = link.as_ref() {
-                let expires_at = instant_after(*ttl);
+                let expires_at = Instant::now() + *ttl;
                 let number = match &l.method {
-                    LinkMethod::Code { phone } => masked(&phone.digits),
+                    LinkMethod::Code { phone } => mask_digits(&phone.digits),
                     LinkMethod::Qr => String::new(),
                 };
                 ctx.event(
@@ -129,7 +131,7 @@ async fn on_trouble(
     fact: ClientFact,
 ) -> Flow {
     let cx = classify::Context {
-        now: now(),
+        now: now_unix(),
         linking: matches!(
             link,
             Some(LinkInfo {

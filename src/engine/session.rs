@@ -2,7 +2,7 @@
 //! reports into registry rows and `Update`s.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -13,8 +13,8 @@ use super::guard::Limits;
 use super::snapshot::state_detail;
 use super::update::{LogEntry, Update};
 use crate::config::DataDir;
-use crate::domain::{AttemptId, FailureReason, LinkMethod, SessionState, mask_digits};
-use crate::store::{AttemptOutcome, now_unix};
+use crate::domain::{AttemptId, FailureReason, LinkMethod, SessionState};
+use crate::store::AttemptOutcome;
 
 /// What every session shares: where files live, how clients are built.
 pub struct Shared {
@@ -241,16 +241,4 @@ async fn retire_keys(ctx: &Ctx) {
         "session keys moved aside; link again to reuse this company".into(),
     )
     .await;
-}
-
-pub fn instant_after(ttl: Duration) -> Instant {
-    Instant::now() + ttl
-}
-
-pub fn masked(digits: &str) -> String {
-    mask_digits(digits)
-}
-
-pub fn now() -> i64 {
-    now_unix()
 }

@@ -57,6 +57,14 @@ impl Store {
         }
     }
 
+    pub fn company_by_id(&self, id: i64) -> Result<Option<Company>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, slug, name, created_at FROM companies WHERE id = ?1")?;
+        let mut rows = stmt.query_map([id], raw_company)?;
+        rows.next().map(|row| company_from(row?)).transpose()
+    }
+
     /// Remove the company and, by cascade, its session, attempts and events.
     pub fn remove_company(&mut self, slug: &str) -> Result<Company, StoreError> {
         let company = self.company(slug)?;

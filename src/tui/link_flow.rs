@@ -105,12 +105,7 @@ impl App {
         if !matches!(attempt.stage, Stage::Refused { .. }) {
             return Vec::new();
         }
-        let method = match &attempt.phone {
-            Some(phone) => LinkMethod::Code {
-                phone: phone.clone(),
-            },
-            None => LinkMethod::Qr,
-        };
+        let method = attempt.method();
         let company = form.company;
         self.start_link(company, method, true)
     }
@@ -132,12 +127,7 @@ impl App {
             );
             return Vec::new();
         }
-        let method = match &attempt.phone {
-            Some(phone) => LinkMethod::Code {
-                phone: phone.clone(),
-            },
-            None => LinkMethod::Qr,
-        };
+        let method = attempt.method();
         let company = form.company;
         self.start_link(company, method, false)
     }

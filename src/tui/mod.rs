@@ -9,7 +9,6 @@ pub mod keymap;
 mod link_flow;
 pub mod msg;
 pub mod pairing;
-pub mod qr;
 mod reduce;
 pub mod run;
 mod sandbox;
@@ -27,7 +26,7 @@ mod table_tests;
 #[cfg(test)]
 mod test_support;
 
+pub use crate::qr::{QrError, QrRows, qr_rows};
 pub use app::{App, Focus, Now};
 pub use msg::{Action, Effect, Msg, QuitCause};
-pub use qr::{QrError, QrRows, qr_rows};
 pub use view::render;

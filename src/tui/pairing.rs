@@ -7,7 +7,7 @@ use tui_input::{Input, InputRequest};
 
 use crate::domain::{AttemptId, FailureReason, LinkMethod, PairCode, Phone, PhoneError};
 
-use super::qr::{QrError, QrRows, qr_rows};
+use crate::qr::{QrError, QrRows, qr_rows};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -41,6 +41,18 @@ pub struct Attempt {
     /// The number a code was asked for (None for QR).
     pub phone: Option<Phone>,
     pub stage: Stage,
+}
+
+impl Attempt {
+    /// The same method again, for a restart or a forced retry.
+    pub fn method(&self) -> LinkMethod {
+        match &self.phone {
+            Some(phone) => LinkMethod::Code {
+                phone: phone.clone(),
+            },
+            None => LinkMethod::Qr,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

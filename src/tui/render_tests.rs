@@ -12,10 +12,10 @@ use crate::engine::update::{SessionRow, Update};
 
 use super::app::{App, Now};
 use super::msg::Action;
-use super::qr::{cell_light, qr_rows};
 use super::test_support::*;
 use super::view::render;
 use super::view::theme::Theme;
+use crate::qr::{cell_light, qr_rows};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 

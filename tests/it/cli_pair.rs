@@ -243,7 +243,16 @@ fn pair_with_a_printed_qr() {
 
 /// Decode half-block lines as a phone camera would.
 pub fn decode(lines: &[String]) -> String {
-    let modules = walink::qr_text::modules(lines);
+    // Two modules per character; true = dark, as the camera sees it.
+    let mut modules: Vec<Vec<bool>> = Vec::new();
+    for line in lines {
+        let cells: Vec<(bool, bool)> = line
+            .chars()
+            .map(|c| walink::qr::cell_light(c.encode_utf8(&mut [0; 4])))
+            .collect();
+        modules.push(cells.iter().map(|(top, _)| !top).collect());
+        modules.push(cells.iter().map(|(_, bottom)| !bottom).collect());
+    }
     let scale = 4;
     let (h, w) = (modules.len(), modules[0].len());
     let mut img = rqrr::PreparedImage::prepare_from_bitmap(w * scale, h * scale, |x, y| {

@@ -196,7 +196,7 @@ impl Supervisor {
             }
         };
         let what = match &phone {
-            Some(p) => format!("pairing code for {}", session::masked(p)),
+            Some(p) => format!("pairing code for {}", crate::domain::mask_digits(p)),
             None => "QR".to_owned(),
         };
         ctx.event("link", format!("attempt started: {what}")).await;
@@ -320,7 +320,7 @@ impl Supervisor {
     async fn slug(&self, company: i64) -> Option<String> {
         let found = self
             .db
-            .run(move |s| Ok(s.companies()?.into_iter().find(|c| c.id == company)))
+            .run(move |s| s.company_by_id(company))
             .await
             .ok()
             .flatten();

@@ -8,9 +8,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::app::{App, Now};
 use super::super::pairing::QrShown;
-use super::super::qr::QrRows;
 use super::text::{countdown, fit, left};
 use super::theme::Tone;
+use crate::qr::QrRows;
 
 /// Refs one QR session gives before WhatsApp stops (DESIGN).
 pub const QR_REFS: u32 = 6;
