@@ -89,6 +89,7 @@ pub mod sandbox {
     pub fn run(
         data_dir: Option<std::path::PathBuf>,
         log_level: Option<&str>,
+        log_secrets: bool,
     ) -> Result<(), CliError> {
         // A throw-away data directory unless one was named.
         let tmp = match data_dir {
@@ -98,7 +99,7 @@ pub mod sandbox {
         let root = data_dir.or_else(|| tmp.as_ref().map(|t| t.path().join("data")));
         let data = DataDir::resolve(root).map_err(CliError::other)?;
         data.ensure().map_err(CliError::other)?;
-        let _log = crate::logging::init(data.root(), log_level);
+        let _log = crate::logging::init(data.root(), log_level, log_secrets);
         let mut ctx = Context::open(data.clone())?;
         for (slug, name) in demo_companies().map_err(CliError::other)? {
             if ctx.store.company(slug.as_str()).is_err() {

@@ -1,6 +1,5 @@
 //! Running the engine for one headless command, and stopping it cleanly.
 
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 
@@ -56,7 +55,7 @@ impl Running {
         if self.engine.send(Command::Shutdown).await.is_err() {
             return;
         }
-        let _ = tokio::time::timeout(Duration::from_secs(8), async {
+        let _ = tokio::time::timeout(crate::engine::STOP_WAIT, async {
             while let Some(u) = self.updates.recv().await {
                 if u == Update::Stopped {
                     break;

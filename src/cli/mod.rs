@@ -41,6 +41,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
 
+    /// Let pairing codes, whole phone numbers and full stanzas into the log
+    /// file (they are kept out otherwise); only to debug a failing link
+    #[arg(long, global = true)]
+    pub log_secrets: bool,
+
     #[command(flatten)]
     pub global: GlobalOpts,
 
@@ -109,13 +114,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Sim(args)) => return sim::run(args),
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(_)) => {
-            return dashboard::sandbox::run(cli.data_dir, cli.log_level.as_deref());
+            return dashboard::sandbox::run(cli.data_dir, cli.log_level.as_deref(), cli.log_secrets);
         }
         other => other,
     };
     let data = DataDir::resolve(cli.data_dir).map_err(CliError::other)?;
     data.ensure().map_err(CliError::other)?;
-    let _log = crate::logging::init(data.root(), cli.log_level.as_deref());
+    let _log = crate::logging::init(data.root(), cli.log_level.as_deref(), cli.log_secrets);
     let mut ctx = Context::open(data)?;
     let global = cli.global;
     let Some(command) = command else {

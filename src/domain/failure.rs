@@ -27,7 +27,18 @@ pub enum FailureReason {
     },
     ClientOutdated,
     NetworkUnreachable,
+    /// WhatsApp's Noise certificate did not verify: something intercepts.
+    ServerUnverified,
     ServiceUnavailable,
+    /// WhatsApp refused the session with a code after which whatsapp-rust
+    /// stops reconnecting (400, 409, 418, unknown ones).
+    ServerGaveUp {
+        code: i32,
+    },
+    /// The connection dropped while a link attempt was live.
+    LinkInterrupted,
+    /// Logout could not reach WhatsApp; the keys and the device stay.
+    LogoutUnreached,
     QrExhausted,
     CodeExpired,
     PairRejected,
@@ -76,7 +87,14 @@ impl FailureReason {
                 at(*until)
             ),
             Self::ClientOutdated => "WhatsApp says this client version is too old. Update walink, or pass --wa-version with the current version.".into(),
-            Self::NetworkUnreachable => "Cannot reach WhatsApp's servers. Check this machine's network, DNS and proxy; walink keeps retrying.".into(),
+            Self::NetworkUnreachable => "Cannot reach WhatsApp's servers. Check this machine's network, DNS and proxy (or pass --wa-version if only the version lookup fails).".into(),
+            Self::ServerUnverified => "WhatsApp's server could not be verified: something between this machine and WhatsApp is intercepting the connection (a TLS-inspecting proxy?); walink will not connect through it.".into(),
+            Self::ServerGaveUp { code: 0 } => "WhatsApp closed this session and the client stopped retrying. Reconnect to try once more; if it repeats, log out and link again.".into(),
+            Self::ServerGaveUp { code } => format!(
+                "WhatsApp refused this session (code {code}) and walink stopped retrying. Reconnect to try once more; if it repeats, log out and link again."
+            ),
+            Self::LinkInterrupted => "The connection to WhatsApp dropped while linking; the code or QR shown no longer works. Start again.".into(),
+            Self::LogoutUnreached => "Could not reach WhatsApp; the device is still linked. Try again, or unlink it on the phone (Settings › Linked devices).".into(),
             Self::ServiceUnavailable => "WhatsApp's servers are unavailable right now; walink keeps retrying.".into(),
             Self::QrExhausted => "The QR codes ran out before a phone scanned one. Start again for new ones.".into(),
             Self::CodeExpired => "The pairing code expired before it was entered on the phone. Ask for a new one.".into(),
@@ -93,7 +111,12 @@ impl FailureReason {
     pub fn is_final(&self) -> bool {
         matches!(
             self,
-            Self::LoggedOut | Self::Replaced | Self::TemporaryBan { .. } | Self::ClientOutdated
+            Self::LoggedOut
+                | Self::Replaced
+                | Self::TemporaryBan { .. }
+                | Self::ClientOutdated
+                | Self::ServerUnverified
+                | Self::ServerGaveUp { .. }
         )
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::reach::NoSocket;
 use super::translate::ClientFact;
 use crate::domain::{FailureReason, UnixTime};
 
@@ -10,8 +11,8 @@ use crate::domain::{FailureReason, UnixTime};
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
     pub now: UnixTime,
-    /// A link attempt is under way on this session.
-    pub linking: bool,
+    /// A pairing-code attempt is under way: its code dies with the socket.
+    pub code_attempt: bool,
     /// Cooldown to assume when WhatsApp throttles without saying how long.
     pub cooldown: Duration,
 }
@@ -27,34 +28,48 @@ pub fn classify(fact: &ClientFact, cx: Context) -> Option<FailureReason> {
         } => FailureReason::RateLimited {
             until: after(backoff.unwrap_or(cx.cooldown)),
         },
+        // No answer from WhatsApp at all (the socket never came up): the
+        // request never reached it, so it is not a refusal.
+        ClientFact::PairCodeRefused { status: None, .. } => FailureReason::NetworkUnreachable,
         ClientFact::PairCodeRefused { .. } | ClientFact::PairFailed { .. } => {
             FailureReason::PairRejected
         }
         ClientFact::PairCodeExpired => FailureReason::CodeExpired,
-        ClientFact::QrExhausted => FailureReason::QrExhausted,
+        ClientFact::QrExhausted { disconnected: true } => FailureReason::QrExhausted,
         ClientFact::PasskeyRequired => FailureReason::PasskeyRequired,
-        // The old system's "Connection Closed" while linking was WhatsApp
-        // throttling the number; treat it so, or the next try earns hours.
-        ClientFact::Disconnected { .. } if cx.linking => FailureReason::RateLimited {
-            until: after(cx.cooldown),
-        },
+        // A code lives only as long as its socket; a drop is not a refusal
+        // (WhatsApp refuses with an answer, classified above).
+        ClientFact::Disconnected { .. } if cx.code_attempt => FailureReason::LinkInterrupted,
         ClientFact::LoggedOut { .. } => FailureReason::LoggedOut,
         ClientFact::Replaced => FailureReason::Replaced,
         ClientFact::TemporaryBan { expire, .. } => FailureReason::TemporaryBan {
             until: after(*expire),
         },
         ClientFact::ClientOutdated => FailureReason::ClientOutdated,
-        ClientFact::ConnectFailure { status, .. } => match status {
+        ClientFact::ConnectFailure {
+            status, reconnects, ..
+        } => match status {
             401 | 403 | 406 => FailureReason::LoggedOut,
             402 => FailureReason::TemporaryBan { until: cx.now },
             405 => FailureReason::ClientOutdated,
-            _ => FailureReason::ServiceUnavailable,
+            _ if *reconnects => FailureReason::ServiceUnavailable,
+            code => FailureReason::ServerGaveUp { code: *code },
         },
+        ClientFact::NoSocket {
+            cause: NoSocket::Unverified(_),
+        } => FailureReason::ServerUnverified,
+        ClientFact::NoSocket {
+            cause: NoSocket::Unreachable(_),
+        } => FailureReason::NetworkUnreachable,
         ClientFact::QrCode { .. }
         | ClientFact::PairCode { .. }
         | ClientFact::PairSuccess { .. }
+        | ClientFact::QrExhausted {
+            disconnected: false,
+        }
         | ClientFact::Connected
         | ClientFact::Disconnected { .. }
+        | ClientFact::SelfPushName { .. }
         | ClientFact::StreamError { .. } => return None,
     })
 }
@@ -66,10 +81,10 @@ mod tests {
     const NOW: UnixTime = 1_000_000;
     const TWO_H: Duration = Duration::from_secs(7200);
 
-    fn cx(linking: bool) -> Context {
+    fn cx(code_attempt: bool) -> Context {
         Context {
             now: NOW,
-            linking,
+            code_attempt,
             cooldown: TWO_H,
         }
     }
@@ -80,6 +95,14 @@ mod tests {
             throttled,
             backoff: backoff.map(Duration::from_secs),
             raw: "server said no".into(),
+        }
+    }
+
+    fn failure(status: i32, reconnects: bool) -> ClientFact {
+        ClientFact::ConnectFailure {
+            status,
+            reconnects,
+            raw: String::new(),
         }
     }
 
@@ -98,7 +121,8 @@ mod tests {
                 Some(R::RateLimited { until: NOW + 600 }),
             ),
             (refused(Some(403), false, None), true, Some(R::PairRejected)),
-            (refused(None, false, None), true, Some(R::PairRejected)),
+            (refused(None, false, None), true, Some(R::NetworkUnreachable)),
+            (refused(Some(500), false, None), true, Some(R::PairRejected)),
             (
                 ClientFact::PairFailed {
                     raw: "hmac-mismatch".into(),
@@ -107,14 +131,25 @@ mod tests {
                 Some(R::PairRejected),
             ),
             (ClientFact::PairCodeExpired, true, Some(R::CodeExpired)),
-            (ClientFact::QrExhausted, true, Some(R::QrExhausted)),
+            (
+                ClientFact::QrExhausted { disconnected: true },
+                false,
+                Some(R::QrExhausted),
+            ),
+            (
+                ClientFact::QrExhausted {
+                    disconnected: false,
+                },
+                true,
+                None,
+            ),
             (ClientFact::PasskeyRequired, true, Some(R::PasskeyRequired)),
             (
                 ClientFact::Disconnected {
                     raw: "Connection Closed".into(),
                 },
                 true,
-                Some(R::RateLimited { until: NOW + 7200 }),
+                Some(R::LinkInterrupted),
             ),
             (
                 ClientFact::Disconnected {
@@ -144,6 +179,7 @@ mod tests {
             (
                 ClientFact::ConnectFailure {
                     status: 503,
+                    reconnects: true,
                     raw: String::new(),
                 },
                 false,
@@ -152,6 +188,7 @@ mod tests {
             (
                 ClientFact::ConnectFailure {
                     status: 405,
+                    reconnects: false,
                     raw: String::new(),
                 },
                 false,
@@ -160,19 +197,46 @@ mod tests {
             (
                 ClientFact::ConnectFailure {
                     status: 401,
+                    reconnects: false,
                     raw: String::new(),
                 },
                 false,
                 Some(R::LoggedOut),
             ),
+            (failure(400, false), false, Some(R::ServerGaveUp { code: 400 })),
+            (failure(409, false), false, Some(R::ServerGaveUp { code: 409 })),
+            (failure(418, false), false, Some(R::ServerGaveUp { code: 418 })),
+            (failure(777, false), false, Some(R::ServerGaveUp { code: 777 })),
+            (failure(500, true), false, Some(R::ServiceUnavailable)),
+            (
+                ClientFact::SelfPushName {
+                    name: "Acme".into(),
+                },
+                false,
+                None,
+            ),
             (ClientFact::StreamError { code: "515".into() }, false, None),
             (ClientFact::Connected, true, None),
+            (
+                ClientFact::NoSocket {
+                    cause: NoSocket::Unreachable("refused".into()),
+                },
+                false,
+                Some(R::NetworkUnreachable),
+            ),
+            (
+                ClientFact::NoSocket {
+                    cause: NoSocket::Unverified("bad chain".into()),
+                },
+                false,
+                Some(R::ServerUnverified),
+            ),
         ];
         for (fact, linking, want) in cases {
             assert_eq!(
                 classify(&fact, cx(linking)),
                 want,
-                "{fact:?} linking={linking}"
+                "{fact:?} code_attempt={linking}"
             );
         }
     }

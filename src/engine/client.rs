@@ -8,6 +8,8 @@ use whatsapp_rust::http::{HttpClient, HttpRequest, HttpResponse};
 use whatsapp_rust::pair_code::PairCodeOptions;
 use whatsapp_rust::prelude::{ChannelEventHandler, SqliteStore, Subscription, TokioRuntime};
 use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+use whatsapp_rust::wacore::store::DevicePropsOverride;
+use whatsapp_rust::waproto::whatsapp::device_props::PlatformType;
 
 use super::server::{SANDBOX_WA_VERSION, ServerTarget};
 use super::translate::WaEvents;
@@ -79,9 +81,17 @@ pub async fn build(store_path: &Path, opts: &ClientOptions) -> Result<BuiltClien
     if let Some(v) = opts.version {
         builder = builder.with_version(v);
     }
+    // Tests only: a real session takes the account's own name from WhatsApp
+    // (a set name is sent as the account's push name on every reconnect).
     if let Some(name) = &opts.push_name {
         builder = builder.with_push_name(name.clone());
     }
+    // What the phone's Linked devices list shows for this companion.
+    builder = builder.with_device_props(
+        DevicePropsOverride::new()
+            .with_os("walink")
+            .with_platform_type(PlatformType::DESKTOP),
+    );
     if let Some(phone) = &opts.pair_code_phone {
         builder = builder.with_pair_code(PairCodeOptions {
             phone_number: phone.clone(),

@@ -17,6 +17,8 @@ use crate::store::{AttemptOutcome, now_unix};
 pub struct FactState {
     /// Held by restored sessions until they first connect (bounded restore).
     pub permit: Option<OwnedSemaphorePermit>,
+    /// The session started from stored keys (not for a link attempt).
+    pub restored: bool,
 }
 
 pub async fn on_fact(
@@ -28,6 +30,11 @@ pub async fn on_fact(
     match &fact {
         ClientFact::QrCode { payload, ttl } => {
             let Some(l) = link.as_ref() else {
+                if !state.restored {
+                    // The attempt already ended; the client came back to
+                    // fresh refs nobody asked for.
+                    return Flow::Stop;
+                }
                 // The server treats our stored keys as unknown.
                 ctx.fail(
                     None,
@@ -120,6 +127,17 @@ pub async fn on_fact(
             ctx.set_state(SessionState::Connected).await;
             Flow::Continue
         }
+        ClientFact::SelfPushName { name } => {
+            let (company, name) = (ctx.company, name.clone());
+            if let Err(e) = ctx
+                .db
+                .run(move |s| s.set_session_push_name(company, &name))
+                .await
+            {
+                tracing::error!(company, "cannot store the push name: {e}");
+            }
+            Flow::Continue
+        }
         _ => on_trouble(ctx, link, state, fact).await,
     }
 }
@@ -132,7 +150,7 @@ async fn on_trouble(
 ) -> Flow {
     let cx = classify::Context {
         now: now_unix(),
-        linking: matches!(
+        code_attempt: matches!(
             link,
             Some(LinkInfo {
                 method: LinkMethod::Code { .. },
@@ -143,14 +161,46 @@ async fn on_trouble(
     };
     let raw = format!("{fact:?}");
     let Some(reason) = classify(&fact, cx) else {
-        if let ClientFact::Disconnected { raw } = &fact {
-            ctx.event("connection", format!("disconnected: {raw}"))
+        match &fact {
+            // A QR attempt goes on: the client reconnects and gets new refs.
+            ClientFact::Disconnected { raw } => {
+                ctx.event("connection", format!("disconnected: {raw}"))
+                    .await;
+                ctx.set_state(SessionState::Disconnected { retry_at: None })
+                    .await;
+            }
+            ClientFact::QrExhausted {
+                disconnected: false,
+            } => {
+                ctx.event(
+                    "link",
+                    "QR refs ran out; the pairing code stays valid until it expires".into(),
+                )
                 .await;
-            ctx.set_state(SessionState::Disconnected { retry_at: None })
-                .await;
+            }
+            _ => {}
         }
         return Flow::Continue;
     };
+    // Transient with no attempt riding on it: the client keeps retrying.
+    if link.is_none()
+        && matches!(
+            reason,
+            FailureReason::ServiceUnavailable | FailureReason::NetworkUnreachable
+        )
+    {
+        ctx.event("connection", raw).await;
+        ctx.send(Update::Failed {
+            company: ctx.company,
+            attempt: None,
+            reason,
+        })
+        .await;
+        ctx.set_state(SessionState::Disconnected { retry_at: None })
+            .await;
+        state.permit = None;
+        return Flow::Continue;
+    }
     let attempt = link.as_ref().map(|l| l.attempt);
     if let (FailureReason::QrExhausted, Some(attempt)) = (&reason, attempt) {
         ctx.send(Update::QrExhausted {
@@ -163,30 +213,15 @@ async fn on_trouble(
         FailureReason::RateLimited { until } => Some(until),
         _ => None,
     };
-    if let Some(l) = link.take() {
+    let ended_attempt = link.take();
+    if let Some(l) = &ended_attempt {
         let outcome = match reason {
             FailureReason::RateLimited { .. } => AttemptOutcome::Throttled,
             FailureReason::QrExhausted | FailureReason::CodeExpired => AttemptOutcome::Expired,
+            FailureReason::NetworkUnreachable => AttemptOutcome::Unreached,
             _ => AttemptOutcome::Failed,
         };
-        ctx.finish_attempt(&l, outcome, cooldown_until).await;
-    }
-    // Transient: the client keeps retrying with its own backoff.
-    if matches!(
-        reason,
-        FailureReason::ServiceUnavailable | FailureReason::NetworkUnreachable
-    ) {
-        ctx.event("connection", raw).await;
-        ctx.send(Update::Failed {
-            company: ctx.company,
-            attempt,
-            reason,
-        })
-        .await;
-        ctx.set_state(SessionState::Disconnected { retry_at: None })
-            .await;
-        state.permit = None;
-        return Flow::Continue;
+        ctx.finish_attempt(l, outcome, cooldown_until).await;
     }
     ctx.fail(attempt, reason.clone(), &raw).await;
     let (next, flow) = match reason {
@@ -195,9 +230,8 @@ async fn on_trouble(
         FailureReason::Replaced => (SessionState::Replaced, Flow::Stop),
         FailureReason::TemporaryBan { until } => (SessionState::Banned { until }, Flow::Stop),
         FailureReason::PasskeyRequired => (SessionState::PasskeyRequired, Flow::Stop),
-        FailureReason::QrExhausted | FailureReason::CodeExpired | FailureReason::PairRejected => {
-            (SessionState::NotLinked, Flow::Stop)
-        }
+        // An attempt that ended leaves the company as it was: not linked.
+        _ if ended_attempt.is_some() => (SessionState::NotLinked, Flow::Stop),
         other => (SessionState::Failed { reason: other }, Flow::Stop),
     };
     ctx.set_state(next).await;

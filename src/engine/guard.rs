@@ -72,6 +72,7 @@ pub fn decide(
             .iter()
             .filter(ours)
             .filter(|a| a.method == m.as_str() && a.started_at > now - HOUR)
+            .filter(|a| a.outcome != AttemptOutcome::Unreached)
             .map(|a| a.started_at)
             .collect();
         starts.sort_unstable();
@@ -159,6 +160,15 @@ mod tests {
         };
         let cases: Vec<(&str, Vec<Attempt>, Result<(), FailureReason>)> = vec![
             ("nothing before", vec![], Ok(())),
+            (
+                "three codes that never reached WhatsApp",
+                vec![
+                    attempt(1, PHONE, Method::Code, 900, Unreached),
+                    attempt(1, PHONE, Method::Code, 600, Unreached),
+                    attempt(1, PHONE, Method::Code, 300, Unreached),
+                ],
+                Ok(()),
+            ),
             (
                 "a cooldown in force",
                 vec![throttled.clone()],

@@ -7,6 +7,7 @@ pub mod command;
 mod db;
 mod facts;
 pub mod guard;
+pub mod reach;
 pub mod server;
 mod session;
 pub mod snapshot;
@@ -15,11 +16,16 @@ pub mod translate;
 pub mod update;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 pub use command::Command;
 pub use update::{LogEntry, SessionRow, Update};
+
+/// How long a caller waits for `Update::Stopped` after `Command::Shutdown`:
+/// the supervisor's own deadline and a margin.
+pub const STOP_WAIT: Duration = Duration::from_secs(supervisor::SHUTDOWN_DEADLINE.as_secs() + 2);
 
 use crate::config::DataDir;
 use crate::store::Store;
@@ -38,8 +44,11 @@ pub struct EngineConfig {
     /// Reconnect every linked session at start.
     pub restore: bool,
     pub restore_concurrency: usize,
-    /// Shown on the phone's linked-devices list and speeds up reconnects.
-    pub push_name: Option<String>,
+    /// No socket within this long: say the network is unreachable.
+    pub connect_timeout: Duration,
+    /// How long a logout waits for the session to connect before it says
+    /// WhatsApp could not be reached (and keeps the keys).
+    pub logout_deadline: Duration,
 }
 
 impl EngineConfig {
@@ -51,7 +60,8 @@ impl EngineConfig {
             wa_version: None,
             restore: true,
             restore_concurrency: 8,
-            push_name: Some("walink".into()),
+            connect_timeout: Duration::from_secs(15),
+            logout_deadline: Duration::from_secs(20),
         }
     }
 }
@@ -86,11 +96,12 @@ impl Engine {
         if config.wa_version.is_some() {
             client.version = config.wa_version;
         }
-        client.push_name = config.push_name.clone();
         let shared = Arc::new(session::Shared {
             data: config.data.clone(),
             client,
             limits: config.limits,
+            connect_timeout: config.connect_timeout,
+            logout_deadline: config.logout_deadline,
         });
         let supervisor = supervisor::Supervisor::new(
             db::Db::new(store),

@@ -2,7 +2,7 @@
 //! reports into registry rows and `Update`s.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -11,6 +11,7 @@ use super::client::{self, ClientOptions};
 use super::db::Db;
 use super::guard::Limits;
 use super::snapshot::state_detail;
+use super::translate::ClientFact;
 use super::update::{LogEntry, Update};
 use crate::config::DataDir;
 use crate::domain::{AttemptId, FailureReason, LinkMethod, SessionState};
@@ -21,6 +22,8 @@ pub struct Shared {
     pub data: DataDir,
     pub client: ClientOptions,
     pub limits: Limits,
+    pub connect_timeout: Duration,
+    pub logout_deadline: Duration,
 }
 
 /// A link attempt riding on this session.
@@ -41,6 +44,8 @@ pub enum Mode {
 #[derive(Debug)]
 pub enum SessionCmd {
     Logout,
+    /// Connect now instead of waiting out the client's backoff.
+    Reconnect,
 }
 
 /// The reporting side of a session task.
@@ -142,6 +147,7 @@ pub async fn run(
 ) {
     let store_path = ctx.shared.data.session_file(&ctx.slug);
     let mut opts = ctx.shared.client.clone();
+    let restored = matches!(mode, Mode::Restore);
     let mut link = match mode {
         Mode::Link(info) => Some(info),
         Mode::Restore => None,
@@ -169,13 +175,18 @@ pub async fn run(
             return;
         }
     };
-    let handle = built.bot.spawn();
+    let mut handle = built.bot.spawn();
     let client = handle.client();
     let _subscription = built.subscription;
     ctx.set_state(SessionState::Connecting).await;
-    let mut state = super::facts::FactState { permit };
+    let mut state = super::facts::FactState { permit, restored };
+    let started = Instant::now();
+    let mut watchdog = Watchdog::new(ctx.shared.connect_timeout);
+    // The library sends nothing when a pairing code simply expires.
+    let mut code_expiry: Option<tokio::time::Instant> = None;
+    let mut run_loop_ended = false;
     let flow = loop {
-        tokio::select! {
+        let fact = tokio::select! {
             biased;
             _ = cancel.cancelled() => {
                 if let Some(l) = link.take() {
@@ -185,40 +196,169 @@ pub async fn run(
                 }
                 break Flow::Stop;
             }
-            Some(cmd) = cmds.recv() => match cmd {
-                SessionCmd::Logout => {
-                    ctx.event("logout", "unlinking this device".into()).await;
-                    // A stored session may still be connecting.
-                    let _ = client.wait_for_connected(Duration::from_secs(20)).await;
-                    client.logout().await;
-                }
-            },
-            fact = built.events.next_fact() => match fact {
-                Some(fact) => {
-                    let flow = super::facts::on_fact(&ctx, &mut link, &mut state, fact).await;
-                    if flow != Flow::Continue {
-                        break flow;
+            Some(cmd) = cmds.recv() => {
+                match cmd {
+                    SessionCmd::Logout => logout(&ctx, &client).await,
+                    SessionCmd::Reconnect => {
+                        ctx.event("connection", "reconnecting now".into()).await;
+                        watchdog.rearm();
+                        client.reconnect_immediately().await;
                     }
                 }
+                continue;
+            }
+            () = sleep_until_some(code_expiry) => {
+                code_expiry = None;
+                ClientFact::PairCodeExpired
+            }
+            trouble = watchdog.fire(&client, opts.server.as_deref(), started) => trouble,
+            fact = built.events.next_fact() => match fact {
+                Some(fact) => fact,
                 None => break Flow::Stop,
             },
+            // After the events: the fact that ended the loop is read first.
+            () = &mut handle => {
+                // whatsapp-rust gave up (a failure it does not retry) without
+                // a fact walink acts on: say so instead of waiting forever.
+                run_loop_ended = true;
+                ctx.fail(
+                    link.as_ref().map(|l| l.attempt),
+                    FailureReason::ServerGaveUp { code: 0 },
+                    "the client's run loop ended",
+                )
+                .await;
+                if let Some(l) = link.take() {
+                    ctx.finish_attempt(&l, AttemptOutcome::Failed, None).await;
+                }
+                ctx.set_state(SessionState::Failed {
+                    reason: FailureReason::ServerGaveUp { code: 0 },
+                })
+                .await;
+                break Flow::Stop;
+            }
+        };
+        match &fact {
+            ClientFact::PairCode { ttl, .. } => {
+                code_expiry = Some(tokio::time::Instant::now() + *ttl);
+            }
+            ClientFact::PairSuccess { .. } => code_expiry = None,
+            // No event tells walink if the client's reconnects keep failing.
+            ClientFact::Disconnected { .. } => watchdog.rearm(),
+            // A companion that stays "available" silences the phone's own
+            // notifications; the library marks it available on every login.
+            ClientFact::Connected | ClientFact::SelfPushName { .. } => go_unavailable(&client),
+            _ => {}
+        }
+        let flow = super::facts::on_fact(&ctx, &mut link, &mut state, fact).await;
+        if flow != Flow::Continue {
+            break flow;
         }
     };
-    stop_client(handle).await;
+    if run_loop_ended {
+        client.disconnect().await;
+    } else {
+        stop_client(handle).await;
+    }
     if flow == Flow::StopAndRetire {
         retire_keys(&ctx).await;
     }
 }
 
+/// Logout needs a live connection: without one the phone is never told and
+/// the device keeps its slot, so the keys stay and the admin is told.
+async fn logout(ctx: &Ctx, client: &Arc<whatsapp_rust::Client>) {
+    ctx.event("logout", "unlinking this device".into()).await;
+    match client
+        .wait_for_connected(ctx.shared.logout_deadline)
+        .await
+    {
+        Ok(()) => client.logout().await,
+        Err(e) => {
+            ctx.fail(None, FailureReason::LogoutUnreached, &e.to_string())
+                .await;
+        }
+    }
+}
+
+fn go_unavailable(client: &Arc<whatsapp_rust::Client>) {
+    let client = client.clone();
+    tokio::spawn(async move {
+        // An account whose name is not known yet cannot send presence; the
+        // library has not sent "available" either then.
+        if let Err(e) = client.presence().set_unavailable().await {
+            tracing::debug!("presence unavailable not sent: {e:?}");
+        }
+    });
+}
+
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Fires once when no socket comes up in time (or at once on a certificate
+/// failure), with the cause; re-armed by an explicit reconnect.
+struct Watchdog {
+    timeout: Duration,
+    armed_at: Option<tokio::time::Instant>,
+}
+
+impl Watchdog {
+    fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            armed_at: Some(tokio::time::Instant::now()),
+        }
+    }
+
+    fn rearm(&mut self) {
+        self.armed_at = Some(tokio::time::Instant::now());
+    }
+
+    async fn fire(
+        &mut self,
+        client: &whatsapp_rust::Client,
+        server: Option<&str>,
+        since: Instant,
+    ) -> ClientFact {
+        let Some(armed_at) = self.armed_at else {
+            return std::future::pending().await;
+        };
+        let deadline = armed_at + self.timeout;
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tick.tick().await;
+            if client.is_connected() {
+                // A socket came up: whatever follows, the client reports.
+                self.armed_at = None;
+                return std::future::pending().await;
+            }
+            let cert = super::reach::unverified_since(since);
+            if cert.is_some() || tokio::time::Instant::now() >= deadline {
+                self.armed_at = None;
+                let cause = match cert {
+                    Some(c) => c,
+                    None => super::reach::diagnose(server, since).await,
+                };
+                return ClientFact::NoSocket { cause };
+            }
+        }
+    }
+}
+
+/// whatsapp-rust's `disconnect()` flushes in three steps of up to 5 s each
+/// before it saves the device state: give it all of them.
+pub const STOP_DEADLINE: Duration = Duration::from_secs(16);
+
 /// Disconnect (which flushes keys) within a deadline, else abort.
 async fn stop_client(handle: whatsapp_rust::bot::BotHandle) {
-    let client = handle.client();
-    if tokio::time::timeout(Duration::from_secs(5), handle.shutdown())
+    if tokio::time::timeout(STOP_DEADLINE, handle.shutdown())
         .await
         .is_err()
     {
-        tracing::warn!("client did not stop within 5 s; dropping it");
-        let _ = tokio::time::timeout(Duration::from_secs(2), client.disconnect()).await;
+        tracing::warn!("client did not stop within {STOP_DEADLINE:?}; dropping it");
     }
 }
 

@@ -25,7 +25,11 @@ pub enum ClientFact {
         backoff: Option<Duration>,
         raw: String,
     },
-    QrExhausted,
+    /// The QR refs ran out. `disconnected: false` means a pairing code is
+    /// still outstanding and the socket stays up for it.
+    QrExhausted {
+        disconnected: bool,
+    },
     PairSuccess {
         jid: String,
         lid: String,
@@ -39,6 +43,10 @@ pub enum ClientFact {
     Disconnected {
         raw: String,
     },
+    /// The account's own push name, as WhatsApp told it.
+    SelfPushName {
+        name: String,
+    },
     LoggedOut {
         on_connect: bool,
         status: i32,
@@ -50,11 +58,18 @@ pub enum ClientFact {
     },
     ConnectFailure {
         status: i32,
+        /// whatsapp-rust's own verdict: false means it stopped reconnecting.
+        reconnects: bool,
         raw: String,
     },
     ClientOutdated,
     StreamError {
         code: String,
+    },
+    /// walink's own watchdog: no socket came up (or the server's
+    /// certificate did not verify).
+    NoSocket {
+        cause: super::reach::NoSocket,
     },
 }
 
@@ -77,7 +92,9 @@ pub fn translate(event: &Event) -> Option<ClientFact> {
             backoff: e.backoff,
             raw: e.error.clone(),
         },
-        Event::PairingQrCodesExhausted(_) => ClientFact::QrExhausted,
+        Event::PairingQrCodesExhausted(e) => ClientFact::QrExhausted {
+            disconnected: e.disconnected,
+        },
         Event::PairSuccess(p) => ClientFact::PairSuccess {
             jid: p.id.to_string(),
             lid: p.lid.to_string(),
@@ -95,6 +112,9 @@ pub fn translate(event: &Event) -> Option<ClientFact> {
             on_connect: l.on_connect,
             status: l.reason.code(),
         },
+        Event::SelfPushNameUpdated(p) => ClientFact::SelfPushName {
+            name: p.new_name.clone(),
+        },
         Event::StreamReplaced(_) => ClientFact::Replaced,
         Event::TemporaryBan(b) => ClientFact::TemporaryBan {
             code: b.code.code(),
@@ -102,6 +122,7 @@ pub fn translate(event: &Event) -> Option<ClientFact> {
         },
         Event::ConnectFailure(f) => ClientFact::ConnectFailure {
             status: f.reason.code(),
+            reconnects: f.reason.should_reconnect(),
             raw: f.message.clone().unwrap_or_default(),
         },
         Event::ClientOutdated(_) => ClientFact::ClientOutdated,

@@ -15,6 +15,9 @@ pub enum AttemptOutcome {
     Throttled,
     Cancelled,
     Expired,
+    /// The request never reached WhatsApp (no network): the guard does not
+    /// count it.
+    Unreached,
 }
 
 impl AttemptOutcome {
@@ -26,6 +29,7 @@ impl AttemptOutcome {
             Self::Throttled => "throttled",
             Self::Cancelled => "cancelled",
             Self::Expired => "expired",
+            Self::Unreached => "unreached",
         }
     }
 
@@ -36,6 +40,7 @@ impl AttemptOutcome {
             "throttled" => Self::Throttled,
             "cancelled" => Self::Cancelled,
             "expired" => Self::Expired,
+            "unreached" => Self::Unreached,
             _ => Self::Pending,
         }
     }

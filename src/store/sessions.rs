@@ -82,4 +82,13 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// The account's own push name, as WhatsApp reports it after linking.
+    pub fn set_session_push_name(&self, company_id: i64, name: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sessions SET push_name = ?2 WHERE company_id = ?1",
+            params![company_id, name],
+        )?;
+        Ok(())
+    }
 }

@@ -13,8 +13,6 @@ use super::{App, Effect, Msg, Now, QuitCause, keymap, view};
 use crate::engine::{Command, EngineHandle, Update};
 use crate::store::now_unix;
 
-/// How long quitting waits for sessions to flush their keys.
-const STOP_DEADLINE: Duration = Duration::from_secs(6);
 
 /// What the sandbox adds: a simulator whose phone and faults keys reach.
 #[derive(Clone, Default)]
@@ -77,7 +75,7 @@ pub async fn run(
         for msg in msgs {
             for effect in app.update(msg, now) {
                 if perform(effect, &engine, &extras).await && stop_by.is_none() {
-                    stop_by = Some(tokio::time::Instant::now() + STOP_DEADLINE);
+                    stop_by = Some(tokio::time::Instant::now() + crate::engine::STOP_WAIT);
                     app.dirty = true;
                 }
             }

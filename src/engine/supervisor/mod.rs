@@ -20,8 +20,10 @@ use crate::store::now_unix;
 
 mod companies;
 
-/// How long shutdown waits for sessions to flush before aborting them.
-const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
+/// How long shutdown waits for sessions (stopping in parallel, each within
+/// its own deadline) before aborting them.
+pub const SHUTDOWN_DEADLINE: Duration =
+    Duration::from_secs(session::STOP_DEADLINE.as_secs() + 2);
 
 struct Running {
     tx: mpsc::Sender<SessionCmd>,
@@ -105,8 +107,12 @@ impl Supervisor {
                 }
             }
             Command::Reconnect { company } => {
-                if !self.sessions.contains_key(&company)
-                    && let Some(slug) = self.slug(company).await
+                if let Some(running) = self.sessions.get(&company) {
+                    // Stuck in the client's backoff: try now.
+                    if running.linking.is_none() {
+                        let _ = running.tx.send(SessionCmd::Reconnect).await;
+                    }
+                } else if let Some(slug) = self.slug(company).await
                     && self.shared.data.session_file(&slug).exists()
                 {
                     self.spawn(company, slug, Mode::Restore, None);
@@ -128,17 +134,18 @@ impl Supervisor {
             attempt: Some(attempt),
             reason,
         };
-        if let Some(running) = self.sessions.get(&company) {
-            if running.linking.is_none() {
+        let replacing = match self.sessions.get(&company) {
+            Some(running) if running.linking.is_none() => {
                 let _ = self
                     .updates
                     .send(refuse(FailureReason::AlreadyLinked))
                     .await;
                 return;
             }
-            // A new attempt replaces the old one; never two clients on one store.
-            self.stop(company).await;
-        } else if self.is_linked(company).await {
+            Some(_) => true,
+            None => false,
+        };
+        if !replacing && self.is_linked(company).await {
             let _ = self
                 .updates
                 .send(refuse(FailureReason::AlreadyLinked))
@@ -181,6 +188,11 @@ impl Supervisor {
             }
             ctx.event("guard", format!("overridden by force: {sentence}"))
                 .await;
+        }
+        // Decided: only now may the live attempt go (its code stays on
+        // screen when the guard says no). Never two clients on one store.
+        if replacing {
+            self.stop(company).await;
         }
         let p = phone.clone();
         let row = match self
