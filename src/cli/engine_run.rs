@@ -1,6 +1,5 @@
 //! Running the engine for one headless command, and stopping it cleanly.
 
-
 use tokio::sync::mpsc;
 
 use super::{CliError, Context, GlobalOpts};

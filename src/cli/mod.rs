@@ -114,7 +114,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Sim(args)) => return sim::run(args),
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(_)) => {
-            return dashboard::sandbox::run(cli.data_dir, cli.log_level.as_deref(), cli.log_secrets);
+            return dashboard::sandbox::run(
+                cli.data_dir,
+                cli.log_level.as_deref(),
+                cli.log_secrets,
+            );
         }
         other => other,
     };

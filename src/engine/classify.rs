@@ -121,7 +121,11 @@ mod tests {
                 Some(R::RateLimited { until: NOW + 600 }),
             ),
             (refused(Some(403), false, None), true, Some(R::PairRejected)),
-            (refused(None, false, None), true, Some(R::NetworkUnreachable)),
+            (
+                refused(None, false, None),
+                true,
+                Some(R::NetworkUnreachable),
+            ),
             (refused(Some(500), false, None), true, Some(R::PairRejected)),
             (
                 ClientFact::PairFailed {
@@ -203,10 +207,26 @@ mod tests {
                 false,
                 Some(R::LoggedOut),
             ),
-            (failure(400, false), false, Some(R::ServerGaveUp { code: 400 })),
-            (failure(409, false), false, Some(R::ServerGaveUp { code: 409 })),
-            (failure(418, false), false, Some(R::ServerGaveUp { code: 418 })),
-            (failure(777, false), false, Some(R::ServerGaveUp { code: 777 })),
+            (
+                failure(400, false),
+                false,
+                Some(R::ServerGaveUp { code: 400 }),
+            ),
+            (
+                failure(409, false),
+                false,
+                Some(R::ServerGaveUp { code: 409 }),
+            ),
+            (
+                failure(418, false),
+                false,
+                Some(R::ServerGaveUp { code: 418 }),
+            ),
+            (
+                failure(777, false),
+                false,
+                Some(R::ServerGaveUp { code: 777 }),
+            ),
             (failure(500, true), false, Some(R::ServiceUnavailable)),
             (
                 ClientFact::SelfPushName {

@@ -66,7 +66,10 @@ async fn probe(url: &str) -> String {
     };
     let host = parsed.host_str().unwrap_or_default().to_owned();
     let port = parsed.port_or_known_default().unwrap_or(443);
-    let lookup = tokio::time::timeout(PROBE_TIMEOUT, tokio::net::lookup_host((host.as_str(), port)));
+    let lookup = tokio::time::timeout(
+        PROBE_TIMEOUT,
+        tokio::net::lookup_host((host.as_str(), port)),
+    );
     let addrs: Vec<_> = match lookup.await {
         Err(_) => return format!("DNS lookup of {host} timed out"),
         Ok(Err(e)) => return format!("DNS lookup of {host} failed: {e}"),
@@ -138,7 +141,9 @@ mod tests {
         drop(listener);
         let text = probe(&format!("ws://127.0.0.1:{port}/ws/chat")).await;
         assert!(
-            text.starts_with(&format!("connecting to 127.0.0.1 (127.0.0.1:{port}) failed")),
+            text.starts_with(&format!(
+                "connecting to 127.0.0.1 (127.0.0.1:{port}) failed"
+            )),
             "{text}"
         );
     }

@@ -254,6 +254,8 @@ pub async fn run(
             break flow;
         }
     };
+    // Commands sent from now on fail at once instead of waiting unread.
+    cmds.close();
     if run_loop_ended {
         client.disconnect().await;
     } else {
@@ -268,10 +270,7 @@ pub async fn run(
 /// the device keeps its slot, so the keys stay and the admin is told.
 async fn logout(ctx: &Ctx, client: &Arc<whatsapp_rust::Client>) {
     ctx.event("logout", "unlinking this device".into()).await;
-    match client
-        .wait_for_connected(ctx.shared.logout_deadline)
-        .await
-    {
+    match client.wait_for_connected(ctx.shared.logout_deadline).await {
         Ok(()) => client.logout().await,
         Err(e) => {
             ctx.fail(None, FailureReason::LogoutUnreached, &e.to_string())

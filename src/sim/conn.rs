@@ -10,7 +10,7 @@ use wacore_binary::Node;
 use waproto::whatsapp as wa;
 
 use super::error::SimError;
-use super::events::{ConnId, SimEvent};
+use super::events::{ConnId, PresenceSeen, SimEvent};
 use super::fault::{Fault, FaultKind};
 use super::frame::Wire;
 use super::hub::{ConnCmd, Hub};
@@ -102,6 +102,16 @@ impl<'w> Conn<'w> {
         }
         if node.tag == "iq" {
             return self.on_iq(node).await;
+        }
+        if node.tag == "presence" {
+            self.hub.record_presence(
+                self.id,
+                PresenceSeen {
+                    kind: stanza::attr(&node, "type"),
+                    name: stanza::attr(&node, "name"),
+                },
+            );
+            return Ok(Flow::Continue);
         }
         // ib, presence, acks, receipts: nothing to answer.
         trace!(conn = %self.id, tag = %node.tag, "ignored node");

@@ -223,7 +223,15 @@ async fn devices(State(sim): State<Shared>) -> Response {
     let list: Vec<Value> = sim
         .registered_devices()
         .into_iter()
-        .map(|d| json!({ "phone": d.phone, "jid": d.jid, "device": d.device, "connected": d.connected }))
+        .map(|d| {
+            let presences: Vec<Value> = d
+                .presences
+                .iter()
+                .map(|p| json!({ "type": p.kind, "name": p.name }))
+                .collect();
+            json!({ "phone": d.phone, "jid": d.jid, "device": d.device,
+                    "connected": d.connected, "presences": presences })
+        })
         .collect();
     axum::Json(Value::Array(list)).into_response()
 }

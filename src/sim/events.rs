@@ -89,4 +89,16 @@ pub struct DeviceInfo {
     pub device: u16,
     /// A connection is currently logged in as this device.
     pub connected: bool,
+    /// Every `<presence>` it sent, oldest first.
+    pub presences: Vec<PresenceSeen>,
+}
+
+/// One `<presence>` stanza as the server saw it: WhatsApp takes its `name`
+/// as the account's push name, and an `available` companion keeps the
+/// phone from notifying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceSeen {
+    /// `available`, `unavailable`, or `None` for a name-only update.
+    pub kind: Option<String>,
+    pub name: Option<String>,
 }

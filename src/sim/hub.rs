@@ -70,6 +70,8 @@ pub(crate) struct DeviceRecord {
     pub(crate) lid: String,
     /// Keyed by the companion's Noise static key, its stable identity.
     pub(crate) client_static: [u8; 32],
+    /// Every `<presence>` this device sent, oldest first.
+    pub(crate) presences: Vec<super::events::PresenceSeen>,
 }
 
 #[derive(Default)]
@@ -180,6 +182,17 @@ impl Hub {
             .conns
             .iter()
             .filter(|(_, c)| c.device_jid.is_some() && target.matches(c.phone.as_deref()))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Every connection `target` reaches, companions still linking included
+    /// (only `All` reaches those: their account is not known yet).
+    pub(crate) fn conns_for(&self, target: &Target) -> Vec<ConnId> {
+        self.state()
+            .conns
+            .iter()
+            .filter(|(_, c)| target.matches(c.phone.as_deref()))
             .map(|(id, _)| *id)
             .collect()
     }

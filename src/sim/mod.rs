@@ -49,7 +49,7 @@ use tokio_util::sync::CancellationToken;
 pub use code_link::CodeRequest;
 pub use config::{DEFAULT_SERVER_STATIC_KEY, SimConfig};
 pub use error::SimError;
-pub use events::{ConnId, DeviceInfo, HandshakePattern, SimEvent};
+pub use events::{ConnId, DeviceInfo, HandshakePattern, PresenceSeen, SimEvent};
 pub use fault::{ConflictKind, FailureReason, Fault, Target};
 pub use phone::{MAX_COMPANIONS, Phone};
 pub use qr_link::QrHint;
@@ -145,8 +145,12 @@ impl Simulator {
     /// that way is not armed any further.
     pub fn inject(&self, target: Target, fault: Fault, sticky: bool) {
         let target = target.normalized();
-        let now = match fault.kind() {
-            fault::FaultKind::Stream | fault::FaultKind::Dead => self.hub.logged_in_conns(&target),
+        let now = match (&fault, fault.kind()) {
+            // A drop can hit a companion in the middle of linking too.
+            (Fault::CloseConnection, _) => self.hub.conns_for(&target),
+            (_, fault::FaultKind::Stream | fault::FaultKind::Dead) => {
+                self.hub.logged_in_conns(&target)
+            }
             _ => Vec::new(),
         };
         for conn in &now {

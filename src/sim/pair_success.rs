@@ -69,6 +69,7 @@ pub(crate) async fn complete(
         jid: device_jid.clone(),
         lid: grant.lid,
         client_static: grant.client_static,
+        presences: Vec::new(),
     });
     // The companion stops rotating QR codes once paired.
     hub.forget_refs(conn);

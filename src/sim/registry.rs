@@ -4,7 +4,7 @@ use wacore::libsignal::protocol::KeyPair;
 use wacore_binary::Jid;
 
 use super::error::SimError;
-use super::events::{ConnId, DeviceInfo, SimEvent};
+use super::events::{ConnId, DeviceInfo, PresenceSeen, SimEvent};
 use super::hub::{ConnCmd, DeviceRecord, Hub, State};
 use super::phone::{MAX_COMPANIONS, PhoneAccount};
 use super::stanza;
@@ -61,6 +61,7 @@ impl Hub {
             device,
             lid,
             client_static: *client_static,
+            presences: Vec::new(),
         };
         st.devices.push(rec.clone());
         Some(rec)
@@ -160,12 +161,25 @@ impl Hub {
                 phone: d.phone.clone(),
                 jid: d.jid.clone(),
                 device: d.device,
+                presences: d.presences.clone(),
                 connected: st
                     .conns
                     .values()
                     .any(|c| c.device_jid.as_deref() == Some(d.jid.as_str())),
             })
             .collect()
+    }
+
+    /// A `<presence>` from the device logged in on `conn`.
+    pub(crate) fn record_presence(&self, conn: ConnId, seen: PresenceSeen) {
+        let mut guard = self.state();
+        let st = &mut *guard;
+        let Some(jid) = st.conns.get(&conn).and_then(|c| c.device_jid.clone()) else {
+            return;
+        };
+        if let Some(d) = st.devices.iter_mut().find(|d| d.jid == jid) {
+            d.presences.push(seen);
+        }
     }
 
     pub(crate) fn mark_logged_in(&self, conn: ConnId, rec: &DeviceRecord) {

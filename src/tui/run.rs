@@ -13,7 +13,6 @@ use super::{App, Effect, Msg, Now, QuitCause, keymap, view};
 use crate::engine::{Command, EngineHandle, Update};
 use crate::store::now_unix;
 
-
 /// What the sandbox adds: a simulator whose phone and faults keys reach.
 #[derive(Clone, Default)]
 pub struct Extras {

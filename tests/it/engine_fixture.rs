@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use walink::config::DataDir;
-use walink::domain::{AttemptId, DisplayName, LinkMethod, Phone, SessionState, Slug};
+use walink::domain::{
+    AttemptId, DisplayName, FailureReason, LinkMethod, Phone, SessionState, Slug,
+};
 use walink::engine::server::ServerTarget;
 use walink::engine::{Command, Engine, EngineConfig, EngineHandle, Update};
 use walink::sim::Simulator;
@@ -44,16 +46,36 @@ pub fn start_engine(
     sim: &Simulator,
     data: &DataDir,
 ) -> (EngineHandle, tokio::sync::mpsc::Receiver<Update>) {
-    let store = Store::open(&data.registry_path()).expect("registry");
-    let server = ServerTarget::parse(Some(&sim.url())).expect("loopback server");
-    Engine::start(store, EngineConfig::new(data.clone(), server))
+    start_engine_at(&sim.url(), data, |_| {})
 }
+
+/// An engine at any loopback URL (a closed port too), with its settings
+/// adjusted by `tune`.
+pub fn start_engine_at(
+    url: &str,
+    data: &DataDir,
+    tune: impl FnOnce(&mut EngineConfig),
+) -> (EngineHandle, tokio::sync::mpsc::Receiver<Update>) {
+    let store = Store::open(&data.registry_path()).expect("registry");
+    let server = ServerTarget::parse(Some(url)).expect("loopback server");
+    let mut config = EngineConfig::new(data.clone(), server);
+    tune(&mut config);
+    Engine::start(store, config)
+}
+
+/// What a phone's account is called; WhatsApp sends it at pairing.
+pub const ACCOUNT_NAME: &str = "Acme Salon";
 
 impl Fixture {
     pub async fn new(sim: &Simulator) -> Self {
+        Self::at(&sim.url(), |_| {}).await
+    }
+
+    /// A fixture whose engine talks to `url` with tuned settings.
+    pub async fn at(url: &str, tune: impl FnOnce(&mut EngineConfig)) -> Self {
         let dir = TempDataDir::new();
         let (data, company) = data_with_company(&dir);
-        let (engine, updates) = start_engine(sim, &data);
+        let (engine, updates) = start_engine_at(url, &data, tune);
         let mut f = Self {
             _dir: dir,
             data,
@@ -134,6 +156,28 @@ impl Fixture {
             .await;
     }
 
+    /// Restart the engine on the same data directory (at `url`).
+    pub async fn restart_at(&mut self, url: &str, tune: impl FnOnce(&mut EngineConfig)) {
+        self.shutdown().await;
+        self.start_again(url, tune);
+    }
+
+    /// A new engine on this data directory, after `shutdown`.
+    pub fn start_again(&mut self, url: &str, tune: impl FnOnce(&mut EngineConfig)) {
+        let (engine, updates) = start_engine_at(url, &self.data, tune);
+        self.engine = engine;
+        self.updates = updates;
+        self.seen.clear();
+    }
+
+    pub async fn failure(&mut self, limit: Duration) -> FailureReason {
+        self.wait(limit, |u| match u {
+            Update::Failed { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .await
+    }
+
     pub fn store(&self) -> Store {
         Store::open(&self.data.registry_path()).expect("registry")
     }
@@ -154,7 +198,9 @@ pub async fn link_by_qr(sim: &Simulator, f: &mut Fixture) -> String {
             _ => None,
         })
         .await;
-    sim.phone(PHONE).scan_qr(&qr).await.expect("scan");
+    let phone = sim.phone(PHONE);
+    phone.set_push_name(Some(ACCOUNT_NAME));
+    phone.scan_qr(&qr).await.expect("scan");
     let jid = f
         .wait(secs(10), |u| match u {
             Update::Linked { jid, .. } => Some(jid.clone()),

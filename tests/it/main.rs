@@ -6,6 +6,7 @@ mod common;
 mod e2e;
 mod engine_faults;
 mod engine_fixture;
+mod engine_rules;
 mod engine_sim;
 mod sim_faults;
 mod sim_link;

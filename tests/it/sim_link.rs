@@ -177,8 +177,10 @@ async fn unused_qr_refs_run_out() {
     let sim = sim_with(SimConfig::default().with_qr_ref_count(1)).await;
     let dir = tempfile::tempdir().expect("tmp");
     let mut c = TestClient::start(&sim, &store_in(&dir, "a"), Opts::default()).await;
-    c.wait_for(secs(90), |f| (*f == ClientFact::QrExhausted { disconnected: true }).then_some(()))
-        .await;
+    c.wait_for(secs(90), |f| {
+        (*f == ClientFact::QrExhausted { disconnected: true }).then_some(())
+    })
+    .await;
     let qrs = c
         .seen()
         .iter()

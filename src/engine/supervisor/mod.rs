@@ -22,8 +22,7 @@ mod companies;
 
 /// How long shutdown waits for sessions (stopping in parallel, each within
 /// its own deadline) before aborting them.
-pub const SHUTDOWN_DEADLINE: Duration =
-    Duration::from_secs(session::STOP_DEADLINE.as_secs() + 2);
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(session::STOP_DEADLINE.as_secs() + 2);
 
 struct Running {
     tx: mpsc::Sender<SessionCmd>,
@@ -108,11 +107,16 @@ impl Supervisor {
             }
             Command::Reconnect { company } => {
                 if let Some(running) = self.sessions.get(&company) {
-                    // Stuck in the client's backoff: try now.
-                    if running.linking.is_none() {
-                        let _ = running.tx.send(SessionCmd::Reconnect).await;
+                    // Stuck in the client's backoff: try now. A session that
+                    // has just ended no longer reads: wait for it, start anew.
+                    let ended = running.linking.is_none()
+                        && running.tx.send(SessionCmd::Reconnect).await.is_err();
+                    if !ended {
+                        return;
                     }
-                } else if let Some(slug) = self.slug(company).await
+                    self.stop(company).await;
+                }
+                if let Some(slug) = self.slug(company).await
                     && self.shared.data.session_file(&slug).exists()
                 {
                     self.spawn(company, slug, Mode::Restore, None);
