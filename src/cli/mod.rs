@@ -111,7 +111,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let command = match cli.command {
         // The simulator keeps nothing on disk: no data directory, no lock.
         #[cfg(feature = "sandbox")]
-        Some(Command::Sim(args)) => return sim::run(args),
+        Some(Command::Sim(args)) => return sim::run(args, cli.log_level.as_deref()),
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(_)) => {
             return dashboard::sandbox::run(

@@ -22,9 +22,25 @@ pub struct SimArgs {
     /// QR refs offered to each linking client (WhatsApp gives 6)
     #[arg(long, default_value_t = 6)]
     qr_refs: usize,
+    /// Delay every frame the simulator sends by this many milliseconds
+    /// (one-way latency, as a real network adds) [default: 0]
+    #[arg(long, env = "WALINK_SIM_LATENCY_MS", value_name = "N")]
+    latency_ms: Option<u64>,
 }
 
-pub fn run(args: SimArgs) -> Result<(), CliError> {
+/// `log_level`: the global `--log-level` (default info: connections,
+/// handshakes, faults, closes; debug adds a line per stanza). To stderr.
+pub fn run(args: SimArgs, log_level: Option<&str>) -> Result<(), CliError> {
+    let filter = tracing_subscriber::EnvFilter::try_new(format!(
+        "walink::sim={}",
+        log_level.unwrap_or("info")
+    ))
+    .map_err(|e| CliError::usage(format!("--log-level: {e}")))?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
     control::check_loopback(&args.listen).map_err(CliError::usage)?;
     let control_addr = args.control.unwrap_or_else(|| {
         let port = if args.listen.port() == 0 {
@@ -40,9 +56,12 @@ pub fn run(args: SimArgs) -> Result<(), CliError> {
 }
 
 async fn serve(args: SimArgs, control_addr: SocketAddr) -> Result<(), CliError> {
-    let config = SimConfig::default()
+    let mut config = SimConfig::default()
         .with_port(args.listen.port())
         .with_qr_ref_count(args.qr_refs);
+    if let Some(ms) = args.latency_ms {
+        config = config.with_latency(std::time::Duration::from_millis(ms));
+    }
     let sim = Simulator::start(config)
         .await
         .map_err(|e| CliError::other(format!("cannot listen on {}: {e}", args.listen)))?;

@@ -26,6 +26,12 @@ pub struct SimConfig {
     /// Accept logins from devices the simulator does not know (for example
     /// after a simulator restart) and register them on the fly.
     pub auto_register_logins: bool,
+    /// Keep every node sent (marshalled, before encryption) for tests that
+    /// read the wire as a strict client would.
+    pub record_wire: bool,
+    /// One-way delay on every frame sent, as a real network adds (default:
+    /// `WALINK_SIM_LATENCY_MS`, so a whole test run can take it).
+    pub latency: Duration,
 }
 
 impl Default for SimConfig {
@@ -37,6 +43,12 @@ impl Default for SimConfig {
             reply_delay: Duration::ZERO,
             phone_timeout: Duration::from_secs(30),
             auto_register_logins: false,
+            record_wire: false,
+            latency: std::env::var("WALINK_SIM_LATENCY_MS")
+                .ok()
+                .and_then(|ms| ms.parse().ok())
+                .map(Duration::from_millis)
+                .unwrap_or_default(),
         }
     }
 }
@@ -65,6 +77,16 @@ impl SimConfig {
 
     pub fn with_phone_timeout(mut self, timeout: Duration) -> Self {
         self.phone_timeout = timeout;
+        self
+    }
+
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    pub fn with_record_wire(mut self, on: bool) -> Self {
+        self.record_wire = on;
         self
     }
 

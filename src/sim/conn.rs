@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, trace};
 use wacore_binary::Node;
+use wacore_binary::builder::NodeBuilder;
 use waproto::whatsapp as wa;
 
 use super::error::SimError;
@@ -36,7 +37,13 @@ pub(crate) struct Conn<'w> {
     pending: HashMap<String, oneshot::Sender<Node>>,
     /// DeadServer: read everything, answer nothing.
     dead: bool,
+    /// After a restart request: when to close if the client has not.
+    close_by: Option<tokio::time::Instant>,
 }
+
+/// How long the client gets to close the socket itself after a 515 (the
+/// real clients do at once; public logs show them reconnect within a second).
+const RESTART_GRACE: Duration = Duration::from_secs(3);
 
 impl<'w> Conn<'w> {
     pub(crate) fn new(
@@ -57,6 +64,7 @@ impl<'w> Conn<'w> {
             phone: None,
             pending: HashMap::new(),
             dead: false,
+            close_by: None,
         }
     }
 
@@ -85,6 +93,10 @@ impl<'w> Conn<'w> {
                     Some(cmd) => self.on_cmd(cmd).await?,
                     None => Flow::Close,
                 },
+                () = sleep_until_some(self.close_by) => {
+                    self.hub.emit(SimEvent::ClosedAfterRestart { conn: self.id });
+                    Flow::Close
+                }
             };
             if flow == Flow::Close {
                 return Ok(());
@@ -93,6 +105,7 @@ impl<'w> Conn<'w> {
     }
 
     async fn on_node(&mut self, node: Node) -> Result<Flow, SimError> {
+        debug!(conn = %self.id, "<- {}", summary(&node));
         if self.dead {
             return Ok(Flow::Continue);
         }
@@ -142,11 +155,30 @@ impl<'w> Conn<'w> {
                 Some("companion_finish") => vec![code_link::on_companion_finish(&self.hub, &iq)],
                 _ => vec![stanza::iq_error(&id, 400, "bad-request", None)],
             }
+        } else if stanza::attr(&iq, "xmlns").as_deref() == Some("encrypt") {
+            self.on_prekeys(&iq)
         } else {
             iq::answer(&iq)
         };
         self.reply(&replies).await?;
         Ok(Flow::Continue)
+    }
+
+    /// Pre-key upload (`<list>` of keys) and count query (`<count/>`): the
+    /// client decides from the count whether to upload more.
+    fn on_prekeys(&mut self, iq: &Node) -> Vec<Node> {
+        let id = stanza::attr(iq, "id").unwrap_or_default();
+        let mut st = self.hub.state();
+        let held = st.prekeys.entry(self.client_static).or_default();
+        if let Some(list) = iq.get_optional_child("list") {
+            *held += list.get_children_by_tag("key").count();
+        }
+        let reply = stanza::iq_result(&id);
+        if iq.get_optional_child("count").is_some() {
+            let count = NodeBuilder::new("count").attr("value", *held).build();
+            return vec![reply.children([count]).build()];
+        }
+        vec![reply.build()]
     }
 
     /// Companion-initiated logout: forget the registration; the client
@@ -173,6 +205,10 @@ impl<'w> Conn<'w> {
             ConnCmd::SendThenClose(node) => {
                 self.send(&node).await?;
                 return Ok(Flow::Close);
+            }
+            ConnCmd::SendThenAwaitClose(node) => {
+                self.send(&node).await?;
+                self.close_by = Some(tokio::time::Instant::now() + RESTART_GRACE);
             }
             ConnCmd::Close => return Ok(Flow::Close),
             ConnCmd::GoDead => self.go_dead(None),
@@ -216,7 +252,34 @@ impl<'w> Conn<'w> {
         if self.dead {
             return Ok(());
         }
+        debug!(conn = %self.id, "-> {}", summary(node));
+        if self.hub.config.record_wire {
+            let plain = wacore_binary::marshal::marshal(node)?;
+            self.hub.state().wire.push(plain);
+        }
         let sealed = self.channel.seal(node)?;
         self.wire.send_frame(&sealed).await
     }
+}
+
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// `tag id type xmlns` and the first child's tag: enough to follow a
+/// client, never a key or a ref.
+fn summary(node: &Node) -> String {
+    let mut out = node.tag.to_string();
+    for key in ["id", "type", "xmlns", "code"] {
+        if let Some(v) = stanza::attr(node, key) {
+            out += &format!(" {key}={v}");
+        }
+    }
+    if let Some(child) = node.children().and_then(|c| c.first()) {
+        out += &format!(" <{}>", child.tag);
+    }
+    out
 }

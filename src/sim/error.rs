@@ -20,6 +20,10 @@ pub enum SimError {
     Crypto(String),
     #[error("protocol: {0}")]
     Protocol(String),
+    #[error(
+        "the client announced token dictionary version {0}; this simulator speaks version 3 only"
+    )]
+    UnsupportedDictionary(u8),
     #[error("timed out waiting for {0}")]
     Timeout(&'static str),
     #[error("connection {0} is gone")]

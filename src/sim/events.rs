@@ -79,6 +79,46 @@ pub enum SimEvent {
     Disconnected {
         conn: ConnId,
     },
+    /// The client did not close the socket itself after a 515 restart; the
+    /// simulator closed it after its grace period.
+    ClosedAfterRestart {
+        conn: ConnId,
+    },
+}
+
+impl SimEvent {
+    /// One log line: what happened, never keys or refs.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Connected { conn } => format!("{conn}: connected"),
+            Self::Handshake { conn, pattern } => format!("{conn}: handshake {pattern:?}"),
+            Self::PairDeviceSent { conn, refs } => {
+                format!("{conn}: pair-device with {} refs", refs.len())
+            }
+            Self::CodeRequested { conn, phone } => {
+                format!("{conn}: pairing code requested for {phone}")
+            }
+            Self::PrimaryHelloSent { conn, phone } => {
+                format!("{conn}: phone {phone} typed the code (primary_hello)")
+            }
+            Self::Paired { phone, device_jid } => format!("paired {device_jid} to {phone}"),
+            Self::PairFailed { phone, reason } => format!("pairing for {phone} failed: {reason}"),
+            Self::LoggedIn { conn, device_jid } => format!("{conn}: logged in as {device_jid}"),
+            Self::LoginRejected { conn } => format!("{conn}: login refused (unknown device)"),
+            Self::FaultFired { conn, fault } => match conn {
+                Some(c) => format!("{c}: fault fired: {fault:?}"),
+                None => format!("fault fired: {fault:?}"),
+            },
+            Self::LogoutReceived { device_jid } => format!("{device_jid} logged out"),
+            Self::Unlinked { phone, device_jid } => {
+                format!("phone {phone} unlinked {device_jid}")
+            }
+            Self::Disconnected { conn } => format!("{conn}: disconnected"),
+            Self::ClosedAfterRestart { conn } => {
+                format!("{conn}: client kept the socket after a 515; closed it")
+            }
+        }
+    }
 }
 
 /// A companion device registered with the simulator.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio_websockets::{Message, WebSocketStream};
+use tokio_websockets::{CloseCode, Message, WebSocketStream};
 use wacore_binary::consts::WA_CONN_HEADER;
 use wacore_noise::framing::{FrameDecoder, encode_frame};
 
@@ -28,15 +28,27 @@ pub(crate) struct Wire {
     /// Bytes received before the connection header was complete; `None` once
     /// it has been consumed.
     intro: Option<Vec<u8>>,
+    /// The header the client sent: the Noise prologue on both sides.
+    header: [u8; 4],
+    /// Added before each frame sent (`SimConfig::latency`).
+    latency: Duration,
 }
 
 impl Wire {
-    pub(crate) fn new(ws: WebSocketStream<TcpStream>) -> Self {
+    pub(crate) fn new(ws: WebSocketStream<TcpStream>, latency: Duration) -> Self {
         Self {
             ws,
             decoder: FrameDecoder::new(),
             intro: Some(Vec::new()),
+            header: WA_CONN_HEADER,
+            latency,
         }
+    }
+
+    /// The connection header the client announced (valid once the first
+    /// frame has arrived).
+    pub(crate) fn header(&self) -> [u8; 4] {
+        self.header
     }
 
     /// Next complete frame payload; `None` when the client closed.
@@ -70,7 +82,10 @@ impl Wire {
         };
         buf.extend_from_slice(data);
         match intro_len(&buf)? {
-            Some(n) => self.decoder.feed(&buf[n..]),
+            Some((n, header)) => {
+                self.header = header;
+                self.decoder.feed(&buf[n..]);
+            }
             None => self.intro = Some(buf),
         }
         Ok(())
@@ -79,6 +94,9 @@ impl Wire {
     /// Sends one frame as one binary message (server frames never carry the header).
     pub(crate) async fn send_frame(&mut self, payload: &[u8]) -> Result<(), SimError> {
         let framed = encode_frame(payload, None).map_err(|e| SimError::protocol(e.to_string()))?;
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
         self.ws.send(Message::binary(framed)).await?;
         Ok(())
     }
@@ -87,10 +105,19 @@ impl Wire {
     pub(crate) async fn close(&mut self) {
         let _ = tokio::time::timeout(CLOSE_GRACE, self.ws.close()).await;
     }
+
+    /// A close frame that says why (a header the simulator cannot speak).
+    pub(crate) async fn refuse(&mut self, reason: &str) {
+        let close = Message::close(Some(CloseCode::PROTOCOL_ERROR), reason);
+        let _ = tokio::time::timeout(CLOSE_GRACE, self.ws.send(close)).await;
+    }
 }
 
-/// Length of pre-intro + connection header once both are buffered.
-fn intro_len(buf: &[u8]) -> Result<Option<usize>, SimError> {
+/// Length of pre-intro + connection header once both are buffered, and the
+/// header. `WA 06 x` announces the token dictionary version x; the
+/// simulator speaks only the one wacore-binary holds (3, as whatsmeow's
+/// `token.DictVersion` and Baileys' `DICT_VERSION` are today).
+fn intro_len(buf: &[u8]) -> Result<Option<(usize, [u8; 4])>, SimError> {
     let mut at = 0;
     if buf.starts_with(EDGE_ROUTING_MAGIC) {
         if buf.len() < EDGE_ROUTING_FIXED {
@@ -103,10 +130,14 @@ fn intro_len(buf: &[u8]) -> Result<Option<usize>, SimError> {
     if buf.len() < end {
         return Ok(None);
     }
-    if buf[at..end] != WA_CONN_HEADER {
+    let header: [u8; 4] = buf[at..end].try_into().expect("four bytes");
+    if header[..3] != WA_CONN_HEADER[..3] {
         return Err(SimError::protocol("missing WA connection header"));
     }
-    Ok(Some(end))
+    if header[3] != WA_CONN_HEADER[3] {
+        return Err(SimError::UnsupportedDictionary(header[3]));
+    }
+    Ok(Some((end, header)))
 }
 
 fn u24(b: &[u8]) -> usize {
@@ -119,18 +150,29 @@ mod tests {
 
     #[test]
     fn header_only() {
-        assert_eq!(intro_len(b"WA\x06\x03\x00").unwrap(), Some(4));
+        assert_eq!(
+            intro_len(b"WA\x06\x03\x00").unwrap(),
+            Some((4, *b"WA\x06\x03"))
+        );
         assert_eq!(intro_len(b"WA").unwrap(), None);
     }
 
     #[test]
     fn edge_routing_preintro_is_skipped() {
         let buf = b"ED\x00\x01\x00\x00\x02xyWA\x06\x03";
-        assert_eq!(intro_len(buf).unwrap(), Some(buf.len()));
+        assert_eq!(intro_len(buf).unwrap().map(|(n, _)| n), Some(buf.len()));
     }
 
     #[test]
     fn wrong_header_is_rejected() {
         assert!(intro_len(b"XX\x06\x03").is_err());
+    }
+
+    #[test]
+    fn another_dictionary_is_named() {
+        assert!(matches!(
+            intro_len(b"WA\x06\x02"),
+            Err(SimError::UnsupportedDictionary(2))
+        ));
     }
 }

@@ -3,9 +3,7 @@
 use std::time::Duration;
 
 use wacore::libsignal::protocol::{KeyPair, PrivateKey};
-use wacore_binary::consts::{
-    NOISE_PATTERN_IK, NOISE_PATTERN_XX, NOISE_PATTERN_XXFALLBACK, WA_CONN_HEADER,
-};
+use wacore_binary::consts::{NOISE_PATTERN_IK, NOISE_PATTERN_XX, NOISE_PATTERN_XXFALLBACK};
 use wacore_noise::NoiseHandshake;
 use wacore_noise::test_util::build_cert_chain_bytes;
 use waproto::buffa::Message as _;
@@ -94,12 +92,13 @@ pub(crate) fn parse_client_hello(frame: &[u8]) -> Result<ClientHello, SimError> 
 /// IK `-> e, es, s, ss, payload`. Fails when the client encrypted to a server
 /// key we do not hold; the caller then answers with XXfallback.
 pub(crate) fn ik_open(
+    prologue: &[u8; 4],
     key: &ServerKey,
     ephemeral: &[u8; 32],
     sealed_static: &[u8],
     sealed_payload: &[u8],
 ) -> Result<IkOpened, SimError> {
-    let mut noise = NoiseHandshake::new(NOISE_PATTERN_IK, &WA_CONN_HEADER)?;
+    let mut noise = NoiseHandshake::new(NOISE_PATTERN_IK, prologue)?;
     noise.authenticate(&key.public);
     noise.authenticate(ephemeral);
     noise.mix_shared_secret(key.pair.private_key.serialize(), ephemeral)?;
@@ -153,7 +152,8 @@ pub(crate) async fn xx_accept(
     } else {
         (NOISE_PATTERN_XX, HandshakePattern::Xx)
     };
-    let mut noise = NoiseHandshake::new(name, &WA_CONN_HEADER)?;
+    // The header the client sent is the prologue, as on the real server.
+    let mut noise = NoiseHandshake::new(name, &wire.header())?;
     noise.authenticate(ephemeral);
     let server_eph = wacore::crypto::generate_curve_key_pair();
     noise.authenticate(server_eph.public_key.public_key_bytes());

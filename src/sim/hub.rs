@@ -29,6 +29,9 @@ pub(crate) enum ConnCmd {
         reply: oneshot::Sender<Node>,
     },
     SendThenClose(Node),
+    /// Send, then leave the close to the client (as WhatsApp does after a
+    /// 515): close only if it has not within the grace period.
+    SendThenAwaitClose(Node),
     Close,
     /// Stop writing anything, keep reading.
     GoDead,
@@ -84,6 +87,11 @@ pub(crate) struct State {
     /// Phone number -> outstanding pair-code flow.
     pub(crate) codes: HashMap<String, CodeSession>,
     pub(crate) faults: FaultSet,
+    /// Pre-keys each companion (by Noise key) uploaded and still holds on
+    /// the server; answered to `<count/>`.
+    pub(crate) prekeys: HashMap<[u8; 32], usize>,
+    /// Every node sent, as marshalled bytes, when `SimConfig::record_wire`.
+    pub(crate) wire: Vec<Vec<u8>>,
 }
 
 pub(crate) struct Hub {
@@ -116,6 +124,7 @@ impl Hub {
     }
 
     pub(crate) fn emit(&self, event: SimEvent) {
+        tracing::info!("{}", event.summary());
         // No subscribers is fine.
         let _ = self.events.send(event);
     }

@@ -65,7 +65,8 @@ impl Conn<'_> {
             return Ok(Flow::Close);
         }
 
-        self.send(&stanza::success(&record.lid)).await?;
+        self.send(&stanza::success(&record.lid, record.device))
+            .await?;
         self.hub.mark_logged_in(self.id, &record);
         self.hub.emit(SimEvent::LoggedIn {
             conn: self.id,

@@ -171,6 +171,18 @@ impl Simulator {
         }
     }
 
+    /// Every node sent so far as marshalled bytes (flags byte first), when
+    /// started with `SimConfig::with_record_wire(true)`.
+    pub fn sent_wire(&self) -> Vec<Vec<u8>> {
+        self.hub.state().wire.clone()
+    }
+
+    /// Pre-keys the companions uploaded that were not handed out, over all
+    /// devices: what a `<count/>` query is answered with.
+    pub fn prekeys_on_server(&self) -> usize {
+        self.hub.state().prekeys.values().sum()
+    }
+
     /// Disarms every fault.
     pub fn clear_faults(&self) {
         self.hub.state().faults.clear();

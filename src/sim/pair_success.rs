@@ -79,7 +79,10 @@ pub(crate) async fn complete(
     });
     tracing::info!(%conn, device = grant.device, "companion paired");
     // 515 makes the client reconnect at once and log in (SIMULATOR.md §6.7).
-    if let Err(e) = hub.send(conn, ConnCmd::SendThenClose(stanza::stream_error_code(515))) {
+    if let Err(e) = hub.send(
+        conn,
+        ConnCmd::SendThenAwaitClose(stanza::stream_error_code(515)),
+    ) {
         tracing::debug!(%conn, error = %e, "companion left before the 515 restart");
     }
     Ok(device_jid)

@@ -7,7 +7,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_websockets::ServerBuilder;
-use tracing::debug;
+use tracing::{debug, info};
 
 use super::conn::Conn;
 use super::error::SimError;
@@ -31,13 +31,19 @@ pub(crate) async fn serve(hub: Arc<Hub>, tcp: TcpStream, cancel: CancellationTok
     hub.state().conns.insert(conn, ConnEntry::new(tx));
     hub.emit(SimEvent::Connected { conn });
 
-    let mut wire = Wire::new(ws);
+    let mut wire = Wire::new(ws, hub.config.latency);
     let outcome = tokio::select! {
         outcome = run(&hub, conn, &mut wire, rx) => outcome,
         _ = cancel.cancelled() => Ok(()),
     };
-    if let Err(e) = outcome {
-        debug!(%conn, error = %e, "connection ended with an error");
+    match outcome {
+        // Never a silent close: the client learns what it sent wrong.
+        Err(e @ SimError::UnsupportedDictionary(_)) => {
+            info!(%conn, "refused: {e}");
+            wire.refuse(&e.to_string()).await;
+        }
+        Err(e) => debug!(%conn, error = %e, "connection ended with an error"),
+        Ok(()) => {}
     }
     wire.close().await;
     hub.drop_conn(conn);
@@ -104,7 +110,13 @@ async fn establish(
             sealed_static,
             sealed_payload,
         } => {
-            match handshake::ik_open(key, &ephemeral, &sealed_static, &sealed_payload) {
+            match handshake::ik_open(
+                &wire.header(),
+                key,
+                &ephemeral,
+                &sealed_static,
+                &sealed_payload,
+            ) {
                 Ok(opened) => {
                     let phone = opened.payload.username.map(|u| u.to_string());
                     if !gate(hub, conn, wire, phone.as_deref()).await? {

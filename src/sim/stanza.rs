@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use wacore_binary::builder::NodeBuilder;
-use wacore_binary::{Jid, Node, NodeContent, SERVER_JID};
+use wacore_binary::{Jid, Node, NodeContent, Server};
 
 use super::fault::{FailureReason, Fault};
 
@@ -12,6 +12,13 @@ pub(crate) fn now_secs() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// `@s.whatsapp.net` as a JID: the real server sends every JID-valued
+/// attribute as one (whatsmeow's pair and success handlers read `from`
+/// with `AttrUtility.JID` and drop the stanza otherwise).
+pub(crate) fn server_jid() -> Jid {
+    Jid::new("", Server::Pn)
 }
 
 pub(crate) fn attr(node: &Node, key: &str) -> Option<String> {
@@ -30,7 +37,7 @@ pub(crate) fn child_bytes<'a>(node: &'a Node, tag: &str) -> Option<&'a [u8]> {
 /// `<iq from=server type=result id t>`; add children before building.
 pub(crate) fn iq_result(id: &str) -> NodeBuilder {
     NodeBuilder::new("iq")
-        .attr("from", SERVER_JID)
+        .attr("from", server_jid())
         .attr("type", "result")
         .attr("id", id)
         .attr("t", now_secs())
@@ -44,7 +51,7 @@ pub(crate) fn iq_error(id: &str, code: u16, text: &str, backoff: Option<u32>) ->
         error = error.attr("backoff", secs);
     }
     NodeBuilder::new("iq")
-        .attr("from", SERVER_JID)
+        .attr("from", server_jid())
         .attr("type", "error")
         .attr("id", id)
         .children([error.build()])
@@ -55,7 +62,7 @@ pub(crate) fn iq_error(id: &str, code: u16, text: &str, backoff: Option<u32>) ->
 /// when `from` is exactly the server JID.
 fn md_set(id: &str, child: Node) -> Node {
     NodeBuilder::new("iq")
-        .attr("from", SERVER_JID)
+        .attr("from", server_jid())
         .attr("type", "set")
         .attr("id", id)
         .attr("xmlns", "md")
@@ -125,7 +132,7 @@ pub(crate) fn primary_hello(
         ])
         .build();
     NodeBuilder::new("notification")
-        .attr("from", SERVER_JID)
+        .attr("from", server_jid())
         .attr("type", "link_code_companion_reg")
         .attr("id", id)
         .attr("t", now_secs())
@@ -136,15 +143,17 @@ pub(crate) fn primary_hello(
 /// End of the (empty) offline queue; `Connected` waits up to 60 s for it.
 pub(crate) fn offline_marker() -> Node {
     NodeBuilder::new("ib")
-        .attr("from", SERVER_JID)
+        .attr("from", server_jid())
         .children([NodeBuilder::new("offline").attr("count", "0").build()])
         .build()
 }
 
-pub(crate) fn success(lid_user: &str) -> Node {
+/// `lid` is the device LID, as pair-success gave it (whatsmeow compares the
+/// two and warns on a mismatch).
+pub(crate) fn success(lid_user: &str, device: u16) -> Node {
     NodeBuilder::new("success")
         .attr("t", now_secs())
-        .attr("lid", Jid::lid(lid_user))
+        .attr("lid", Jid::lid_device(lid_user, device))
         .attr("location", "sim")
         .build()
 }

@@ -116,6 +116,8 @@ fn pair_with_a_code_read_off_stdout() {
             "+7 900 123-45-67",
             "--server",
             &sim.ws,
+            "--log-level",
+            "debug",
         ],
     );
     let line = pair.line(|l| l.starts_with("Pairing code: "));
@@ -132,10 +134,12 @@ fn pair_with_a_code_read_off_stdout() {
         &format!(r#"{{"phone":"{PHONE}","code":"{code}"}}"#),
     );
     assert_eq!(status, 200, "{body}");
-    let (code, out, err) = pair.finish();
-    assert_eq!(code, 0, "{out}\n{err}");
+    let (status, out, err) = pair.finish();
+    assert_eq!(status, 0, "{out}\n{err}");
     assert!(out.contains(&format!("Linked as {PHONE}")), "{out}");
     assert!(out.contains("Connected."), "{out}");
+
+    assert_log_keeps(&dir, &[code.as_str(), &code.replace('-', ""), PHONE]);
 
     let rows = status_json(&dir, &sim.ws);
     assert_eq!(rows[0]["state"], "connected");
@@ -239,6 +243,28 @@ fn pair_with_a_printed_qr() {
     let (code, out, err) = pair.finish();
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("Connected."), "{out}");
+    let qr_ref = payload.split(',').next().expect("ref");
+    assert_log_keeps(&dir, &[payload.as_str(), qr_ref, PHONE]);
+}
+
+/// The log files in the data directory hold none of `secrets`, and do hold
+/// the session's story (so the check is not passing on an empty log).
+fn assert_log_keeps(dir: &TempDataDir, secrets: &[&str]) {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(&dir.path).expect("data dir").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("walink.") && name.ends_with(".log") {
+            text += &std::fs::read_to_string(entry.path()).expect("log");
+        }
+    }
+    assert!(
+        text.contains("whatsapp_rust"),
+        "the client's lines are logged: {text}"
+    );
+    for secret in secrets {
+        let leak = text.lines().find(|l| l.contains(secret));
+        assert!(leak.is_none(), "the log holds {secret:?}: {leak:?}");
+    }
 }
 
 /// Decode half-block lines as a phone camera would.

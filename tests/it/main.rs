@@ -11,6 +11,7 @@ mod engine_sim;
 mod sim_faults;
 mod sim_link;
 mod sim_process;
+mod sim_strict;
 mod store;
 mod tmux;
 mod wa;

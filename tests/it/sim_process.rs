@@ -12,14 +12,22 @@ pub struct SimProcess {
     child: Child,
     pub ws: String,
     pub control: String,
+    /// Its stderr: the simulator's log.
+    log: tempfile::NamedTempFile,
 }
 
 impl SimProcess {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Self {
+        let log = tempfile::NamedTempFile::new().expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_walink"))
             .args(["sim", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log.reopen().expect("log file"))
             .spawn()
             .expect("start walink sim");
         let stdout = child.stdout.take().expect("stdout");
@@ -41,7 +49,13 @@ impl SimProcess {
             child,
             ws: ws.expect("ws"),
             control: control.expect("control"),
+            log,
         }
+    }
+
+    /// What the simulator logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).expect("log")
     }
 
     /// (status, parsed JSON body) of one control request.
@@ -89,7 +103,7 @@ async fn control_api_links_lists_and_injects() {
     let mut c = TestClient::start_at(&sim.ws, &store_in(&dir, "a"), Opts::default()).await;
     let qr = c.qr().await;
 
-    let (status, body) = sim.call_async("POST", "/phone/scan", qr).await;
+    let (status, body) = sim.call_async("POST", "/phone/scan", qr.clone()).await;
     assert_eq!(status, 200, "{body}");
     let jid = body["jid"].as_str().expect("jid").to_owned();
     assert!(jid.starts_with(PHONE), "{jid}");
@@ -100,6 +114,14 @@ async fn control_api_links_lists_and_injects() {
     assert_eq!(devices[0]["jid"], jid.as_str());
     assert_eq!(devices[0]["phone"], PHONE);
     assert_eq!(devices[0]["connected"], true);
+
+    // Its log (stderr) follows the connection, never the QR's ref or keys.
+    let log = sim.log();
+    assert!(log.contains("handshake Xx"), "{log}");
+    assert!(log.contains("pair-device with 6 refs"), "{log}");
+    assert!(log.contains("logged in as"), "{log}");
+    let qr_ref = qr.split(',').next().expect("ref");
+    assert!(!log.contains(qr_ref), "the log holds a QR ref: {log}");
 
     let fault = format!(r#"{{"fault":"replaced","target":"{PHONE}","sticky":false}}"#);
     let (status, _) = sim.call_async("POST", "/fault", fault).await;
