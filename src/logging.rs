@@ -68,7 +68,8 @@ pub fn init(dir: &Path, level: Option<&str>, secrets: bool) -> Option<WorkerGuar
     let file = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(false);
-    let registry = tracing_subscriber::registry().with(crate::engine::reach::ConnectFailures);
+    let registry =
+        tracing_subscriber::registry().with(crate::engine::reach::ConnectFailures::layer());
     let done = if secrets {
         registry.with(file.with_filter(filter)).try_init()
     } else {

@@ -15,6 +15,7 @@ pub fn open(
     ctx: &Context,
     config: EngineConfig,
     extras: Extras,
+    country: Option<String>,
 ) -> Result<(), CliError> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -26,7 +27,7 @@ pub fn open(
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
     let (engine, updates) = Engine::start(store, config);
     let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());
-    let app = App::new(theme, crate::engine::server::SANDBOX, None);
+    let app = App::new(theme, crate::engine::server::SANDBOX, country);
     let code = rt.block_on(crate::tui::run::run(app, engine, updates, extras));
     drop(guard);
     // The sessions had their deadline to flush; do not wait on stragglers
@@ -44,7 +45,14 @@ pub fn open(
 
 pub fn run(ctx: &Context, global: &GlobalOpts) -> Result<(), CliError> {
     let config = engine_run::config(ctx, global, true)?;
-    open(engine_run::runtime()?, ctx, config, Extras::default())
+    let country = global.default_country()?;
+    open(
+        engine_run::runtime()?,
+        ctx,
+        config,
+        Extras::default(),
+        country,
+    )
 }
 
 #[cfg(feature = "sandbox")]
@@ -90,6 +98,7 @@ pub mod sandbox {
         data_dir: Option<std::path::PathBuf>,
         log_level: Option<&str>,
         log_secrets: bool,
+        country: Option<String>,
     ) -> Result<(), CliError> {
         // A throw-away data directory unless one was named.
         let tmp = match data_dir {
@@ -117,7 +126,7 @@ pub mod sandbox {
         let extras = Extras {
             sim: Some(Arc::new(sim)),
         };
-        super::open(rt, &ctx, config, extras)
+        super::open(rt, &ctx, config, extras, country)
     }
 
     #[cfg(test)]

@@ -64,6 +64,22 @@ pub struct GlobalOpts {
     /// WhatsApp Web version X.Y.Z to announce [default: fetched from WhatsApp]
     #[arg(long, global = true, value_name = "X.Y.Z")]
     pub wa_version: Option<String>,
+
+    /// Country of numbers typed without + (ISO, e.g. RU, GB)
+    /// [default: from the locale: LC_ALL, LC_TELEPHONE, LANG]
+    #[arg(long, global = true, env = "WALINK_COUNTRY", value_name = "CC")]
+    pub country: Option<String>,
+}
+
+impl GlobalOpts {
+    /// `--country`, `WALINK_COUNTRY`, else the locale's; a bad code is a
+    /// usage error.
+    pub fn default_country(&self) -> Result<Option<String>, CliError> {
+        crate::domain::country::default_country(self.country.as_deref(), |var| {
+            std::env::var(var).ok()
+        })
+        .map_err(|e| CliError::usage(format!("--country: {e}")))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,7 +101,20 @@ pub enum Command {
     /// --data-dir is given)
     #[cfg(feature = "sandbox")]
     Sandbox(dashboard::sandbox::SandboxArgs),
+    /// Only in sandbox builds: named here so a default build can say how
+    /// to get one instead of clap's "unrecognized subcommand".
+    #[cfg(not(feature = "sandbox"))]
+    #[command(hide = true)]
+    Sandbox,
+    #[cfg(not(feature = "sandbox"))]
+    #[command(hide = true)]
+    Sim,
 }
+
+/// What a default build answers `walink sandbox` and `walink sim` with.
+#[cfg(not(feature = "sandbox"))]
+pub const NOT_A_SANDBOX_BUILD: &str = "this walink was built without the simulator (it keeps WhatsApp's certificate check); \
+    build one with it: cargo run --release --features sandbox -- sandbox";
 
 /// Everything a command needs: the data directory, its lock and the registry.
 pub struct Context {
@@ -114,12 +143,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Sim(args)) => return sim::run(args, cli.log_level.as_deref()),
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(_)) => {
+            let country = cli.global.default_country()?;
             return dashboard::sandbox::run(
                 cli.data_dir,
                 cli.log_level.as_deref(),
                 cli.log_secrets,
+                country,
             );
         }
+        #[cfg(not(feature = "sandbox"))]
+        Some(Command::Sandbox | Command::Sim) => return Err(CliError::usage(NOT_A_SANDBOX_BUILD)),
         other => other,
     };
     let data = DataDir::resolve(cli.data_dir).map_err(CliError::other)?;
@@ -137,5 +170,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Logout(args) => logout::run(&mut ctx, &global, args),
         #[cfg(feature = "sandbox")]
         Command::Sim(_) | Command::Sandbox(_) => Ok(()),
+        #[cfg(not(feature = "sandbox"))]
+        Command::Sim | Command::Sandbox => Ok(()),
     }
 }

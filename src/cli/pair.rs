@@ -21,9 +21,6 @@ pub struct PairArgs {
     /// The number to link, with its country code: +7 900 123 45 67
     #[arg(long, value_name = "NUMBER")]
     phone: Option<String>,
-    /// Country for a number typed without its code (ISO, e.g. RU, GB)
-    #[arg(long, value_name = "CC", requires = "phone")]
-    country: Option<String>,
     /// Link by scanning a QR code instead of typing a pairing code
     #[arg(long)]
     qr: bool,
@@ -37,7 +34,8 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: PairArgs) -> Result<(),
     let company = ctx.store.company(&args.slug).map_err(CliError::other)?;
     let method = match &args.phone {
         Some(raw) => {
-            let phone = Phone::parse(raw, args.country.as_deref()).map_err(CliError::usage)?;
+            let phone =
+                Phone::parse(raw, global.default_country()?.as_deref()).map_err(CliError::usage)?;
             if let Some(w) = phone.warning {
                 eprintln!("walink: note: {w}");
             }

@@ -1,6 +1,7 @@
 //! Plain data: what walink knows about companies and numbers. No I/O.
 
 mod company;
+pub mod country;
 mod failure;
 mod phone;
 mod session;

@@ -41,8 +41,8 @@ pub enum PhoneError {
     TooLong,
     #[error("a phone number has only digits, spaces and + ( ) - . (found {0:?})")]
     BadChar(char),
-    #[error("a phone number needs its country code, e.g. +7 900 123 45 67")]
-    NeedsCountryCode,
+    #[error("add the country code, e.g. {0}")]
+    NeedsCountryCode(String),
     #[error("+{0} is not a country code")]
     UnknownCountryCode(String),
     #[error("that is too short to be a phone number")]
@@ -81,12 +81,18 @@ impl Phone {
             parse_number(None, &format!("+{}", digits.trim_start_matches("00")))?
         } else if let Some(region) = region {
             parse_number(Some(region), raw)?
-        } else if digits.starts_with('0') {
-            // A trunk prefix: national format, and we do not know the country.
-            return Err(PhoneError::NeedsCountryCode);
         } else {
-            // "79001234567" is how the old system stored numbers: E.164 digits.
-            parse_number(None, &format!("+{digits}"))?
+            // "79001234567" is how the old system stored numbers: E.164
+            // digits. Anything else without a `+` is a national number of a
+            // country we do not know: say so, never make up a country code.
+            let needs_code = || PhoneError::NeedsCountryCode(example(&digits));
+            if digits.starts_with('0') {
+                return Err(needs_code());
+            }
+            match parse_number(None, &format!("+{digits}")) {
+                Ok(n) if n.is_valid() => n,
+                _ => return Err(needs_code()),
+            }
         };
         Self::from_parsed(&number)
     }
@@ -145,6 +151,21 @@ fn parse_number(region: Option<CountryId>, text: &str) -> Result<PhoneNumber, Ph
     })
 }
 
+/// What to show a person who left the country code out: their own number
+/// with +7 where it was written the Russian way (8 and ten digits).
+fn example(digits: &str) -> String {
+    match digits.strip_prefix('8') {
+        Some(rest) if rest.len() == 10 => format!(
+            "+7 {} {} {} {}",
+            &rest[..3],
+            &rest[3..6],
+            &rest[6..8],
+            &rest[8..]
+        ),
+        _ => "+7 900 123 45 67".into(),
+    }
+}
+
 /// `79001234567` → `+7900•••4567`: enough to tell numbers apart, not to call.
 pub fn mask_digits(digits: &str) -> String {
     let d: Vec<char> = digits.chars().filter(char::is_ascii_digit).collect();
@@ -157,7 +178,7 @@ pub fn mask_digits(digits: &str) -> String {
 }
 
 /// Short English name: "Russia", not "The Russian Federation".
-fn country_name(id: CountryId) -> String {
+pub(super) fn country_name(id: CountryId) -> String {
     let alpha2 = id.as_ref();
     let short = match alpha2 {
         "RU" => Some("Russia"),
@@ -257,7 +278,7 @@ mod tests {
             (
                 "0791 1123456",
                 None,
-                "a phone number needs its country code, e.g. +7 900 123 45 67",
+                "add the country code, e.g. +7 900 123 45 67",
             ),
             ("+7 900", None, "this is not a valid number for Russia"),
             (

@@ -91,10 +91,11 @@ pub async fn on_fact(
             };
             ctx.finish_attempt(&l, AttemptOutcome::Linked, None).await;
             let phone = jid.split([':', '@']).next().unwrap_or_default().to_owned();
-            let (company, j, p) = (ctx.company, jid.clone(), push_name.clone());
+            let (company, j, p, digits) =
+                (ctx.company, jid.clone(), push_name.clone(), phone.clone());
             if let Err(e) = ctx
                 .db
-                .run(move |s| s.set_session_link(company, Some(&phone), Some(&j), p.as_deref()))
+                .run(move |s| s.set_session_link(company, Some(&digits), Some(&j), p.as_deref()))
                 .await
             {
                 tracing::error!(company, "cannot store the link: {e}");
@@ -116,6 +117,7 @@ pub async fn on_fact(
                 company: ctx.company,
                 attempt: l.attempt,
                 jid: jid.clone(),
+                phone,
                 push_name: push_name.clone(),
             })
             .await;

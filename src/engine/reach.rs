@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tracing::field::{Field, Visit};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::layer::{Context, Layer};
 
 /// WhatsApp's own endpoint, when no `--server` is given.
@@ -91,9 +92,24 @@ async fn probe(url: &str) -> String {
 /// `logging::init` whatever the log level.
 pub struct ConnectFailures;
 
+impl ConnectFailures {
+    /// Only warnings and errors reach it: it must not make every debug
+    /// line of the client cost something.
+    pub fn layer<S>() -> impl Layer<S>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        ConnectFailures.with_filter(tracing_subscriber::filter::LevelFilter::WARN)
+    }
+}
+
 impl<S: tracing::Subscriber> Layer<S> for ConnectFailures {
     fn on_event(&self, event: &tracing::Event<'_>, _cx: Context<'_, S>) {
-        if !event.metadata().target().starts_with("whatsapp_rust") {
+        let target = match event.normalized_metadata() {
+            Some(meta) => meta.target().to_owned(),
+            None => event.metadata().target().to_owned(),
+        };
+        if !target.starts_with("whatsapp_rust") {
             return;
         }
         let mut msg = Message(String::new());

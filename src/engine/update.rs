@@ -57,6 +57,8 @@ pub enum Update {
         company: i64,
         attempt: AttemptId,
         jid: String,
+        /// E.164 digits of the linked number.
+        phone: String,
         push_name: Option<String>,
     },
     Failed {

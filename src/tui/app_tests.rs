@@ -273,11 +273,17 @@ fn linked_updates_the_row_and_the_pane() {
         company: 1,
         attempt: AttemptId(1),
         jid: jid.clone(),
+        phone: "79001234567".into(),
         push_name: None,
     };
     engine(&mut app, linked, t);
     assert!(matches!(stage(&app), Stage::Linked { .. }));
     assert_eq!(app.row(1).and_then(|r| r.jid.clone()), Some(jid));
+    // The Number column shows the linked number at once, not after a restart.
+    assert_eq!(
+        app.row(1).and_then(|r| r.phone.clone()).as_deref(),
+        Some("79001234567")
+    );
     act(&mut app, Action::Back, t);
     assert_eq!(app.focus(), Focus::Table);
 }

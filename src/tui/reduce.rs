@@ -77,10 +77,12 @@ impl App {
                 company,
                 attempt,
                 jid,
+                phone,
                 push_name,
             } => {
                 if let Some(row) = self.rows.iter_mut().find(|r| r.company == company) {
                     row.jid = Some(jid.clone());
+                    row.phone = Some(phone);
                     row.push_name = push_name.clone();
                 }
                 let who = push_name.clone().unwrap_or_else(|| jid.clone());

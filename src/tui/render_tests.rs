@@ -145,6 +145,21 @@ fn pairing_pane_with_a_bad_and_a_good_number() {
 }
 
 #[test]
+fn a_national_number_with_the_default_country() {
+    let t = now();
+    let mut app = app_with(
+        vec![row(1, "acme", "Acme LLC", None, SessionState::NotLinked)],
+        t,
+    );
+    app.country = Some("RU".into());
+    act(&mut app, Action::OpenPairing, t);
+    type_phone(&mut app, "8 (968) 648-44-88", t);
+    let screen = text_of(&draw(&app, t, (80, 24)));
+    assert!(screen.contains("numbers without +: Russia"), "{screen}");
+    assert!(screen.contains("✓ Russia · +79686484488"), "{screen}");
+}
+
+#[test]
 fn code_with_42_seconds_left() {
     let (mut app, t) = pane("+7 900 123-45-67");
     act(&mut app, Action::SubmitLink, t);
@@ -339,6 +354,7 @@ fn the_linked_pane_says_connected_once_the_row_is() {
         company: 1,
         attempt: AttemptId(1),
         jid,
+        phone: "79001234567".into(),
         push_name: None,
     };
     engine(&mut app, linked, t);

@@ -22,6 +22,10 @@ impl Pairing {
             .arg("--data-dir")
             .arg(data)
             .args(args)
+            .env_remove("WALINK_COUNTRY")
+            .env_remove("LC_ALL")
+            .env_remove("LC_TELEPHONE")
+            .env_remove("LANG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -348,7 +352,20 @@ fn bad_input_is_refused_before_anything_starts() {
                 "--server",
                 "ws://127.0.0.1:9/ws/chat",
             ],
-            "a phone number needs its country code",
+            "add the country code, e.g. +7 900 123 45 67",
+        ),
+        (
+            &[
+                "pair",
+                "acme",
+                "--phone",
+                "8 968 648-44-88",
+                "--country",
+                "XX",
+                "--server",
+                "ws://127.0.0.1:9/ws/chat",
+            ],
+            "--country: \"XX\" is not a country code",
         ),
         (
             &[
@@ -374,6 +391,28 @@ fn bad_input_is_refused_before_anything_starts() {
         ),
         (&["pair", "acme"], "--phone"),
     ];
+    // The national way, with the country from the locale: accepted (it then
+    // fails to reach the closed port, which is not a usage error).
+    let out = crate::common::walink_env(
+        &dir.path,
+        &[
+            "pair",
+            "acme",
+            "--phone",
+            "8 968 648-44-88",
+            "--server",
+            "ws://127.0.0.1:9/ws/chat",
+            "--wa-version",
+            "2.3000.1",
+        ],
+        &[("LANG", "ru_RU.UTF-8")],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Cannot reach WhatsApp's servers"),
+        "{}",
+        stderr(&out)
+    );
     for (args, want) in cases {
         let out = walink(&dir.path, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));

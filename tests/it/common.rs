@@ -17,13 +17,26 @@ impl TempDataDir {
     }
 }
 
-/// Run the built `walink` on a data dir, with no terminal on stdin.
+/// Run the built `walink` on a data dir, with no terminal on stdin and no
+/// country from the machine's locale.
 pub fn walink(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_walink"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("WALINK_DATA_DIR")
+    walink_env(data, args, &[])
+}
+
+/// `walink` with these environment variables set.
+pub fn walink_env(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_walink"));
+    cmd.arg("--data-dir").arg(data).args(args);
+    for var in [
+        "WALINK_DATA_DIR",
+        "WALINK_COUNTRY",
+        "LC_ALL",
+        "LC_TELEPHONE",
+        "LANG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(vars.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("run walink")

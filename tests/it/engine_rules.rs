@@ -283,3 +283,28 @@ async fn a_graceful_stop_under_a_slow_server_keeps_the_link() {
     );
     f.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_second_attempt_leaves_the_live_code_working() {
+    let sim = sim().await;
+    let mut f = Fixture::new(&sim).await;
+    f.link(1, code_method(), false).await;
+    let code = f
+        .wait(secs(20), |u| match u {
+            Update::CodeIssued { code, .. } => Some(code.as_str().to_owned()),
+            _ => None,
+        })
+        .await;
+    // One live code per number: the guard says no, and the first stays.
+    f.link(2, code_method(), false).await;
+    let refused = f.failure(secs(5)).await;
+    assert!(
+        matches!(refused, FailureReason::GuardRefused { .. }),
+        "{refused:?}"
+    );
+    sim.enter_code(PHONE, &code)
+        .await
+        .expect("the first code still links");
+    f.state(secs(40), |s| *s == SessionState::Connected).await;
+    f.shutdown().await;
+}

@@ -8,6 +8,7 @@ mod engine_faults;
 mod engine_fixture;
 mod engine_rules;
 mod engine_sim;
+mod plain_build;
 mod sim_faults;
 mod sim_link;
 mod sim_process;

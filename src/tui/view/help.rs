@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::super::app::{App, Focus};
+use super::super::pairing::Stage;
 use super::popup;
 
 /// One key binding as a person reads it. Must agree with `keymap.rs`.
@@ -54,7 +55,7 @@ const ATTEMPT: &[KeyHelp] = &[
     k("c", "copy code", true),
     k("Tab", "code ⇄ QR", true),
     k("r", "start again", true),
-    k("F", "force past walink's guard", false),
+    k("F", "force past walink's guard", true),
     k("x", "cancel attempt", true),
     k("l", "event log", false),
     k("?", "help", true),
@@ -71,6 +72,48 @@ const ADD: &[KeyHelp] = &[
 ];
 const CONFIRM: &[KeyHelp] = &[k("y Enter", "yes", true), k("n Esc", "no", true)];
 const HELP: &[KeyHelp] = &[k("Esc ? q", "close help", true)];
+
+/// What the keys of a live or ended attempt can do right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AttemptNow {
+    pub code_shown: bool,
+    pub live: bool,
+    pub refused: bool,
+}
+
+impl AttemptNow {
+    pub fn of(app: &App) -> Self {
+        let Some(attempt) = app.pairing().and_then(|f| f.attempt.as_ref()) else {
+            return Self::default();
+        };
+        Self {
+            code_shown: matches!(attempt.stage, Stage::Code { .. }),
+            live: attempt.stage.is_live(),
+            refused: matches!(attempt.stage, Stage::Refused { .. }),
+        }
+    }
+
+    /// Only keys that work now are offered (a key that would only answer
+    /// "not now" is not a hint).
+    fn offers(self, keys: &str) -> bool {
+        match keys {
+            "c" => self.code_shown,
+            "r" => !self.live,
+            "x" => self.live,
+            "F" => self.refused,
+            _ => true,
+        }
+    }
+}
+
+/// The keys of `app`'s current view.
+pub fn keys_of(app: &App, focus: Focus) -> Vec<KeyHelp> {
+    let now = AttemptNow::of(app);
+    keys(focus, app.sandbox)
+        .into_iter()
+        .filter(|k| focus != Focus::Attempt || now.offers(k.keys))
+        .collect()
+}
 
 pub fn keys(focus: Focus, sandbox: bool) -> Vec<KeyHelp> {
     let (base, with_sandbox) = match focus {
@@ -92,7 +135,7 @@ pub fn keys(focus: Focus, sandbox: bool) -> Vec<KeyHelp> {
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let keys = keys(app.focus_below_overlay(), app.sandbox);
+    let keys = keys_of(app, app.focus_below_overlay());
     let height = u16::try_from(keys.len())
         .unwrap_or(u16::MAX)
         .saturating_add(4);

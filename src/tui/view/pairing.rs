@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::domain::FailureReason;
+use crate::domain::country::country_label;
 
 use super::super::app::{App, Now};
 use super::super::pairing::{Method, PairingForm, Stage};
@@ -111,7 +112,15 @@ pub fn render(app: &App, form: &PairingForm, now: Now, frame: &mut Frame, area: 
 fn form_body(app: &App, form: &PairingForm, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let rows = area.layout::<7>(&Layout::vertical([Constraint::Length(1); 7]));
-    let [method_row, _, phone_row, check_row, _, help_row, note_row] = rows;
+    let [
+        method_row,
+        _,
+        phone_row,
+        check_row,
+        country_row,
+        help_row,
+        note_row,
+    ] = rows;
 
     let pick = |m: Method, text: &'static str| {
         if form.method == m {
@@ -151,6 +160,17 @@ fn form_body(app: &App, form: &PairingForm, frame: &mut Frame, area: Rect) {
         Constraint::Min(1),
     ]));
     frame.render_widget(Paragraph::new(check_line(app, form)), check);
+    if needs_phone {
+        let [_, country] = country_row.layout(&Layout::horizontal([
+            Constraint::Length(LABEL_W),
+            Constraint::Min(1),
+        ]));
+        let text = match &app.country {
+            Some(code) => format!("numbers without +: {}", country_label(code)),
+            None => "no default country: type the + and country code (--country sets one)".into(),
+        };
+        frame.render_widget(Span::styled(text, theme.dim()), country);
+    }
 
     let help = match form.method {
         Method::Code => "Enter asks WhatsApp for an 8-character code; you type it on the phone.",

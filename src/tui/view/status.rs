@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use crate::domain::SessionState;
 
 use super::super::app::{App, Now};
-use super::help::keys;
+use super::help::keys_of;
 use super::text::fit;
 use super::theme::Tone;
 
@@ -23,10 +23,7 @@ pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
     }
     let theme = &app.theme;
     let mut spans = Vec::new();
-    for h in keys(app.focus(), app.sandbox)
-        .into_iter()
-        .filter(|h| h.hint)
-    {
+    for h in keys_of(app, app.focus()).into_iter().filter(|h| h.hint) {
         if !spans.is_empty() {
             spans.push(Span::styled(" · ", theme.dim()));
         }

@@ -43,7 +43,7 @@ pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
         .border_style(app.theme.border(!sel.filtering));
     if visible.is_empty() {
         let text = if app.rows.is_empty() {
-            "No companies yet. Press a to add one (or run: walink company add SLUG NAME)."
+            "No companies yet. Press a to add one, or: walink company add SLUG --name NAME"
         } else {
             "Nothing matches. Esc clears the filter; ! shows connected ones again."
         };
