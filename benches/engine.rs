@@ -7,7 +7,7 @@
 //! of every connection: the figures are an upper bound for walink alone.
 
 mod common;
-use common::rss_mib;
+use common::{open_fds, rss_mib};
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -127,11 +127,21 @@ async fn bench(n: usize) {
     stop(&engine, &mut updates).await;
 
     // Restore them all, as at start-up.
+    let fds_before = open_fds();
     let restoring = Instant::now();
     let (engine, mut updates) = start(&sim, &data, true);
     all_connected(&mut updates, &ids, &sim).await;
     let restore_took = restoring.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let per_session = (open_fds().saturating_sub(fds_before)) as f64 / n as f64;
+    // The simulator runs in this process: one of each session's descriptors
+    // is its end of the socket.
+    println!(
+        "N = {n}: {per_session:.2} open files per connected session, the simulator's socket end included \
+         (walink's own: {:.2}; walink::fdlimit::PER_SESSION assumes {})",
+        per_session - 1.0,
+        walink::fdlimit::PER_SESSION
+    );
     let rss_after = rss_mib();
     // RSS grows with the first engine and is not returned to the system,
     // so the whole process over N is the honest upper bound per session.

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod fdlimit;
 pub mod lockfile;
 pub mod logging;
 pub mod qr;

@@ -122,7 +122,8 @@ pub mod sandbox {
             .block_on(Simulator::start(SimConfig::default()))
             .map_err(|e| CliError::other(format!("cannot start the simulator: {e}")))?;
         let server = ServerTarget::parse(Some(&sim.url())).map_err(CliError::usage)?;
-        let config = EngineConfig::new(data, server);
+        let mut config = EngineConfig::new(data, server);
+        config.fd_limit = ctx.fd_limit;
         let extras = Extras {
             sim: Some(Arc::new(sim)),
         };

@@ -17,6 +17,7 @@ pub fn config(ctx: &Context, global: &GlobalOpts, restore: bool) -> Result<Engin
     let server = ServerTarget::parse(global.server.as_deref()).map_err(CliError::usage)?;
     let mut config = EngineConfig::new(ctx.data.clone(), server);
     config.restore = restore;
+    config.fd_limit = ctx.fd_limit;
     if let Some(v) = &global.wa_version {
         config.wa_version = Some(parse_version(v).map_err(CliError::usage)?);
     }
@@ -44,9 +45,15 @@ pub fn start(ctx: &Context, config: EngineConfig) -> Result<Running, CliError> {
 }
 
 impl Running {
-    /// The next update, or `None` when the engine is gone.
+    /// The next update, or `None` when the engine is gone. Notices go to
+    /// stderr here, so every command shows them.
     pub async fn next(&mut self) -> Option<Update> {
-        self.updates.recv().await
+        loop {
+            match self.updates.recv().await? {
+                Update::Notice(text) => eprintln!("walink: {text}"),
+                other => return Some(other),
+            }
+        }
     }
 
     /// Stop every session (flushing keys) within a deadline.

@@ -120,6 +120,8 @@ pub const NOT_A_SANDBOX_BUILD: &str = "this walink was built without the simulat
 pub struct Context {
     pub data: DataDir,
     pub store: Store,
+    /// The open-file limit, raised to the hard one at start.
+    pub fd_limit: Option<crate::fdlimit::FdLimit>,
     _lock: DirLock,
 }
 
@@ -128,9 +130,20 @@ impl Context {
         data.ensure().map_err(CliError::other)?;
         let lock = DirLock::acquire(&data.lock_path()).map_err(CliError::other)?;
         let store = Store::open(&data.registry_path()).map_err(CliError::other)?;
+        let fd_limit = match crate::fdlimit::raise() {
+            Ok(l) => {
+                tracing::info!(soft = l.soft, hard = l.hard, was = l.was, "open-file limit");
+                Some(l)
+            }
+            Err(e) => {
+                tracing::warn!("cannot read the open-file limit: {e}");
+                None
+            }
+        };
         Ok(Self {
             data,
             store,
+            fd_limit,
             _lock: lock,
         })
     }

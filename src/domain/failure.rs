@@ -39,6 +39,8 @@ pub enum FailureReason {
     LinkInterrupted,
     /// Logout could not reach WhatsApp; the keys and the device stay.
     LogoutUnreached,
+    /// The process (or the system) has no open files left for this session.
+    OutOfFiles,
     QrExhausted,
     CodeExpired,
     PairRejected,
@@ -94,6 +96,7 @@ impl FailureReason {
                 "WhatsApp refused this session (code {code}) and walink stopped retrying. Reconnect to try once more; if it repeats, log out and link again."
             ),
             Self::LinkInterrupted => "The connection to WhatsApp dropped while linking; the code or QR shown no longer works. Start again.".into(),
+            Self::OutOfFiles => "walink ran out of open files (the open-file limit), so this session stopped. Raise LimitNOFILE or ulimit -n, then reconnect.".into(),
             Self::LogoutUnreached => "Could not reach WhatsApp; the device is still linked. Try again, or unlink it on the phone (Settings › Linked devices).".into(),
             Self::ServiceUnavailable => "WhatsApp's servers are unavailable right now; walink keeps retrying.".into(),
             Self::QrExhausted => "The QR codes ran out before a phone scanned one. Start again for new ones.".into(),

@@ -58,6 +58,10 @@ pub fn classify(fact: &ClientFact, cx: Context) -> Option<FailureReason> {
         ClientFact::NoSocket {
             cause: NoSocket::Unverified(_),
         } => FailureReason::ServerUnverified,
+        // Out of descriptors: retrying would only fail the same way.
+        ClientFact::NoSocket {
+            cause: NoSocket::Unreachable(text),
+        } if crate::fdlimit::is_out_of_files(text) => FailureReason::OutOfFiles,
         ClientFact::NoSocket {
             cause: NoSocket::Unreachable(_),
         } => FailureReason::NetworkUnreachable,
@@ -243,6 +247,15 @@ mod tests {
                 },
                 false,
                 Some(R::NetworkUnreachable),
+            ),
+            (
+                ClientFact::NoSocket {
+                    cause: NoSocket::Unreachable(
+                        "connecting to x failed: Too many open files (os error 24)".into(),
+                    ),
+                },
+                false,
+                Some(R::OutOfFiles),
             ),
             (
                 ClientFact::NoSocket {

@@ -49,6 +49,9 @@ pub struct EngineConfig {
     /// How long a logout waits for the session to connect before it says
     /// WhatsApp could not be reached (and keeps the keys).
     pub logout_deadline: Duration,
+    /// The process's open-file limit, once raised: the supervisor says at
+    /// start when the linked sessions do not fit under it.
+    pub fd_limit: Option<crate::fdlimit::FdLimit>,
 }
 
 impl EngineConfig {
@@ -62,6 +65,7 @@ impl EngineConfig {
             restore_concurrency: 8,
             connect_timeout: Duration::from_secs(15),
             logout_deadline: Duration::from_secs(20),
+            fd_limit: None,
         }
     }
 }
@@ -103,12 +107,13 @@ impl Engine {
             connect_timeout: config.connect_timeout,
             logout_deadline: config.logout_deadline,
         });
-        let supervisor = supervisor::Supervisor::new(
+        let mut supervisor = supervisor::Supervisor::new(
             db::Db::new(store),
             shared,
             upd_tx,
             config.restore_concurrency,
         );
+        supervisor.fd_limit = config.fd_limit;
         tokio::spawn(supervisor.run(cmd_rx, config.restore));
         (EngineHandle { tx: cmd_tx }, upd_rx)
     }

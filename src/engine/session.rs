@@ -162,16 +162,18 @@ pub async fn run(
     let built = match client::build(&store_path, &opts).await {
         Ok(b) => b,
         Err(e) => {
-            ctx.fail(
-                link.as_ref().map(|l| l.attempt),
-                FailureReason::Internal,
-                &e.to_string(),
-            )
-            .await;
-            ctx.set_state(SessionState::Failed {
-                reason: FailureReason::Internal,
-            })
-            .await;
+            let raw = e.to_string();
+            let reason = if crate::fdlimit::is_out_of_files(&raw) {
+                FailureReason::OutOfFiles
+            } else {
+                FailureReason::Internal
+            };
+            ctx.fail(link.as_ref().map(|l| l.attempt), reason.clone(), &raw)
+                .await;
+            if let Some(l) = &link {
+                ctx.finish_attempt(l, AttemptOutcome::Failed, None).await;
+            }
+            ctx.set_state(SessionState::Failed { reason }).await;
             return;
         }
     };

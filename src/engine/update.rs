@@ -79,6 +79,9 @@ pub enum Update {
     CompanyRemoved {
         company: i64,
     },
+    /// Something the admin should know about the whole engine (e.g. the
+    /// open-file limit is too low for the linked sessions).
+    Notice(String),
     /// The supervisor finished shutting every session down.
     Stopped,
 }

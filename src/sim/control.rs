@@ -229,8 +229,13 @@ async fn devices(State(sim): State<Shared>) -> Response {
                 .iter()
                 .map(|p| json!({ "type": p.kind, "name": p.name }))
                 .collect();
+            let shown_as = d
+                .shown_as
+                .as_ref()
+                .map(|s| json!({ "os": s.os, "platform": s.platform }));
             json!({ "phone": d.phone, "jid": d.jid, "device": d.device,
-                    "connected": d.connected, "presences": presences })
+                    "connected": d.connected, "presences": presences,
+                    "shown_as": shown_as })
         })
         .collect();
     axum::Json(Value::Array(list)).into_response()

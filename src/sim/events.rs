@@ -131,6 +131,8 @@ pub struct DeviceInfo {
     pub connected: bool,
     /// Every `<presence>` it sent, oldest first.
     pub presences: Vec<PresenceSeen>,
+    /// How the phone lists it (from its registration's device props).
+    pub shown_as: Option<super::hub::ShownAs>,
 }
 
 /// One `<presence>` stanza as the server saw it: WhatsApp takes its `name`

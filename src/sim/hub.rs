@@ -43,6 +43,9 @@ pub(crate) struct ConnEntry {
     pub(crate) client_static: Option<[u8; 32]>,
     /// Companion identity key from a registration payload (for QR hints).
     pub(crate) identity_pub: Option<[u8; 32]>,
+    /// What the registration payload's device props said it is: the
+    /// phone's Linked devices list shows it.
+    pub(crate) shown_as: Option<ShownAs>,
     pub(crate) refs: Vec<String>,
     pub(crate) refs_sent_at: Option<Instant>,
     /// Account of a logged-in connection, for fault targeting.
@@ -56,6 +59,7 @@ impl ConnEntry {
             tx,
             client_static: None,
             identity_pub: None,
+            shown_as: None,
             refs: Vec::new(),
             refs_sent_at: None,
             phone: None,
@@ -75,6 +79,15 @@ pub(crate) struct DeviceRecord {
     pub(crate) client_static: [u8; 32],
     /// Every `<presence>` this device sent, oldest first.
     pub(crate) presences: Vec<super::events::PresenceSeen>,
+    pub(crate) shown_as: Option<ShownAs>,
+}
+
+/// A companion's `DeviceProps`: its OS name and platform type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownAs {
+    pub os: String,
+    /// The platform type's name, e.g. `DESKTOP`.
+    pub platform: String,
 }
 
 #[derive(Default)]

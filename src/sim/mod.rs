@@ -51,6 +51,7 @@ pub use config::{DEFAULT_SERVER_STATIC_KEY, SimConfig};
 pub use error::SimError;
 pub use events::{ConnId, DeviceInfo, HandshakePattern, PresenceSeen, SimEvent};
 pub use fault::{ConflictKind, FailureReason, Fault, Target};
+pub use hub::ShownAs;
 pub use phone::{MAX_COMPANIONS, Phone};
 pub use qr_link::QrHint;
 

@@ -70,6 +70,11 @@ pub(crate) async fn complete(
         lid: grant.lid,
         client_static: grant.client_static,
         presences: Vec::new(),
+        shown_as: hub
+            .state()
+            .conns
+            .get(&conn)
+            .and_then(|c| c.shown_as.clone()),
     });
     // The companion stops rotating QR codes once paired.
     hub.forget_refs(conn);

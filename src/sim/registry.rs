@@ -62,6 +62,7 @@ impl Hub {
             lid,
             client_static: *client_static,
             presences: Vec::new(),
+            shown_as: None,
         };
         st.devices.push(rec.clone());
         Some(rec)
@@ -162,6 +163,7 @@ impl Hub {
                 jid: d.jid.clone(),
                 device: d.device,
                 presences: d.presences.clone(),
+                shown_as: d.shown_as.clone(),
                 connected: st
                     .conns
                     .values()

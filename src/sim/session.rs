@@ -15,7 +15,9 @@ use super::events::{ConnId, SimEvent};
 use super::fault::FaultKind;
 use super::frame::Wire;
 use super::handshake::{self, ClientHello, Established, HANDSHAKE_WAIT};
-use super::hub::{ConnCmd, ConnEntry, Hub};
+use super::hub::{ConnCmd, ConnEntry, Hub, ShownAs};
+use waproto::buffa::Message as _;
+use waproto::whatsapp as wa;
 
 pub(crate) async fn serve(hub: Arc<Hub>, tcp: TcpStream, cancel: CancellationToken) {
     // The upgrade request's path and Origin are not checked: any ws:// URL works.
@@ -74,9 +76,22 @@ async fn run(
         .as_option()
         .and_then(|d| d.e_ident.as_deref())
         .and_then(|k| <[u8; 32]>::try_from(k).ok());
+    let shown_as = payload
+        .device_pairing_data
+        .as_option()
+        .and_then(|d| d.device_props.as_deref())
+        .and_then(|b| wa::DeviceProps::decode_from_slice(b).ok())
+        .map(|p| ShownAs {
+            os: p.os.unwrap_or_default(),
+            platform: p
+                .platform_type
+                .map(|t| format!("{t:?}"))
+                .unwrap_or_default(),
+        });
     if let Some(entry) = hub.state().conns.get_mut(&conn) {
         entry.client_static = Some(client_static);
         entry.identity_pub = identity;
+        entry.shown_as = shown_as;
     }
     Conn::new(hub.clone(), conn, wire, channel, rx, client_static)
         .run(&payload)

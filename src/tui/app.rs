@@ -98,6 +98,8 @@ pub struct App {
     pub next_fault: usize,
     /// Quit was asked; the loop is stopping sessions.
     pub stopping: bool,
+    /// The engine's standing warning (e.g. the open-file budget).
+    pub notice: Option<String>,
     /// The engine reported that every session stopped.
     pub stopped: bool,
     /// Minute of the last draw, so "since" columns refresh once a minute.
@@ -123,6 +125,7 @@ impl App {
             next_fault: 0,
             stopping: false,
             stopped: false,
+            notice: None,
             last_minute: 0,
         }
     }

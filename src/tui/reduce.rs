@@ -112,6 +112,10 @@ impl App {
                 self.log.push_front((company, entry));
                 self.log.truncate(LOG_CAP);
             }
+            Update::Notice(text) => {
+                self.toast(text.clone(), Tone::Warn, now);
+                self.notice = Some(text);
+            }
             Update::Stopped => self.stopped = true,
         }
         true

@@ -67,6 +67,19 @@ async fn the_account_keeps_its_name_and_the_phone_keeps_notifying() {
     );
     let row = f.store().session(f.company).expect("q").expect("row");
     assert_eq!(row.push_name.as_deref(), Some(ACCOUNT_NAME));
+    // The phone's Linked devices list names walink, on a desktop.
+    let device = sim
+        .registered_devices()
+        .into_iter()
+        .find(|d| d.phone == PHONE)
+        .expect("device");
+    assert_eq!(
+        device.shown_as,
+        Some(walink::sim::ShownAs {
+            os: "walink".into(),
+            platform: "DESKTOP".into()
+        })
+    );
     f.shutdown().await;
 }
 
@@ -307,4 +320,49 @@ async fn a_refused_second_attempt_leaves_the_live_code_working() {
         .expect("the first code still links");
     f.state(secs(40), |s| *s == SessionState::Connected).await;
     f.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linked_sessions_beyond_the_open_file_limit_are_announced() {
+    let dir = crate::common::TempDataDir::new();
+    let (data, acme) = crate::engine_fixture::data_with_company(&dir);
+    let mut store = walink::store::Store::open(&data.registry_path()).expect("registry");
+    let beta = store
+        .add_company(
+            &walink::domain::Slug::parse("beta").expect("slug"),
+            &walink::domain::DisplayName::parse("Beta").expect("name"),
+        )
+        .expect("add")
+        .id;
+    std::fs::create_dir_all(data.session_file("acme").parent().expect("dir")).expect("dir");
+    for (id, slug) in [(acme, "acme"), (beta, "beta")] {
+        store
+            .set_session_state(id, "connected", None)
+            .expect("state");
+        std::fs::write(data.session_file(slug), b"").expect("keys");
+    }
+    let limit = walink::fdlimit::FdLimit {
+        soft: walink::fdlimit::MARGIN + walink::fdlimit::PER_SESSION,
+        hard: 1024,
+        was: 256,
+    };
+    let (_engine, mut updates) =
+        crate::engine_fixture::start_engine_at(&closed_port_url(), &data, |c| {
+            c.restore = false;
+            c.fd_limit = Some(limit);
+        });
+    let notice = tokio::time::timeout(secs(5), async {
+        while let Some(u) = updates.recv().await {
+            if let Update::Notice(text) = u {
+                return text;
+            }
+        }
+        panic!("the engine stopped without a notice");
+    })
+    .await
+    .expect("a notice at start");
+    assert_eq!(
+        notice,
+        "the open-file limit (68) allows about 1 session and 2 are linked: raise LimitNOFILE (walink.service sets it) or ulimit -n"
+    );
 }

@@ -40,6 +40,7 @@ pub struct Supervisor {
     tasks: JoinSet<()>,
     owners: HashMap<Id, i64>,
     root: CancellationToken,
+    pub fd_limit: Option<crate::fdlimit::FdLimit>,
 }
 
 impl Supervisor {
@@ -58,6 +59,7 @@ impl Supervisor {
             tasks: JoinSet::new(),
             owners: HashMap::new(),
             root: CancellationToken::new(),
+            fd_limit: None,
         }
     }
 
@@ -70,14 +72,24 @@ impl Supervisor {
                 tracing::error!("cannot read the registry: {e}");
                 Vec::new()
             });
+        let linked: Vec<_> = rows
+            .iter()
+            .filter(|r| r.state.is_linked() && self.shared.data.session_file(&r.slug).exists())
+            .map(|r| (r.company, r.slug.clone()))
+            .collect();
         if restore {
-            for row in rows.iter().filter(|r| r.state.is_linked()) {
-                if self.shared.data.session_file(&row.slug).exists() {
-                    self.spawn(row.company, row.slug.clone(), Mode::Restore, None);
-                }
+            for (company, slug) in &linked {
+                self.spawn(*company, slug.clone(), Mode::Restore, None);
             }
         }
         let _ = self.updates.send(Update::Snapshot(rows)).await;
+        let over_budget = self
+            .fd_limit
+            .and_then(|l| l.budget_sentence(linked.len() as u64));
+        if let Some(sentence) = over_budget {
+            tracing::warn!("{sentence}");
+            let _ = self.updates.send(Update::Notice(sentence)).await;
+        }
         loop {
             tokio::select! {
                 cmd = commands.recv() => match cmd {

@@ -28,6 +28,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             theme.tone(tone),
         ));
     }
+    if let Some(notice) = &app.notice {
+        spans.push(Span::styled(
+            format!("  ⚠ {notice}"),
+            theme.tone(super::theme::Tone::Warn),
+        ));
+    }
     if app.stopping {
         spans.push(Span::styled(
             "  stopping sessions…",
