@@ -63,6 +63,13 @@ pub(crate) async fn complete(
     }
 
     let device_jid = jid.to_string();
+    // Its own statement: the state lock must be released before
+    // `record_device` takes it again.
+    let shown_as = hub
+        .state()
+        .conns
+        .get(&conn)
+        .and_then(|c| c.shown_as.clone());
     hub.record_device(DeviceRecord {
         phone: number.to_owned(),
         device: grant.device,
@@ -70,11 +77,7 @@ pub(crate) async fn complete(
         lid: grant.lid,
         client_static: grant.client_static,
         presences: Vec::new(),
-        shown_as: hub
-            .state()
-            .conns
-            .get(&conn)
-            .and_then(|c| c.shown_as.clone()),
+        shown_as,
     });
     // The companion stops rotating QR codes once paired.
     hub.forget_refs(conn);
