@@ -170,6 +170,15 @@ impl Fixture {
         self.seen.clear();
     }
 
+    /// The next pairing code the engine shows, as the admin reads it.
+    pub async fn code_issued(&mut self, limit: Duration) -> String {
+        self.wait(limit, |u| match u {
+            Update::CodeIssued { code, .. } => Some(code.as_str().to_owned()),
+            _ => None,
+        })
+        .await
+    }
+
     pub async fn failure(&mut self, limit: Duration) -> FailureReason {
         self.wait(limit, |u| match u {
             Update::Failed { reason, .. } => Some(reason.clone()),

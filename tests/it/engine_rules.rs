@@ -90,12 +90,7 @@ async fn a_code_entered_after_the_qr_refs_ran_out_still_links() {
     let sim = sim_with(SimConfig::default().with_qr_ref_count(1)).await;
     let mut f = Fixture::new(&sim).await;
     f.link(1, code_method(), false).await;
-    let code = f
-        .wait(secs(20), |u| match u {
-            Update::CodeIssued { code, .. } => Some(code.as_str().to_owned()),
-            _ => None,
-        })
-        .await;
+    let code = f.code_issued(secs(20)).await;
     // Past the last ref's expiry (60 s after the first QR).
     tokio::time::sleep(secs(66)).await;
     assert!(
@@ -181,10 +176,7 @@ async fn a_drop_during_a_code_attempt_ends_it_without_a_cooldown() {
     let sim = sim().await;
     let mut f = Fixture::new(&sim).await;
     f.link(1, code_method(), false).await;
-    f.wait(secs(20), |u| {
-        matches!(u, Update::CodeIssued { .. }).then_some(())
-    })
-    .await;
+    f.code_issued(secs(20)).await;
     sim.inject(Target::All, Fault::CloseConnection, false);
     assert_eq!(f.failure(secs(20)).await, FailureReason::LinkInterrupted);
     f.state(secs(5), |s| *s == SessionState::NotLinked).await;
@@ -302,12 +294,7 @@ async fn a_refused_second_attempt_leaves_the_live_code_working() {
     let sim = sim().await;
     let mut f = Fixture::new(&sim).await;
     f.link(1, code_method(), false).await;
-    let code = f
-        .wait(secs(20), |u| match u {
-            Update::CodeIssued { code, .. } => Some(code.as_str().to_owned()),
-            _ => None,
-        })
-        .await;
+    let code = f.code_issued(secs(20)).await;
     // One live code per number: the guard says no, and the first stays.
     f.link(2, code_method(), false).await;
     let refused = f.failure(secs(5)).await;

@@ -1,6 +1,7 @@
 //! One integration-test binary: a module per area.
 
 mod cli;
+mod cli_input;
 mod cli_pair;
 mod common;
 mod e2e;
