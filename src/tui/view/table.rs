@@ -72,10 +72,12 @@ pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
             Span::raw(" "),
             Span::styled(fit(&r.name, name_room), app.theme.dim()),
         ]);
+        // Masked as everywhere else (a shared screen shows no whole
+        // number); the filter still matches the digits.
         let number = r
             .phone
-            .as_ref()
-            .map_or_else(|| "—".to_owned(), |d| format!("+{d}"));
+            .as_deref()
+            .map_or_else(|| "—".to_owned(), crate::domain::mask_digits);
         let mut cells = vec![
             Cell::from(company),
             Cell::from(number),
