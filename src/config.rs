@@ -55,6 +55,10 @@ impl DataDir {
     pub fn lock_path(&self) -> PathBuf {
         self.root.join("walink.lock")
     }
+    /// `walink serve`'s control socket.
+    pub fn socket_path(&self) -> PathBuf {
+        self.root.join("walink.sock")
+    }
     pub fn sessions_dir(&self) -> PathBuf {
         self.root.join("sessions")
     }

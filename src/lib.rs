@@ -9,6 +9,7 @@ pub mod fdlimit;
 pub mod lockfile;
 pub mod logging;
 pub mod qr;
+pub mod service;
 #[cfg(feature = "sandbox")]
 pub mod sim;
 pub mod store;

@@ -9,6 +9,7 @@ use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_log::NormalizeEvent;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer as _;
+use tracing_subscriber::fmt::writer::{BoxMakeWriter, MakeWriterExt};
 use tracing_subscriber::layer::{Context, Filter, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -51,7 +52,7 @@ impl<S: tracing::Subscriber> Filter<S> for NoSecrets {
 /// Keep the returned guard alive: dropping it flushes the log.
 /// `secrets`: the admin asked for codes and numbers in the log
 /// (`--log-secrets`, for debugging a link with WhatsApp's lines intact).
-pub fn init(dir: &Path, level: Option<&str>, secrets: bool) -> Option<WorkerGuard> {
+pub fn init(dir: &Path, level: Option<&str>, secrets: bool, stderr: bool) -> Option<WorkerGuard> {
     let filter = level
         .map(str::to_owned)
         .or_else(|| std::env::var("WALINK_LOG").ok())
@@ -64,6 +65,11 @@ pub fn init(dir: &Path, level: Option<&str>, secrets: bool) -> Option<WorkerGuar
         .build(dir)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
+    let writer = if stderr {
+        BoxMakeWriter::new(writer.and(std::io::stderr))
+    } else {
+        BoxMakeWriter::new(writer)
+    };
     let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let file = tracing_subscriber::fmt::layer()
         .with_writer(writer)

@@ -1,12 +1,16 @@
 //! `walink company add | list | rm`.
 
 use std::io::{self, Write};
+use std::time::Duration;
 
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{CliError, Context};
+use super::{CliError, Context, engine_run};
 use crate::domain::{DisplayName, Slug, mask_digits};
+use crate::engine::server::ServerTarget;
+use crate::engine::{Command, EngineConfig, Update};
+use crate::service::attach::OnLoss;
 
 #[derive(Debug, Subcommand)]
 pub enum CompanyCommand {
@@ -44,19 +48,53 @@ pub fn run(ctx: &mut Context, cmd: CompanyCommand) -> Result<(), CliError> {
 fn add(ctx: &mut Context, slug: &str, name: Option<&str>) -> Result<(), CliError> {
     let slug = Slug::parse(slug).map_err(CliError::usage)?;
     let name = DisplayName::parse(name.unwrap_or(slug.as_str())).map_err(CliError::usage)?;
-    let company = ctx
-        .store
-        .add_company(&slug, &name)
-        .map_err(CliError::other)?;
-    ctx.store
-        .log_event(Some(company.id), "company_added", name.as_str())
-        .map_err(CliError::other)?;
-    tracing::info!(slug = %slug, "company added");
-    println!(
-        "Added {} ({}). Link its number with the dashboard: walink",
-        slug, name
-    );
+    let text = slug.to_string();
+    let shown = name.to_string();
+    let added = through_engine(ctx, Command::AddCompany { slug, name }, |u| match u {
+        Update::CompanyAdded(row) if row.slug == text => Some(Ok(())),
+        Update::CompanyNotAdded { slug, sentence } if *slug == text => {
+            Some(Err(CliError::other(sentence.clone())))
+        }
+        _ => None,
+    })?;
+    added?;
+    tracing::info!(slug = %text, "company added");
+    println!("Added {text} ({shown}). Link its number with the dashboard: walink");
     Ok(())
+}
+
+/// Send one order to the sessions' owner (a server, or an engine of our
+/// own that restores nothing) and wait for the update `answer` picks.
+fn through_engine<T>(
+    ctx: &mut Context,
+    cmd: Command,
+    answer: impl Fn(&Update) -> Option<T>,
+) -> Result<T, CliError> {
+    let config = EngineConfig::new(ctx.data.clone(), ServerTarget::unused());
+    let config = EngineConfig {
+        restore: false,
+        ..config
+    };
+    let mut running = engine_run::start(ctx, config, OnLoss::End)?;
+    ctx.rt.block_on(async {
+        running.engine.send(cmd).await.map_err(CliError::other)?;
+        let got = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(u) = running.next().await {
+                if let Some(t) = answer(&u) {
+                    return Some(t);
+                }
+            }
+            None
+        })
+        .await;
+        let got = match got {
+            Ok(Some(t)) => Ok(t),
+            Ok(None) => Err(running.gone()),
+            Err(_) => Err(CliError::other("no answer within 30 s; see the log")),
+        };
+        running.stop().await;
+        got
+    })
 }
 
 /// One line of `company list --json`; the field names are documented.
@@ -147,22 +185,10 @@ fn rm(ctx: &mut Context, slug: &str, yes: bool) -> Result<(), CliError> {
         println!("Kept {slug}.");
         return Ok(());
     }
-    ctx.store.remove_company(slug).map_err(CliError::other)?;
-    let session_file = ctx.data.session_file(slug);
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = session_file.clone().into_os_string();
-        path.push(suffix);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(CliError::other(format!(
-                    "removed {slug} from the registry, but could not delete its session file {}: {e}",
-                    std::path::Path::new(&path).display()
-                )));
-            }
-        }
-    }
+    let id = company.id;
+    through_engine(ctx, Command::RemoveCompany { company: id }, |u| {
+        matches!(u, Update::CompanyRemoved { company } if *company == id).then_some(())
+    })?;
     tracing::info!(slug, "company removed");
     println!("Removed {slug}.");
     Ok(())

@@ -3,16 +3,16 @@
 
 use super::engine_run;
 use super::{CliError, Context, ExitCode, GlobalOpts};
-use crate::engine::{Engine, EngineConfig};
-use crate::store::Store;
+use crate::engine::EngineConfig;
+use crate::service::attach::OnLoss;
 use crate::tui::App;
 use crate::tui::run::Extras;
 use crate::tui::view::theme::Theme;
 
-/// Open the dashboard on `ctx` until the user quits.
+/// Open the dashboard on `ctx` until the user quits. Attached to a server,
+/// quitting (q, Ctrl-C, a hang-up) leaves its sessions running.
 pub fn open(
-    rt: tokio::runtime::Runtime,
-    ctx: &Context,
+    mut ctx: Context,
     config: EngineConfig,
     extras: Extras,
     country: Option<String>,
@@ -23,16 +23,21 @@ pub fn open(
             "the dashboard needs a terminal; from scripts use walink status, walink pair or walink company",
         ));
     }
-    let guard = rt.enter();
-    let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
-    let (engine, updates) = Engine::start(store, config);
+    let first = engine_run::first_attempt();
+    let running = engine_run::start(&mut ctx, config, OnLoss::Reattach)?;
     let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());
-    let app = App::new(theme, crate::engine::server::SANDBOX, country);
-    let code = rt.block_on(crate::tui::run::run(app, engine, updates, extras));
-    drop(guard);
-    // The sessions had their deadline to flush; do not wait on stragglers
-    // (a blocked store thread would otherwise hold the exit forever).
-    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    let mut app = App::new(theme, crate::engine::server::SANDBOX, country);
+    app.next_attempt = first.0;
+    let code = {
+        let _rt = ctx.rt.enter();
+        ctx.rt.block_on(crate::tui::run::run(
+            app,
+            running.engine,
+            running.updates,
+            extras,
+        ))
+    };
+    ctx.close();
     let code = code.map_err(|e| CliError::other(format!("the terminal failed: {e}")))?;
     match code {
         0 => Ok(()),
@@ -43,16 +48,10 @@ pub fn open(
     }
 }
 
-pub fn run(ctx: &Context, global: &GlobalOpts) -> Result<(), CliError> {
-    let config = engine_run::config(ctx, global, true)?;
+pub fn run(ctx: Context, global: &GlobalOpts) -> Result<(), CliError> {
+    let config = engine_run::config(&ctx, global, true)?;
     let country = global.default_country()?;
-    open(
-        engine_run::runtime()?,
-        ctx,
-        config,
-        Extras::default(),
-        country,
-    )
+    open(ctx, config, Extras::default(), country)
 }
 
 #[cfg(feature = "sandbox")]
@@ -108,8 +107,8 @@ pub mod sandbox {
         let root = data_dir.or_else(|| tmp.as_ref().map(|t| t.path().join("data")));
         let data = DataDir::resolve(root).map_err(CliError::other)?;
         data.ensure().map_err(CliError::other)?;
-        let _log = crate::logging::init(data.root(), log_level, log_secrets);
-        let mut ctx = Context::open(data.clone())?;
+        let _log = crate::logging::init(data.root(), log_level, log_secrets, false);
+        let mut ctx = Context::own(data.clone())?;
         for (slug, name) in demo_companies().map_err(CliError::other)? {
             if ctx.store.company(slug.as_str()).is_err() {
                 ctx.store
@@ -117,8 +116,8 @@ pub mod sandbox {
                     .map_err(CliError::other)?;
             }
         }
-        let rt = super::engine_run::runtime()?;
-        let sim = rt
+        let sim = ctx
+            .rt
             .block_on(Simulator::start(SimConfig::default()))
             .map_err(|e| CliError::other(format!("cannot start the simulator: {e}")))?;
         let server = ServerTarget::parse(Some(&sim.url())).map_err(CliError::usage)?;
@@ -127,7 +126,7 @@ pub mod sandbox {
         let extras = Extras {
             sim: Some(Arc::new(sim)),
         };
-        super::open(rt, &ctx, config, extras, country)
+        super::open(ctx, config, extras, country)
     }
 
     #[cfg(test)]

@@ -5,15 +5,21 @@ use tokio::sync::mpsc;
 use super::{CliError, Context, GlobalOpts};
 use crate::engine::server::ServerTarget;
 use crate::engine::{Command, Engine, EngineConfig, EngineHandle, Update};
+use crate::service::attach::{self, OnLoss, ServerInfo};
 
-/// A started engine and its updates.
+/// A started engine, or a server attached to, and its updates.
 pub struct Running {
     pub engine: EngineHandle,
     pub updates: mpsc::Receiver<Update>,
+    pub server: Option<ServerInfo>,
 }
 
 /// Check `--server` and `--wa-version` before anything starts.
+/// Attached, the server's own settings apply and these are not read.
 pub fn config(ctx: &Context, global: &GlobalOpts, restore: bool) -> Result<EngineConfig, CliError> {
+    if ctx.server.is_some() {
+        return Ok(EngineConfig::new(ctx.data.clone(), ServerTarget::unused()));
+    }
     let server = ServerTarget::parse(global.server.as_deref()).map_err(CliError::usage)?;
     let mut config = EngineConfig::new(ctx.data.clone(), server);
     config.restore = restore;
@@ -22,6 +28,16 @@ pub fn config(ctx: &Context, global: &GlobalOpts, restore: bool) -> Result<Engin
         config.wa_version = Some(parse_version(v).map_err(CliError::usage)?);
     }
     Ok(config)
+}
+
+/// The first attempt id of this process: several clients of one server
+/// each number their attempts, and an update must find only its own.
+pub fn first_attempt() -> crate::domain::AttemptId {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or_default();
+    crate::domain::AttemptId((u64::from(std::process::id()) << 32) | nanos)
 }
 
 pub fn parse_version(raw: &str) -> Result<(u32, u32, u32), String> {
@@ -37,11 +53,31 @@ pub fn parse_version(raw: &str) -> Result<(u32, u32, u32), String> {
     }
 }
 
-/// Start the engine on a fresh registry connection (the context keeps its own).
-pub fn start(ctx: &Context, config: EngineConfig) -> Result<Running, CliError> {
+/// The server's sessions when attached (`config` is then the server's
+/// business), else an engine of our own on a fresh registry connection.
+pub fn start(
+    ctx: &mut Context,
+    config: EngineConfig,
+    on_loss: OnLoss,
+) -> Result<Running, CliError> {
+    let _rt = ctx.rt.enter();
+    if let Some(conn) = ctx.conn.take() {
+        let server = Some(conn.info);
+        let (engine, updates) =
+            attach::bridge(conn, ctx.data.socket_path(), ctx.client.clone(), on_loss);
+        return Ok(Running {
+            engine,
+            updates,
+            server,
+        });
+    }
     let store = crate::store::Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
     let (engine, updates) = Engine::start(store, config);
-    Ok(Running { engine, updates })
+    Ok(Running {
+        engine,
+        updates,
+        server: None,
+    })
 }
 
 impl Running {
@@ -51,9 +87,20 @@ impl Running {
         loop {
             match self.updates.recv().await? {
                 Update::Notice(text) => eprintln!("walink: {text}"),
+                Update::Server(_) => {}
                 other => return Some(other),
             }
         }
+    }
+
+    /// Why updates stopped before the command's answer came.
+    pub fn gone(&self) -> CliError {
+        CliError::other(match self.server {
+            Some(_) => {
+                "walink serve went away before answering; see its log, start it again and retry"
+            }
+            None => "the session engine stopped unexpectedly; see the log",
+        })
     }
 
     /// Stop every session (flushing keys) within a deadline.
@@ -70,11 +117,6 @@ impl Running {
         })
         .await;
     }
-}
-
-pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Runtime::new()
-        .map_err(|e| CliError::other(format!("cannot start the async runtime: {e}")))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use super::engine_run;
 use super::{CliError, Context, GlobalOpts};
 use crate::domain::SessionState;
 use crate::engine::{Command, Update};
+use crate::service::attach::OnLoss;
 use crate::store::now_unix;
 
 #[derive(Debug, Args)]
@@ -31,36 +32,33 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: LogoutArgs) -> Result<(
         return Ok(());
     }
     let config = engine_run::config(ctx, global, false)?;
-    let rt = engine_run::runtime()?;
-    let _guard = rt.enter();
-    let mut running = engine_run::start(ctx, config)?;
+    let mut running = engine_run::start(ctx, config, OnLoss::End)?;
     let tz = *chrono::Local::now().offset();
-    rt.block_on(async {
+    let company = company.id;
+    let slug = args.slug;
+    ctx.rt.block_on(async {
         running
             .engine
-            .send(Command::Logout {
-                company: company.id,
-            })
+            .send(Command::Logout { company })
             .await
             .map_err(CliError::other)?;
         let outcome = tokio::time::timeout(Duration::from_secs(40), async {
             while let Some(update) = running.next().await {
                 match update {
                     Update::StateChanged {
+                        company: c,
                         state: SessionState::LoggedOut,
                         ..
-                    } => return Ok(()),
-                    Update::Failed { reason, .. }
-                        if reason != crate::domain::FailureReason::LoggedOut =>
-                    {
+                    } if c == company => return Ok(()),
+                    Update::Failed {
+                        company: c, reason, ..
+                    } if c == company && reason != crate::domain::FailureReason::LoggedOut => {
                         return Err(CliError::other(reason.sentence(now_unix(), tz)));
                     }
                     _ => {}
                 }
             }
-            Err(CliError::other(
-                "the session engine stopped unexpectedly; see the log",
-            ))
+            Err(running.gone())
         })
         .await
         .unwrap_or_else(|_| {
@@ -70,7 +68,7 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: LogoutArgs) -> Result<(
         });
         running.stop().await;
         outcome?;
-        println!("Logged out {}; its keys were moved aside.", company.slug);
+        println!("Logged out {slug}; its keys were moved aside.");
         Ok(())
     })
 }

@@ -3,11 +3,13 @@
 
 mod company;
 mod confirm;
+mod context;
 mod dashboard;
 mod engine_run;
 mod error;
 mod logout;
 mod pair;
+mod serve;
 #[cfg(feature = "sandbox")]
 mod sim;
 mod status;
@@ -16,11 +18,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use context::Context;
 pub use error::{CliError, ExitCode};
 
 use crate::config::DataDir;
-use crate::lockfile::DirLock;
-use crate::store::Store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -93,6 +94,9 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Unlink a company's device from its phone
     Logout(logout::LogoutArgs),
+    /// Keep every session running without a terminal; dashboards and
+    /// commands attach to it (for systemd, a container or tmux)
+    Serve(serve::ServeArgs),
     /// Run the loopback WhatsApp simulator with its HTTP control API
     #[cfg(feature = "sandbox")]
     Sim(sim::SimArgs),
@@ -116,39 +120,6 @@ pub enum Command {
 pub const NOT_A_SANDBOX_BUILD: &str = "this walink was built without the simulator (it keeps WhatsApp's certificate check); \
     build one with it: cargo run --release --features sandbox -- sandbox";
 
-/// Everything a command needs: the data directory, its lock and the registry.
-pub struct Context {
-    pub data: DataDir,
-    pub store: Store,
-    /// The open-file limit, raised to the hard one at start.
-    pub fd_limit: Option<crate::fdlimit::FdLimit>,
-    _lock: DirLock,
-}
-
-impl Context {
-    fn open(data: DataDir) -> Result<Self, CliError> {
-        data.ensure().map_err(CliError::other)?;
-        let lock = DirLock::acquire(&data.lock_path()).map_err(CliError::other)?;
-        let store = Store::open(&data.registry_path()).map_err(CliError::other)?;
-        let fd_limit = match crate::fdlimit::raise() {
-            Ok(l) => {
-                tracing::info!(soft = l.soft, hard = l.hard, was = l.was, "open-file limit");
-                Some(l)
-            }
-            Err(e) => {
-                tracing::warn!("cannot read the open-file limit: {e}");
-                None
-            }
-        };
-        Ok(Self {
-            data,
-            store,
-            fd_limit,
-            _lock: lock,
-        })
-    }
-}
-
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let command = match cli.command {
         // The simulator keeps nothing on disk: no data directory, no lock.
@@ -170,17 +141,25 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     };
     let data = DataDir::resolve(cli.data_dir).map_err(CliError::other)?;
     data.ensure().map_err(CliError::other)?;
-    let _log = crate::logging::init(data.root(), cli.log_level.as_deref(), cli.log_secrets);
-    let mut ctx = Context::open(data)?;
+    let serving = matches!(command, Some(Command::Serve(_)));
+    // Under systemd stderr is journald; on a terminal it is the admin's.
+    let stderr = serving && !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _log = crate::logging::init(
+        data.root(),
+        cli.log_level.as_deref(),
+        cli.log_secrets,
+        stderr,
+    );
     let global = cli.global;
     let Some(command) = command else {
-        return dashboard::run(&ctx, &global);
+        return dashboard::run(Context::open(data, "dashboard")?, &global);
     };
     match command {
-        Command::Company(cmd) => company::run(&mut ctx, cmd),
-        Command::Pair(args) => pair::run(&mut ctx, &global, args),
-        Command::Status(args) => status::run(&mut ctx, &global, args),
-        Command::Logout(args) => logout::run(&mut ctx, &global, args),
+        Command::Company(cmd) => company::run(&mut Context::open(data, "company")?, cmd),
+        Command::Pair(args) => pair::run(&mut Context::open(data, "pair")?, &global, args),
+        Command::Status(args) => status::run(&mut Context::open(data, "status")?, &global, args),
+        Command::Logout(args) => logout::run(&mut Context::open(data, "logout")?, &global, args),
+        Command::Serve(args) => serve::run(Context::own(data)?, &global, args),
         #[cfg(feature = "sandbox")]
         Command::Sim(_) | Command::Sandbox(_) => Ok(()),
         #[cfg(not(feature = "sandbox"))]

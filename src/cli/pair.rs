@@ -9,6 +9,7 @@ use super::engine_run::{self, Running};
 use super::{CliError, Context, ExitCode, GlobalOpts};
 use crate::domain::{AttemptId, FailureReason, LinkMethod, Phone, SessionState};
 use crate::engine::{Command, Update};
+use crate::service::attach::OnLoss;
 use crate::store::now_unix;
 
 pub const PHONE_PATH: &str =
@@ -44,15 +45,24 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: PairArgs) -> Result<(),
         None => LinkMethod::Qr,
     };
     let config = engine_run::config(ctx, global, false)?;
-    let rt = engine_run::runtime()?;
-    let _guard = rt.enter();
-    let mut running = engine_run::start(ctx, config)?;
-    rt.block_on(async move {
-        let link = Command::Link { company: company.id, attempt: AttemptId(1), method, force: args.force };
+    let mut running = engine_run::start(ctx, config, OnLoss::End)?;
+    let attempt = engine_run::first_attempt();
+    let company = company.id;
+    ctx.rt.block_on(async move {
+        let link = Command::Link {
+            company,
+            attempt,
+            method,
+            force: args.force,
+        };
         running.engine.send(link).await.map_err(CliError::other)?;
         let outcome = tokio::select! {
-            r = follow(&mut running, company.id) => r,
-            _ = tokio::signal::ctrl_c() => Err(CliError::other("cancelled; the attempt was stopped")),
+            r = follow(&mut running, company, attempt) => r,
+            _ = tokio::signal::ctrl_c() => {
+                // A server keeps sessions after we leave: stop ours there.
+                let _ = running.engine.send(Command::CancelLink { company }).await;
+                Err(CliError::other("cancelled; the attempt was stopped"))
+            }
         };
         running.stop().await;
         outcome
@@ -60,12 +70,33 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: PairArgs) -> Result<(),
 }
 
 /// Print codes and QRs as they come; end on Connected or a failure.
-async fn follow(running: &mut Running, company: i64) -> Result<(), CliError> {
+async fn follow(running: &mut Running, company: i64, attempt: AttemptId) -> Result<(), CliError> {
     let mut out = std::io::stdout();
     let tz = *chrono::Local::now().offset();
     let mut linked = false;
     while let Some(update) = running.next().await {
         match update {
+            // Other companies' news, and other clients' attempts, are not ours.
+            Update::CodeIssued {
+                company: c,
+                attempt: a,
+                ..
+            }
+            | Update::QrIssued {
+                company: c,
+                attempt: a,
+                ..
+            }
+            | Update::Linked {
+                company: c,
+                attempt: a,
+                ..
+            } if (c, a) != (company, attempt) => {}
+            Update::Failed {
+                company: c,
+                attempt: a,
+                ..
+            } if (c, a) != (company, Some(attempt)) => {}
             Update::CodeIssued {
                 code, expires_at, ..
             } => {
@@ -119,7 +150,5 @@ async fn follow(running: &mut Running, company: i64) -> Result<(), CliError> {
         }
         let _ = out.flush();
     }
-    Err(CliError::other(
-        "the session engine stopped unexpectedly; see the log",
-    ))
+    Err(running.gone())
 }

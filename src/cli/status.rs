@@ -6,10 +6,11 @@ use std::time::Duration;
 use clap::Args;
 use serde::Serialize;
 
-use super::engine_run;
+use super::engine_run::{self, Running};
 use super::{CliError, Context, GlobalOpts};
 use crate::domain::{SessionState, mask_digits};
 use crate::engine::{SessionRow, Update, snapshot};
+use crate::service::attach::OnLoss;
 use crate::store::now_unix;
 
 #[derive(Debug, Args)]
@@ -37,10 +38,7 @@ struct Line {
 }
 
 pub fn run(ctx: &mut Context, global: &GlobalOpts, args: StatusArgs) -> Result<(), CliError> {
-    let mut rows = snapshot::rows(&ctx.store, now_unix(), false).map_err(CliError::other)?;
-    if args.check {
-        rows = check(ctx, global, rows)?;
-    }
+    let rows = rows(ctx, global, args.check)?;
     let lines: Vec<Line> = rows
         .into_iter()
         .map(|r| Line {
@@ -89,50 +87,59 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: StatusArgs) -> Result<(
     Ok(())
 }
 
-/// Restore every linked session and wait (≤ 30 s) until each connects or
-/// fails; the rows then carry what really happened.
-fn check(
-    ctx: &Context,
-    global: &GlobalOpts,
-    mut rows: Vec<SessionRow>,
-) -> Result<Vec<SessionRow>, CliError> {
+/// The registry's rows when nothing runs; a server's live ones when
+/// attached. `check`: wait (≤ 30 s) until each linked session connects or
+/// fails (an engine of our own restores them first), so the rows carry
+/// what really happened.
+fn rows(ctx: &mut Context, global: &GlobalOpts, check: bool) -> Result<Vec<SessionRow>, CliError> {
+    if ctx.server.is_none() && !check {
+        return snapshot::rows(&ctx.store, now_unix(), false).map_err(CliError::other);
+    }
     let config = engine_run::config(ctx, global, true)?;
-    let rt = engine_run::runtime()?;
-    let _guard = rt.enter();
-    let mut running = engine_run::start(ctx, config)?;
-    rt.block_on(async {
-        let mut waiting: Vec<i64> = rows
-            .iter()
-            .filter(|r| r.state.is_linked())
-            .map(|r| r.company)
-            .collect();
-        let _ = tokio::time::timeout(Duration::from_secs(30), async {
-            while !waiting.is_empty() {
-                let Some(update) = running.next().await else {
-                    break;
-                };
-                if let Update::StateChanged {
-                    company,
+    let mut running = engine_run::start(ctx, config, OnLoss::End)?;
+    ctx.rt.block_on(async {
+        // An engine and a server both begin with their snapshot.
+        let Some(Update::Snapshot(mut rows)) = running.next().await else {
+            return Err(running.gone());
+        };
+        if check {
+            settle(&mut running, &mut rows).await;
+        }
+        running.stop().await;
+        Ok(rows)
+    })
+}
+
+async fn settle(running: &mut Running, rows: &mut [SessionRow]) {
+    let mut waiting: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.state.is_linked() && !matches!(r.state, SessionState::Connected))
+        .map(|r| r.company)
+        .collect();
+    let _ = tokio::time::timeout(Duration::from_secs(30), async {
+        while !waiting.is_empty() {
+            let Some(update) = running.next().await else {
+                break;
+            };
+            if let Update::StateChanged {
+                company,
+                state,
+                since,
+            } = update
+            {
+                if let Some(row) = rows.iter_mut().find(|r| r.company == company) {
+                    row.state = state.clone();
+                    row.since = since;
+                }
+                let settled = !matches!(
                     state,
-                    since,
-                } = update
-                {
-                    if let Some(row) = rows.iter_mut().find(|r| r.company == company) {
-                        row.state = state.clone();
-                        row.since = since;
-                    }
-                    let settled = !matches!(
-                        state,
-                        SessionState::Connecting | SessionState::FinishingSync
-                    );
-                    if settled {
-                        waiting.retain(|c| *c != company);
-                    }
+                    SessionState::Connecting | SessionState::FinishingSync
+                );
+                if settled {
+                    waiting.retain(|c| *c != company);
                 }
             }
-        })
-        .await;
-        running.stop().await;
-    });
-    Ok(rows)
+        }
+    })
+    .await;
 }

@@ -2,12 +2,12 @@
 //! do. All user-facing failure text lives here, in one place.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Unix seconds.
 pub type UnixTime = i64;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FailureReason {
     /// WhatsApp is refusing link attempts for the number (429, 400 reused as
@@ -51,7 +51,7 @@ pub enum FailureReason {
     Internal,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GuardWhy {
     Cooldown,

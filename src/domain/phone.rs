@@ -7,13 +7,13 @@ use std::str::FromStr;
 use phonenumber::country::Id as CountryId;
 use phonenumber::metadata::DATABASE;
 use phonenumber::{Mode, PhoneNumber, Type};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Longer input than this is a paste gone wrong, not a number.
 const MAX_INPUT: usize = 40;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phone {
     /// E.164 without the plus: `79001234567`.
     pub digits: String,
@@ -25,7 +25,7 @@ pub struct Phone {
     pub warning: Option<PhoneWarning>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Error)]
 pub enum PhoneWarning {
     #[error("this may be a landline; WhatsApp needs a mobile number")]
     MaybeLandline,

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub use command::Command;
-pub use update::{LogEntry, SessionRow, Update};
+pub use update::{LogEntry, ServerLink, SessionRow, Update};
 
 /// How long a caller waits for `Update::Stopped` after `Command::Shutdown`:
 /// the supervisor's own deadline and a margin.
@@ -83,6 +83,13 @@ pub struct EngineHandle {
 pub struct EngineStopped;
 
 impl EngineHandle {
+    /// A handle whose commands arrive on the returned receiver: how a
+    /// client of `walink serve` offers the App what the engine offers.
+    pub fn channel() -> (Self, mpsc::UnboundedReceiver<Command>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Self { tx }, rx)
+    }
+
     pub async fn send(&self, cmd: Command) -> Result<(), EngineStopped> {
         self.tx.send(cmd).map_err(|_| EngineStopped)
     }

@@ -53,6 +53,12 @@ impl ServerTarget {
         })
     }
 
+    /// For an engine that never connects a session (it only adds or
+    /// removes companies): no endpoint, whatever the build.
+    pub fn unused() -> Self {
+        Self { url: None }
+    }
+
     /// A simulator's address, already known to be loopback.
     pub fn url(&self) -> Option<&str> {
         self.url.as_deref()

@@ -84,4 +84,75 @@ pub enum Update {
     Notice(String),
     /// The supervisor finished shutting every session down.
     Stopped,
+    /// Only on a client of `walink serve`: the socket's side, never the
+    /// engine's.
+    Server(ServerLink),
+}
+
+/// Where the sessions of an attached client live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerLink {
+    Attached {
+        pid: u32,
+        /// When the server started, Unix seconds.
+        started_at: crate::domain::UnixTime,
+    },
+    /// The socket closed; the client is trying to reattach.
+    Lost,
+}
+
+/// Folds an update into a table of rows (sorted by slug): what the
+/// dashboard and the server's mirror both keep. Returns whether a row
+/// changed.
+pub fn fold_rows(rows: &mut Vec<SessionRow>, update: &Update) -> bool {
+    let row = |rows: &mut Vec<SessionRow>, company: i64| {
+        rows.iter_mut().position(|r| r.company == company)
+    };
+    match update {
+        Update::Snapshot(all) => *rows = all.clone(),
+        Update::CompanyAdded(added) => {
+            rows.retain(|r| r.company != added.company);
+            let at = rows.partition_point(|r| r.slug < added.slug);
+            rows.insert(at, added.clone());
+        }
+        Update::CompanyRemoved { company } => rows.retain(|r| r.company != *company),
+        Update::StateChanged {
+            company,
+            state,
+            since,
+        } => {
+            let Some(i) = row(rows, *company) else {
+                return false;
+            };
+            rows[i].state = state.clone();
+            rows[i].since = *since;
+        }
+        Update::Linked {
+            company,
+            jid,
+            phone,
+            push_name,
+            ..
+        } => {
+            let Some(i) = row(rows, *company) else {
+                return false;
+            };
+            rows[i].jid = Some(jid.clone());
+            rows[i].phone = Some(phone.clone());
+            rows[i].push_name = push_name.clone();
+        }
+        Update::Logged { company, entry } => {
+            let Some(i) = row(rows, *company) else {
+                return false;
+            };
+            let text = if entry.detail.is_empty() {
+                &entry.kind
+            } else {
+                &entry.detail
+            };
+            rows[i].last_event = Some(text.clone());
+        }
+        _ => return false,
+    }
+    true
 }

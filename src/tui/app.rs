@@ -102,6 +102,8 @@ pub struct App {
     pub notice: Option<String>,
     /// The engine reported that every session stopped.
     pub stopped: bool,
+    /// `None`: the sessions run in this process; else `walink serve`'s.
+    pub server: Option<crate::engine::ServerLink>,
     /// Minute of the last draw, so "since" columns refresh once a minute.
     pub last_minute: i64,
 }
@@ -126,6 +128,7 @@ impl App {
             stopping: false,
             stopped: false,
             notice: None,
+            server: None,
             last_minute: 0,
         }
     }

@@ -2,7 +2,7 @@
 //! attempt but the open pane's current one are dropped.
 
 use crate::domain::FailureReason;
-use crate::engine::update::Update;
+use crate::engine::update::{Update, fold_rows};
 
 use super::app::{App, Failure, LOG_CAP, Now};
 use super::pairing::{QrShown, Stage};
@@ -11,35 +11,15 @@ use super::view::theme::Tone;
 impl App {
     /// Returns whether anything visible changed.
     pub(crate) fn fold(&mut self, update: Update, now: Now) -> bool {
+        let rows_changed = fold_rows(&mut self.rows, &update);
         match update {
-            Update::Snapshot(rows) => {
-                self.rows = rows;
-                self.table.repair(&self.rows);
-            }
-            Update::CompanyAdded(row) => {
-                self.rows.retain(|r| r.company != row.company);
-                self.rows.push(row);
-                self.rows.sort_by(|a, b| a.slug.cmp(&b.slug));
-                self.table.repair(&self.rows);
-            }
-            Update::CompanyRemoved { company } => {
-                self.rows.retain(|r| r.company != company);
+            Update::Snapshot(_) | Update::CompanyAdded(_) | Update::CompanyRemoved { .. } => {
                 self.table.repair(&self.rows);
             }
             Update::CompanyNotAdded { sentence, .. } => {
                 self.toast(sentence, Tone::Bad, now);
             }
-            Update::StateChanged {
-                company,
-                state,
-                since,
-            } => {
-                let Some(row) = self.rows.iter_mut().find(|r| r.company == company) else {
-                    return false;
-                };
-                row.state = state;
-                row.since = since;
-            }
+            Update::StateChanged { .. } => return rows_changed,
             Update::CodeIssued {
                 company,
                 attempt,
@@ -77,14 +57,9 @@ impl App {
                 company,
                 attempt,
                 jid,
-                phone,
+                phone: _,
                 push_name,
             } => {
-                if let Some(row) = self.rows.iter_mut().find(|r| r.company == company) {
-                    row.jid = Some(jid.clone());
-                    row.phone = Some(phone);
-                    row.push_name = push_name.clone();
-                }
                 let who = push_name.clone().unwrap_or_else(|| jid.clone());
                 if let Some(a) = self.pairing_mut().and_then(|f| f.current(company, attempt)) {
                     a.stage = Stage::Linked { jid, push_name };
@@ -101,14 +76,6 @@ impl App {
                 reason,
             } => return self.failed(company, attempt, reason),
             Update::Logged { company, entry } => {
-                if let Some(row) = self.rows.iter_mut().find(|r| r.company == company) {
-                    let text = if entry.detail.is_empty() {
-                        &entry.kind
-                    } else {
-                        &entry.detail
-                    };
-                    row.last_event = Some(text.clone());
-                }
                 self.log.push_front((company, entry));
                 self.log.truncate(LOG_CAP);
             }
@@ -117,6 +84,14 @@ impl App {
                 self.notice = Some(text);
             }
             Update::Stopped => self.stopped = true,
+            Update::Server(link) => {
+                // Back from an absence: the server's snapshot follows, and
+                // its own notices with it.
+                if matches!(link, crate::engine::ServerLink::Attached { .. }) {
+                    self.notice = None;
+                }
+                self.server = Some(link);
+            }
         }
         true
     }

@@ -1,4 +1,5 @@
-//! Title, counts per state family, and the SANDBOX badge.
+//! Title, counts per state family, where the sessions live, and the
+//! SANDBOX badge.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,10 +8,47 @@ use ratatui::widgets::Paragraph;
 
 use super::super::app::App;
 use super::state::{Family, family};
+use super::theme::Tone;
+use crate::engine::ServerLink;
 
 const BADGE: &str = " SANDBOX ";
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+/// Where the sessions live, long and short (for narrow terminals).
+fn server_text(app: &App, now_unix: i64) -> (String, &'static str, Tone) {
+    match &app.server {
+        None => (
+            "no server: sessions stop when you quit (run walink serve to keep them)".into(),
+            "no server: sessions stop when you quit",
+            Tone::Idle,
+        ),
+        Some(ServerLink::Attached { pid, started_at }) => (
+            format!(
+                "walink serve · pid {pid} · up {}",
+                uptime(now_unix - started_at)
+            ),
+            "",
+            Tone::Idle,
+        ),
+        Some(ServerLink::Lost) => (
+            "walink serve went away; reconnecting…".into(),
+            "",
+            Tone::Warn,
+        ),
+    }
+}
+
+/// "45 s", "12 min", "5 h", "3 d".
+pub fn uptime(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
+    }
+}
+
+pub fn render(app: &App, now_unix: i64, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let mut spans = vec![Span::styled(" walink ", theme.title())];
     let total = app.rows.len();
@@ -31,21 +69,33 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(notice) = &app.notice {
         spans.push(Span::styled(
             format!("  ⚠ {notice}"),
-            theme.tone(super::theme::Tone::Warn),
+            theme.tone(Tone::Warn),
         ));
     }
     if app.stopping {
-        spans.push(Span::styled(
-            "  stopping sessions…",
-            theme.tone(super::theme::Tone::Warn),
-        ));
+        spans.push(Span::styled("  stopping sessions…", theme.tone(Tone::Warn)));
     }
     let badge_width = if app.sandbox { BADGE.len() as u16 } else { 0 };
-    let [left, right] = area.layout(&Layout::horizontal([
+    let used = Line::from(spans.clone()).width() as u16;
+    let (long, short, tone) = server_text(app, now_unix);
+    let room = area.width.saturating_sub(used + badge_width + 2);
+    let server = if long.chars().count() as u16 <= room || short.is_empty() {
+        long
+    } else {
+        short.to_owned()
+    };
+    let server_width = (server.chars().count() as u16 + 2).min(room + 2);
+    let [left, middle, right] = area.layout(&Layout::horizontal([
         Constraint::Min(0),
+        Constraint::Length(server_width),
         Constraint::Length(badge_width),
     ]));
     frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    frame.render_widget(
+        Paragraph::new(Span::styled(format!("{server}  "), theme.tone(tone)))
+            .alignment(ratatui::layout::Alignment::Right),
+        middle,
+    );
     if app.sandbox {
         frame.render_widget(Paragraph::new(Span::styled(BADGE, theme.badge())), right);
     }

@@ -38,7 +38,7 @@ pub fn render(app: &App, now: Now, frame: &mut Frame) {
         Constraint::Min(0),
         Constraint::Length(2),
     ]));
-    header::render(app, frame, head);
+    header::render(app, now.unix, frame, head);
     let (main, log_area) = if app.show_log {
         let [main, log] = body.layout(&Layout::vertical([
             Constraint::Percentage(62),

@@ -1,0 +1,121 @@
+//! The server's fan-out: every engine update is folded into the mirror,
+//! encoded once, and offered to each attached client's bounded queue. A
+//! client whose queue is full has stopped reading (a frozen SSH session):
+//! it is dropped, so it never slows the engine or the other clients; it
+//! reattaches and gets a fresh snapshot.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::mirror::Mirror;
+use super::wire::WireUpdate;
+use crate::engine::Update;
+
+/// Lines waiting for one client. A snapshot of 10,000 rows is one line;
+/// this bounds what a stalled client can hold to a few MiB.
+pub const CLIENT_QUEUE: usize = 1024;
+
+/// One encoded line, shared by every client's queue.
+pub type Line = Arc<str>;
+
+/// A client as the hub sees it: where its lines go, and how to cut it off.
+pub struct ClientTx {
+    pub id: u64,
+    pub label: String,
+    pub lines: mpsc::Sender<Line>,
+    pub kick: CancellationToken,
+}
+
+pub enum HubMsg {
+    Attach(ClientTx),
+}
+
+pub fn encode(update: &Update, now: Instant) -> Option<Line> {
+    let wire = WireUpdate::from_update(update, now)?;
+    match serde_json::to_string(&wire) {
+        Ok(text) => Some(text.into()),
+        Err(e) => {
+            tracing::error!("cannot encode an update for clients: {e}");
+            None
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Hub {
+    mirror: Mirror,
+    clients: HashMap<u64, ClientTx>,
+}
+
+impl Hub {
+    /// Until the engine stops (`Update::Stopped`) or its channel closes.
+    pub async fn run(
+        mut self,
+        mut updates: mpsc::Receiver<Update>,
+        mut attach: mpsc::UnboundedReceiver<HubMsg>,
+    ) {
+        loop {
+            tokio::select! {
+                biased;
+                update = updates.recv() => match update {
+                    None | Some(Update::Stopped) => break,
+                    Some(update) => self.publish(&update),
+                },
+                Some(HubMsg::Attach(client)) = attach.recv() => self.attach(client),
+            }
+        }
+        for client in self.clients.values() {
+            client.kick.cancel();
+        }
+    }
+
+    fn publish(&mut self, update: &Update) {
+        self.mirror.apply(update);
+        if let Update::Notice(text) = update {
+            tracing::warn!("{text}");
+        }
+        let Some(line) = encode(update, Instant::now()) else {
+            return;
+        };
+        self.clients.retain(|_, c| offer(c, &line));
+    }
+
+    fn attach(&mut self, client: ClientTx) {
+        let now = Instant::now();
+        for update in self.mirror.replay(now) {
+            let Some(line) = encode(&update, now) else {
+                continue;
+            };
+            if !offer(&client, &line) {
+                return;
+            }
+        }
+        tracing::info!(client = client.id, what = %client.label, "attached");
+        self.clients.insert(client.id, client);
+    }
+
+    pub fn rows(&self) -> &[crate::engine::SessionRow] {
+        self.mirror.rows()
+    }
+}
+
+/// Queue a line for one client; false when it is gone or dropped.
+fn offer(client: &ClientTx, line: &Line) -> bool {
+    match client.lines.try_send(line.clone()) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::warn!(
+                client = client.id,
+                what = %client.label,
+                "dropped an attached client: it stopped reading ({CLIENT_QUEUE} updates behind)"
+            );
+            client.kick.cancel();
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}

@@ -1,0 +1,144 @@
+//! What a newly attached client must be told first: every row, the live
+//! pairing code or QR of each company, the recent log and the notices.
+//! Kept by folding the engine's updates, in the order they came.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+use crate::engine::update::fold_rows;
+use crate::engine::{SessionRow, Update};
+
+/// As many log lines as a dashboard keeps.
+pub const LOG_KEPT: usize = crate::tui::app::LOG_CAP;
+
+#[derive(Debug, Default)]
+pub struct Mirror {
+    rows: Vec<SessionRow>,
+    /// The last `CodeIssued`/`QrIssued` of each company while it is live.
+    live: HashMap<i64, Update>,
+    log: VecDeque<Update>,
+    notices: Vec<String>,
+}
+
+impl Mirror {
+    pub fn apply(&mut self, update: &Update) {
+        fold_rows(&mut self.rows, update);
+        match update {
+            Update::CodeIssued { company, .. } | Update::QrIssued { company, .. } => {
+                self.live.insert(*company, update.clone());
+            }
+            Update::QrExhausted { company, .. }
+            | Update::Linked { company, .. }
+            | Update::Failed { company, .. }
+            | Update::CompanyRemoved { company } => {
+                self.live.remove(company);
+            }
+            Update::StateChanged { company, state, .. } => {
+                use crate::domain::SessionState as S;
+                let linking = matches!(
+                    state,
+                    S::Connecting | S::LinkingCode { .. } | S::LinkingQr { .. }
+                );
+                if !linking {
+                    self.live.remove(company);
+                }
+            }
+            Update::Snapshot(_) => self.live.clear(),
+            Update::Logged { .. } => {
+                self.log.push_back(update.clone());
+                if self.log.len() > LOG_KEPT {
+                    self.log.pop_front();
+                }
+            }
+            Update::Notice(text) => self.notices.push(text.clone()),
+            _ => {}
+        }
+    }
+
+    /// The updates that bring a new client to where the others are.
+    pub fn replay(&self, now: Instant) -> Vec<Update> {
+        let mut out = Vec::with_capacity(1 + self.live.len() + self.log.len());
+        out.push(Update::Snapshot(self.rows.clone()));
+        out.extend(self.log.iter().cloned());
+        let still_live = |u: &&Update| match u {
+            Update::CodeIssued { expires_at, .. } | Update::QrIssued { expires_at, .. } => {
+                *expires_at > now
+            }
+            _ => false,
+        };
+        out.extend(self.live.values().filter(still_live).cloned());
+        out.extend(self.notices.iter().cloned().map(Update::Notice));
+        out
+    }
+
+    pub fn rows(&self) -> &[SessionRow] {
+        &self.rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::domain::{AttemptId, PairCode, SessionState};
+
+    fn row(company: i64, slug: &str) -> SessionRow {
+        SessionRow {
+            company,
+            slug: slug.into(),
+            name: slug.into(),
+            phone: None,
+            jid: None,
+            push_name: None,
+            state: SessionState::NotLinked,
+            since: SystemTime::UNIX_EPOCH,
+            last_event: None,
+        }
+    }
+
+    fn code(company: i64, expires_at: Instant) -> Update {
+        Update::CodeIssued {
+            company,
+            attempt: AttemptId(7),
+            code: PairCode::new("ABCDEFGH"),
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn a_new_client_gets_rows_then_the_live_code() {
+        let now = Instant::now();
+        let mut m = Mirror::default();
+        m.apply(&Update::Snapshot(vec![row(1, "b")]));
+        m.apply(&Update::CompanyAdded(row(2, "a")));
+        m.apply(&code(2, now + Duration::from_secs(60)));
+        let replay = m.replay(now);
+        let Update::Snapshot(rows) = &replay[0] else {
+            panic!("the first update is the snapshot: {replay:?}");
+        };
+        let slugs: Vec<_> = rows.iter().map(|r| r.slug.as_str()).collect();
+        assert_eq!(slugs, ["a", "b"]);
+        assert_eq!(replay[1], code(2, now + Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn a_code_stops_being_replayed_when_it_ends_or_expires() {
+        let now = Instant::now();
+        let mut m = Mirror::default();
+        m.apply(&Update::Snapshot(vec![row(1, "a"), row(2, "b")]));
+        m.apply(&code(1, now + Duration::from_secs(60)));
+        m.apply(&code(2, now - Duration::from_secs(1)));
+        assert_eq!(m.replay(now).len(), 2, "only company 1's code is live");
+        m.apply(&Update::StateChanged {
+            company: 1,
+            state: SessionState::NotLinked,
+            since: SystemTime::now(),
+        });
+        assert_eq!(
+            m.replay(now).len(),
+            1,
+            "a cancelled attempt is not replayed"
+        );
+    }
+}

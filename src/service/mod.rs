@@ -1,0 +1,57 @@
+//! `walink serve`'s local side: the control socket that dashboards and
+//! commands attach to. The engine stays the only owner of sessions; this
+//! carries its `Command`s in and its `Update`s out.
+
+pub mod attach;
+pub mod hub;
+pub mod listen;
+pub mod mirror;
+pub mod wire;
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::{EngineHandle, Update};
+use wire::{Greeting, PROTOCOL};
+
+/// A server at work: its fan-out ends when the engine reports `Stopped`.
+pub struct Serving {
+    pub socket: PathBuf,
+    pub hub: JoinHandle<()>,
+    stop: CancellationToken,
+}
+
+/// Listen on `socket` and serve the engine's updates to every client.
+pub fn start(
+    socket: PathBuf,
+    engine: EngineHandle,
+    updates: mpsc::Receiver<Update>,
+) -> std::io::Result<Serving> {
+    let listener = listen::bind(&socket)?;
+    let (hub_tx, hub_rx) = mpsc::unbounded_channel();
+    let hub = tokio::spawn(hub::Hub::default().run(updates, hub_rx));
+    let stop = CancellationToken::new();
+    let accept = listen::Accept {
+        engine,
+        hub: hub_tx,
+        welcome: Greeting::Welcome {
+            protocol: PROTOCOL,
+            pid: std::process::id(),
+            started_at: crate::store::now_unix(),
+        },
+        stop: stop.clone(),
+    };
+    tokio::spawn(listen::accept_loop(listener, accept));
+    Ok(Serving { socket, hub, stop })
+}
+
+impl Serving {
+    /// Close the socket and drop every client (after the engine stopped).
+    pub fn close(self) {
+        self.stop.cancel();
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}

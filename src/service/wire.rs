@@ -1,0 +1,509 @@
+//! The control socket's language: JSON lines of the engine's `Command`s
+//! and `Update`s. Times travel as wall-clock milliseconds or as what is
+//! left of a deadline, never as `Instant`s (they mean nothing in another
+//! process).
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    AttemptId, DisplayName, FailureReason, LinkMethod, PairCode, Phone, SessionState, Slug,
+    UnixTime,
+};
+use crate::engine::{Command, LogEntry, SessionRow, Update};
+
+/// Bumped whenever a line changes shape; both sides name theirs first.
+pub const PROTOCOL: u32 = 1;
+
+/// A client's first line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol: u32,
+    pub pid: u32,
+    /// What attaches: "dashboard", "status", "pair"… (for the log).
+    pub client: String,
+}
+
+/// The server's first line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Greeting {
+    Welcome {
+        protocol: u32,
+        pid: u32,
+        /// When `walink serve` started, Unix seconds.
+        started_at: UnixTime,
+    },
+    Refused {
+        protocol: u32,
+        sentence: String,
+    },
+}
+
+pub fn mismatch_sentence(ours: u32, server: u32) -> String {
+    format!("this walink speaks protocol {ours}, the server {server}: run the same walink version")
+}
+
+/// A session state with its deadlines as what is left of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum WireState {
+    NotLinked,
+    Connecting,
+    LinkingCode { expires_in_ms: u64 },
+    LinkingQr { expires_in_ms: u64 },
+    FinishingSync,
+    Connected,
+    Disconnected { retry_in_ms: Option<u64> },
+    LoggedOut,
+    Replaced,
+    Banned { until: UnixTime },
+    Cooldown { until: UnixTime },
+    PasskeyRequired,
+    Failed { reason: FailureReason },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireRow {
+    pub company: i64,
+    pub slug: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub jid: Option<String>,
+    pub push_name: Option<String>,
+    pub state: WireState,
+    pub since_ms: i64,
+    pub last_event: Option<String>,
+}
+
+/// Client → server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum WireCommand {
+    Link {
+        company: i64,
+        attempt: u64,
+        phone: Option<Phone>,
+        force: bool,
+    },
+    CancelLink {
+        company: i64,
+    },
+    Reconnect {
+        company: i64,
+    },
+    Logout {
+        company: i64,
+    },
+    AddCompany {
+        slug: String,
+        name: String,
+    },
+    RemoveCompany {
+        company: i64,
+    },
+}
+
+/// Server → client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "ev", rename_all = "snake_case")]
+pub enum WireUpdate {
+    Snapshot {
+        rows: Vec<WireRow>,
+    },
+    StateChanged {
+        company: i64,
+        state: WireState,
+        since_ms: i64,
+    },
+    CodeIssued {
+        company: i64,
+        attempt: u64,
+        code: String,
+        expires_in_ms: u64,
+    },
+    QrIssued {
+        company: i64,
+        attempt: u64,
+        payload: String,
+        expires_in_ms: u64,
+    },
+    QrExhausted {
+        company: i64,
+        attempt: u64,
+    },
+    Linked {
+        company: i64,
+        attempt: u64,
+        jid: String,
+        phone: String,
+        push_name: Option<String>,
+    },
+    Failed {
+        company: i64,
+        attempt: Option<u64>,
+        reason: FailureReason,
+    },
+    Logged {
+        company: i64,
+        at_ms: i64,
+        kind: String,
+        detail: String,
+    },
+    CompanyAdded {
+        row: WireRow,
+    },
+    CompanyNotAdded {
+        slug: String,
+        sentence: String,
+    },
+    CompanyRemoved {
+        company: i64,
+    },
+    Notice {
+        text: String,
+    },
+}
+
+pub fn to_ms(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+pub fn from_ms(ms: i64) -> SystemTime {
+    let d = Duration::from_millis(ms.unsigned_abs());
+    if ms >= 0 {
+        UNIX_EPOCH + d
+    } else {
+        UNIX_EPOCH - d
+    }
+}
+
+fn left(deadline: Instant, now: Instant) -> u64 {
+    u64::try_from(deadline.saturating_duration_since(now).as_millis()).unwrap_or(u64::MAX)
+}
+
+fn deadline(ms: u64, now: Instant) -> Instant {
+    now + Duration::from_millis(ms)
+}
+
+impl WireState {
+    pub fn from_state(s: &SessionState, now: Instant) -> Self {
+        use SessionState as S;
+        match s {
+            S::NotLinked => Self::NotLinked,
+            S::Connecting => Self::Connecting,
+            S::LinkingCode { expires_at } => Self::LinkingCode {
+                expires_in_ms: left(*expires_at, now),
+            },
+            S::LinkingQr { expires_at } => Self::LinkingQr {
+                expires_in_ms: left(*expires_at, now),
+            },
+            S::FinishingSync => Self::FinishingSync,
+            S::Connected => Self::Connected,
+            S::Disconnected { retry_at } => Self::Disconnected {
+                retry_in_ms: retry_at.map(|t| left(t, now)),
+            },
+            S::LoggedOut => Self::LoggedOut,
+            S::Replaced => Self::Replaced,
+            S::Banned { until } => Self::Banned { until: *until },
+            S::Cooldown { until } => Self::Cooldown { until: *until },
+            S::PasskeyRequired => Self::PasskeyRequired,
+            S::Failed { reason } => Self::Failed {
+                reason: reason.clone(),
+            },
+        }
+    }
+
+    pub fn into_state(self, now: Instant) -> SessionState {
+        use SessionState as S;
+        match self {
+            Self::NotLinked => S::NotLinked,
+            Self::Connecting => S::Connecting,
+            Self::LinkingCode { expires_in_ms } => S::LinkingCode {
+                expires_at: deadline(expires_in_ms, now),
+            },
+            Self::LinkingQr { expires_in_ms } => S::LinkingQr {
+                expires_at: deadline(expires_in_ms, now),
+            },
+            Self::FinishingSync => S::FinishingSync,
+            Self::Connected => S::Connected,
+            Self::Disconnected { retry_in_ms } => S::Disconnected {
+                retry_at: retry_in_ms.map(|ms| deadline(ms, now)),
+            },
+            Self::LoggedOut => S::LoggedOut,
+            Self::Replaced => S::Replaced,
+            Self::Banned { until } => S::Banned { until },
+            Self::Cooldown { until } => S::Cooldown { until },
+            Self::PasskeyRequired => S::PasskeyRequired,
+            Self::Failed { reason } => S::Failed { reason },
+        }
+    }
+}
+
+impl WireRow {
+    pub fn from_row(r: &SessionRow, now: Instant) -> Self {
+        Self {
+            company: r.company,
+            slug: r.slug.clone(),
+            name: r.name.clone(),
+            phone: r.phone.clone(),
+            jid: r.jid.clone(),
+            push_name: r.push_name.clone(),
+            state: WireState::from_state(&r.state, now),
+            since_ms: to_ms(r.since),
+            last_event: r.last_event.clone(),
+        }
+    }
+
+    pub fn into_row(self, now: Instant) -> SessionRow {
+        SessionRow {
+            company: self.company,
+            slug: self.slug,
+            name: self.name,
+            phone: self.phone,
+            jid: self.jid,
+            push_name: self.push_name,
+            state: self.state.into_state(now),
+            since: from_ms(self.since_ms),
+            last_event: self.last_event,
+        }
+    }
+}
+
+impl WireCommand {
+    /// `None` for `Shutdown`: a client never stops the server's sessions.
+    pub fn from_command(cmd: &Command) -> Option<Self> {
+        Some(match cmd {
+            Command::Link {
+                company,
+                attempt,
+                method,
+                force,
+            } => Self::Link {
+                company: *company,
+                attempt: attempt.0,
+                phone: match method {
+                    LinkMethod::Code { phone } => Some(phone.clone()),
+                    LinkMethod::Qr => None,
+                },
+                force: *force,
+            },
+            Command::CancelLink { company } => Self::CancelLink { company: *company },
+            Command::Reconnect { company } => Self::Reconnect { company: *company },
+            Command::Logout { company } => Self::Logout { company: *company },
+            Command::AddCompany { slug, name } => Self::AddCompany {
+                slug: slug.to_string(),
+                name: name.to_string(),
+            },
+            Command::RemoveCompany { company } => Self::RemoveCompany { company: *company },
+            Command::Shutdown => return None,
+        })
+    }
+
+    /// The names are checked again here: the socket is a boundary. A bad
+    /// one comes back as the update the client would have waited for.
+    pub fn into_command(self) -> Result<Command, Box<Update>> {
+        Ok(match self {
+            Self::Link {
+                company,
+                attempt,
+                phone,
+                force,
+            } => Command::Link {
+                company,
+                attempt: AttemptId(attempt),
+                method: match phone {
+                    Some(phone) => LinkMethod::Code { phone },
+                    None => LinkMethod::Qr,
+                },
+                force,
+            },
+            Self::CancelLink { company } => Command::CancelLink { company },
+            Self::Reconnect { company } => Command::Reconnect { company },
+            Self::Logout { company } => Command::Logout { company },
+            Self::AddCompany { slug, name } => {
+                let not_added = |sentence: String| {
+                    Box::new(Update::CompanyNotAdded {
+                        slug: slug.clone(),
+                        sentence,
+                    })
+                };
+                let s = Slug::parse(&slug).map_err(|e| not_added(e.to_string()))?;
+                let n = DisplayName::parse(&name).map_err(|e| not_added(e.to_string()))?;
+                Command::AddCompany { slug: s, name: n }
+            }
+            Self::RemoveCompany { company } => Command::RemoveCompany { company },
+        })
+    }
+}
+
+impl WireUpdate {
+    /// `None` for `Stopped`: the server's own shutdown reaches clients as
+    /// the socket closing.
+    pub fn from_update(u: &Update, now: Instant) -> Option<Self> {
+        Some(match u {
+            Update::Snapshot(rows) => Self::Snapshot {
+                rows: rows.iter().map(|r| WireRow::from_row(r, now)).collect(),
+            },
+            Update::StateChanged {
+                company,
+                state,
+                since,
+            } => Self::StateChanged {
+                company: *company,
+                state: WireState::from_state(state, now),
+                since_ms: to_ms(*since),
+            },
+            Update::CodeIssued {
+                company,
+                attempt,
+                code,
+                expires_at,
+            } => Self::CodeIssued {
+                company: *company,
+                attempt: attempt.0,
+                code: code.as_str().to_owned(),
+                expires_in_ms: left(*expires_at, now),
+            },
+            Update::QrIssued {
+                company,
+                attempt,
+                payload,
+                expires_at,
+            } => Self::QrIssued {
+                company: *company,
+                attempt: attempt.0,
+                payload: payload.clone(),
+                expires_in_ms: left(*expires_at, now),
+            },
+            Update::QrExhausted { company, attempt } => Self::QrExhausted {
+                company: *company,
+                attempt: attempt.0,
+            },
+            Update::Linked {
+                company,
+                attempt,
+                jid,
+                phone,
+                push_name,
+            } => Self::Linked {
+                company: *company,
+                attempt: attempt.0,
+                jid: jid.clone(),
+                phone: phone.clone(),
+                push_name: push_name.clone(),
+            },
+            Update::Failed {
+                company,
+                attempt,
+                reason,
+            } => Self::Failed {
+                company: *company,
+                attempt: attempt.map(|a| a.0),
+                reason: reason.clone(),
+            },
+            Update::Logged { company, entry } => Self::Logged {
+                company: *company,
+                at_ms: to_ms(entry.at),
+                kind: entry.kind.clone(),
+                detail: entry.detail.clone(),
+            },
+            Update::CompanyAdded(row) => Self::CompanyAdded {
+                row: WireRow::from_row(row, now),
+            },
+            Update::CompanyNotAdded { slug, sentence } => Self::CompanyNotAdded {
+                slug: slug.clone(),
+                sentence: sentence.clone(),
+            },
+            Update::CompanyRemoved { company } => Self::CompanyRemoved { company: *company },
+            Update::Notice(text) => Self::Notice { text: text.clone() },
+            Update::Stopped | Update::Server(_) => return None,
+        })
+    }
+
+    pub fn into_update(self, now: Instant) -> Update {
+        match self {
+            Self::Snapshot { rows } => {
+                Update::Snapshot(rows.into_iter().map(|r| r.into_row(now)).collect())
+            }
+            Self::StateChanged {
+                company,
+                state,
+                since_ms,
+            } => Update::StateChanged {
+                company,
+                state: state.into_state(now),
+                since: from_ms(since_ms),
+            },
+            Self::CodeIssued {
+                company,
+                attempt,
+                code,
+                expires_in_ms,
+            } => Update::CodeIssued {
+                company,
+                attempt: AttemptId(attempt),
+                code: PairCode::new(&code),
+                expires_at: deadline(expires_in_ms, now),
+            },
+            Self::QrIssued {
+                company,
+                attempt,
+                payload,
+                expires_in_ms,
+            } => Update::QrIssued {
+                company,
+                attempt: AttemptId(attempt),
+                payload,
+                expires_at: deadline(expires_in_ms, now),
+            },
+            Self::QrExhausted { company, attempt } => Update::QrExhausted {
+                company,
+                attempt: AttemptId(attempt),
+            },
+            Self::Linked {
+                company,
+                attempt,
+                jid,
+                phone,
+                push_name,
+            } => Update::Linked {
+                company,
+                attempt: AttemptId(attempt),
+                jid,
+                phone,
+                push_name,
+            },
+            Self::Failed {
+                company,
+                attempt,
+                reason,
+            } => Update::Failed {
+                company,
+                attempt: attempt.map(AttemptId),
+                reason,
+            },
+            Self::Logged {
+                company,
+                at_ms,
+                kind,
+                detail,
+            } => Update::Logged {
+                company,
+                entry: LogEntry {
+                    at: from_ms(at_ms),
+                    kind,
+                    detail,
+                },
+            },
+            Self::CompanyAdded { row } => Update::CompanyAdded(row.into_row(now)),
+            Self::CompanyNotAdded { slug, sentence } => Update::CompanyNotAdded { slug, sentence },
+            Self::CompanyRemoved { company } => Update::CompanyRemoved { company },
+            Self::Notice { text } => Update::Notice(text),
+        }
+    }
+}
