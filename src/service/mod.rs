@@ -3,6 +3,7 @@
 //! carries its `Command`s in and its `Update`s out.
 
 pub mod attach;
+pub mod convert;
 pub mod hub;
 pub mod listen;
 pub mod mirror;

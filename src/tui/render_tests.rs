@@ -108,6 +108,29 @@ fn empty_table() {
 }
 
 #[test]
+fn the_header_says_where_the_sessions_live() {
+    let t = now();
+    let mut app = app_with(every_state(t)[..3].to_vec(), t);
+    app.update(
+        crate::tui::Msg::Engine(Update::Server(crate::engine::ServerLink::Attached {
+            pid: 4242,
+            started_at: t.unix - 3 * 86_400 - 5,
+        })),
+        t,
+    );
+    snap("attached", &app, t);
+    app.update(
+        crate::tui::Msg::Engine(Update::Server(crate::engine::ServerLink::Lost)),
+        t,
+    );
+    let lost = text_of(&draw(&app, t, (120, 40)));
+    assert!(
+        lost.contains("walink serve went away; reconnecting…"),
+        "{lost}"
+    );
+}
+
+#[test]
 fn every_state_in_one_table() {
     let t = now();
     let app = app_with(every_state(t), t);

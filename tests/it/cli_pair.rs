@@ -10,14 +10,14 @@ use crate::sim_process::SimProcess;
 use crate::wa::PHONE;
 
 /// A running `walink pair` whose stdout arrives line by line.
-struct Pairing {
+pub struct Pairing {
     child: Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Pairing {
-    fn start(data: &std::path::Path, args: &[&str]) -> Self {
+    pub fn start(data: &std::path::Path, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_walink"))
             .arg("--data-dir")
             .arg(data)
@@ -48,7 +48,7 @@ impl Pairing {
     }
 
     /// The next line that `want` accepts, within 60 s.
-    fn line(&mut self, want: impl Fn(&str) -> bool) -> String {
+    pub fn line(&mut self, want: impl Fn(&str) -> bool) -> String {
         loop {
             match self.lines.recv_timeout(Duration::from_secs(60)) {
                 Ok(line) => {
@@ -63,7 +63,7 @@ impl Pairing {
     }
 
     /// Wait (≤ 60 s) for the exit code; the rest of stdout and stderr.
-    fn finish(mut self) -> (i32, String, String) {
+    pub fn finish(mut self) -> (i32, String, String) {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
@@ -86,9 +86,16 @@ impl Pairing {
     }
 }
 
+impl Pairing {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Pairing {
     fn drop(&mut self) {
         let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -10,6 +10,8 @@ mod engine_fixture;
 mod engine_rules;
 mod engine_sim;
 mod plain_build;
+mod serve;
+mod serve_wire;
 mod sim_faults;
 mod sim_link;
 mod sim_process;

@@ -26,12 +26,12 @@ fn server_text(app: &App, now_unix: i64) -> (String, &'static str, Tone) {
                 "walink serve · pid {pid} · up {}",
                 uptime(now_unix - started_at)
             ),
-            "",
+            "walink serve",
             Tone::Idle,
         ),
         Some(ServerLink::Lost) => (
             "walink serve went away; reconnecting…".into(),
-            "",
+            "reconnecting to walink serve…",
             Tone::Warn,
         ),
     }
@@ -78,13 +78,18 @@ pub fn render(app: &App, now_unix: i64, frame: &mut Frame, area: Rect) {
     let badge_width = if app.sandbox { BADGE.len() as u16 } else { 0 };
     let used = Line::from(spans.clone()).width() as u16;
     let (long, short, tone) = server_text(app, now_unix);
-    let room = area.width.saturating_sub(used + badge_width + 2);
-    let server = if long.chars().count() as u16 <= room || short.is_empty() {
-        long
+    let room = usize::from(area.width.saturating_sub(used + badge_width + 2));
+    // The long form when it fits, else the short one, else nothing: the
+    // counts come first.
+    let server = [long.as_str(), short]
+        .into_iter()
+        .find(|t| !t.is_empty() && t.chars().count() <= room)
+        .unwrap_or("");
+    let server_width = if server.is_empty() {
+        0
     } else {
-        short.to_owned()
+        server.chars().count() as u16 + 2
     };
-    let server_width = (server.chars().count() as u16 + 2).min(room + 2);
     let [left, middle, right] = area.layout(&Layout::horizontal([
         Constraint::Min(0),
         Constraint::Length(server_width),

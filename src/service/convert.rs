@@ -1,0 +1,448 @@
+//! Between the engine's types and the wire's: deadlines become what is
+//! left of them at the moment of sending, and back.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::wire::{WireCommand, WireRow, WireState, WireUpdate};
+use crate::domain::{AttemptId, DisplayName, LinkMethod, PairCode, SessionState, Slug};
+use crate::engine::{Command, LogEntry, SessionRow, Update};
+
+pub fn to_ms(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+pub fn from_ms(ms: i64) -> SystemTime {
+    let d = Duration::from_millis(ms.unsigned_abs());
+    if ms >= 0 {
+        UNIX_EPOCH + d
+    } else {
+        UNIX_EPOCH - d
+    }
+}
+
+fn left(deadline: Instant, now: Instant) -> u64 {
+    u64::try_from(deadline.saturating_duration_since(now).as_millis()).unwrap_or(u64::MAX)
+}
+
+fn deadline(ms: u64, now: Instant) -> Instant {
+    now + Duration::from_millis(ms)
+}
+
+impl WireState {
+    pub fn from_state(s: &SessionState, now: Instant) -> Self {
+        use SessionState as S;
+        match s {
+            S::NotLinked => Self::NotLinked,
+            S::Connecting => Self::Connecting,
+            S::LinkingCode { expires_at } => Self::LinkingCode {
+                expires_in_ms: left(*expires_at, now),
+            },
+            S::LinkingQr { expires_at } => Self::LinkingQr {
+                expires_in_ms: left(*expires_at, now),
+            },
+            S::FinishingSync => Self::FinishingSync,
+            S::Connected => Self::Connected,
+            S::Disconnected { retry_at } => Self::Disconnected {
+                retry_in_ms: retry_at.map(|t| left(t, now)),
+            },
+            S::LoggedOut => Self::LoggedOut,
+            S::Replaced => Self::Replaced,
+            S::Banned { until } => Self::Banned { until: *until },
+            S::Cooldown { until } => Self::Cooldown { until: *until },
+            S::PasskeyRequired => Self::PasskeyRequired,
+            S::Failed { reason } => Self::Failed {
+                reason: reason.clone(),
+            },
+        }
+    }
+
+    pub fn into_state(self, now: Instant) -> SessionState {
+        use SessionState as S;
+        match self {
+            Self::NotLinked => S::NotLinked,
+            Self::Connecting => S::Connecting,
+            Self::LinkingCode { expires_in_ms } => S::LinkingCode {
+                expires_at: deadline(expires_in_ms, now),
+            },
+            Self::LinkingQr { expires_in_ms } => S::LinkingQr {
+                expires_at: deadline(expires_in_ms, now),
+            },
+            Self::FinishingSync => S::FinishingSync,
+            Self::Connected => S::Connected,
+            Self::Disconnected { retry_in_ms } => S::Disconnected {
+                retry_at: retry_in_ms.map(|ms| deadline(ms, now)),
+            },
+            Self::LoggedOut => S::LoggedOut,
+            Self::Replaced => S::Replaced,
+            Self::Banned { until } => S::Banned { until },
+            Self::Cooldown { until } => S::Cooldown { until },
+            Self::PasskeyRequired => S::PasskeyRequired,
+            Self::Failed { reason } => S::Failed { reason },
+        }
+    }
+}
+
+impl WireRow {
+    pub fn from_row(r: &SessionRow, now: Instant) -> Self {
+        Self {
+            company: r.company,
+            slug: r.slug.clone(),
+            name: r.name.clone(),
+            phone: r.phone.clone(),
+            jid: r.jid.clone(),
+            push_name: r.push_name.clone(),
+            state: WireState::from_state(&r.state, now),
+            since_ms: to_ms(r.since),
+            last_event: r.last_event.clone(),
+        }
+    }
+
+    pub fn into_row(self, now: Instant) -> SessionRow {
+        SessionRow {
+            company: self.company,
+            slug: self.slug,
+            name: self.name,
+            phone: self.phone,
+            jid: self.jid,
+            push_name: self.push_name,
+            state: self.state.into_state(now),
+            since: from_ms(self.since_ms),
+            last_event: self.last_event,
+        }
+    }
+}
+
+impl WireCommand {
+    /// `None` for `Shutdown`: a client never stops the server's sessions.
+    pub fn from_command(cmd: &Command) -> Option<Self> {
+        Some(match cmd {
+            Command::Link {
+                company,
+                attempt,
+                method,
+                force,
+            } => Self::Link {
+                company: *company,
+                attempt: attempt.0,
+                phone: match method {
+                    LinkMethod::Code { phone } => Some(phone.clone()),
+                    LinkMethod::Qr => None,
+                },
+                force: *force,
+            },
+            Command::CancelLink { company } => Self::CancelLink { company: *company },
+            Command::Reconnect { company } => Self::Reconnect { company: *company },
+            Command::Logout { company } => Self::Logout { company: *company },
+            Command::AddCompany { slug, name } => Self::AddCompany {
+                slug: slug.to_string(),
+                name: name.to_string(),
+            },
+            Command::RemoveCompany { company } => Self::RemoveCompany { company: *company },
+            Command::Shutdown => return None,
+        })
+    }
+
+    /// The names are checked again here: the socket is a boundary. A bad
+    /// one comes back as the update the client would have waited for.
+    pub fn into_command(self) -> Result<Command, Box<Update>> {
+        Ok(match self {
+            Self::Link {
+                company,
+                attempt,
+                phone,
+                force,
+            } => Command::Link {
+                company,
+                attempt: AttemptId(attempt),
+                method: match phone {
+                    Some(phone) => LinkMethod::Code { phone },
+                    None => LinkMethod::Qr,
+                },
+                force,
+            },
+            Self::CancelLink { company } => Command::CancelLink { company },
+            Self::Reconnect { company } => Command::Reconnect { company },
+            Self::Logout { company } => Command::Logout { company },
+            Self::AddCompany { slug, name } => {
+                let not_added = |sentence: String| {
+                    Box::new(Update::CompanyNotAdded {
+                        slug: slug.clone(),
+                        sentence,
+                    })
+                };
+                let s = Slug::parse(&slug).map_err(|e| not_added(e.to_string()))?;
+                let n = DisplayName::parse(&name).map_err(|e| not_added(e.to_string()))?;
+                Command::AddCompany { slug: s, name: n }
+            }
+            Self::RemoveCompany { company } => Command::RemoveCompany { company },
+        })
+    }
+}
+
+impl WireUpdate {
+    /// `None` for `Stopped`: the server's own shutdown reaches clients as
+    /// the socket closing.
+    pub fn from_update(u: &Update, now: Instant) -> Option<Self> {
+        Some(match u {
+            Update::Snapshot(rows) => Self::Snapshot {
+                rows: rows.iter().map(|r| WireRow::from_row(r, now)).collect(),
+            },
+            Update::StateChanged {
+                company,
+                state,
+                since,
+            } => Self::StateChanged {
+                company: *company,
+                state: WireState::from_state(state, now),
+                since_ms: to_ms(*since),
+            },
+            Update::CodeIssued {
+                company,
+                attempt,
+                code,
+                expires_at,
+            } => Self::CodeIssued {
+                company: *company,
+                attempt: attempt.0,
+                code: code.as_str().to_owned(),
+                expires_in_ms: left(*expires_at, now),
+            },
+            Update::QrIssued {
+                company,
+                attempt,
+                payload,
+                expires_at,
+            } => Self::QrIssued {
+                company: *company,
+                attempt: attempt.0,
+                payload: payload.clone(),
+                expires_in_ms: left(*expires_at, now),
+            },
+            Update::QrExhausted { company, attempt } => Self::QrExhausted {
+                company: *company,
+                attempt: attempt.0,
+            },
+            Update::Linked {
+                company,
+                attempt,
+                jid,
+                phone,
+                push_name,
+            } => Self::Linked {
+                company: *company,
+                attempt: attempt.0,
+                jid: jid.clone(),
+                phone: phone.clone(),
+                push_name: push_name.clone(),
+            },
+            Update::Failed {
+                company,
+                attempt,
+                reason,
+            } => Self::Failed {
+                company: *company,
+                attempt: attempt.map(|a| a.0),
+                reason: reason.clone(),
+            },
+            Update::Logged { company, entry } => Self::Logged {
+                company: *company,
+                at_ms: to_ms(entry.at),
+                kind: entry.kind.clone(),
+                detail: entry.detail.clone(),
+            },
+            Update::CompanyAdded(row) => Self::CompanyAdded {
+                row: WireRow::from_row(row, now),
+            },
+            Update::CompanyNotAdded { slug, sentence } => Self::CompanyNotAdded {
+                slug: slug.clone(),
+                sentence: sentence.clone(),
+            },
+            Update::CompanyRemoved { company } => Self::CompanyRemoved { company: *company },
+            Update::Notice(text) => Self::Notice { text: text.clone() },
+            Update::Stopped | Update::Server(_) => return None,
+        })
+    }
+
+    pub fn into_update(self, now: Instant) -> Update {
+        match self {
+            Self::Snapshot { rows } => {
+                Update::Snapshot(rows.into_iter().map(|r| r.into_row(now)).collect())
+            }
+            Self::StateChanged {
+                company,
+                state,
+                since_ms,
+            } => Update::StateChanged {
+                company,
+                state: state.into_state(now),
+                since: from_ms(since_ms),
+            },
+            Self::CodeIssued {
+                company,
+                attempt,
+                code,
+                expires_in_ms,
+            } => Update::CodeIssued {
+                company,
+                attempt: AttemptId(attempt),
+                code: PairCode::new(&code),
+                expires_at: deadline(expires_in_ms, now),
+            },
+            Self::QrIssued {
+                company,
+                attempt,
+                payload,
+                expires_in_ms,
+            } => Update::QrIssued {
+                company,
+                attempt: AttemptId(attempt),
+                payload,
+                expires_at: deadline(expires_in_ms, now),
+            },
+            Self::QrExhausted { company, attempt } => Update::QrExhausted {
+                company,
+                attempt: AttemptId(attempt),
+            },
+            Self::Linked {
+                company,
+                attempt,
+                jid,
+                phone,
+                push_name,
+            } => Update::Linked {
+                company,
+                attempt: AttemptId(attempt),
+                jid,
+                phone,
+                push_name,
+            },
+            Self::Failed {
+                company,
+                attempt,
+                reason,
+            } => Update::Failed {
+                company,
+                attempt: attempt.map(AttemptId),
+                reason,
+            },
+            Self::Logged {
+                company,
+                at_ms,
+                kind,
+                detail,
+            } => Update::Logged {
+                company,
+                entry: LogEntry {
+                    at: from_ms(at_ms),
+                    kind,
+                    detail,
+                },
+            },
+            Self::CompanyAdded { row } => Update::CompanyAdded(row.into_row(now)),
+            Self::CompanyNotAdded { slug, sentence } => Update::CompanyNotAdded { slug, sentence },
+            Self::CompanyRemoved { company } => Update::CompanyRemoved { company },
+            Self::Notice { text } => Update::Notice(text),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{FailureReason, GuardWhy, Phone};
+
+    fn at(ms: i64) -> SystemTime {
+        from_ms(ms)
+    }
+
+    #[test]
+    fn updates_cross_the_wire_unchanged() {
+        let now = Instant::now();
+        let in_a_minute = now + Duration::from_secs(60);
+        let row = SessionRow {
+            company: 3,
+            slug: "acme".into(),
+            name: "Acme".into(),
+            phone: Some("79001234567".into()),
+            jid: Some("79001234567:1@s.whatsapp.net".into()),
+            push_name: None,
+            state: SessionState::Disconnected {
+                retry_at: Some(in_a_minute),
+            },
+            since: at(1_795_000_000_123),
+            last_event: Some("connected".into()),
+        };
+        let updates = [
+            Update::Snapshot(vec![row.clone()]),
+            Update::CompanyAdded(row),
+            Update::StateChanged {
+                company: 3,
+                state: SessionState::LinkingQr {
+                    expires_at: in_a_minute,
+                },
+                since: at(1_795_000_000_000),
+            },
+            Update::CodeIssued {
+                company: 3,
+                attempt: AttemptId(1 << 40),
+                code: PairCode::new("ABCDEFGH"),
+                expires_at: in_a_minute,
+            },
+            Update::Failed {
+                company: 3,
+                attempt: None,
+                reason: FailureReason::GuardRefused {
+                    until: 1_795_000_600,
+                    why: GuardWhy::Cooldown,
+                },
+            },
+            Update::Logged {
+                company: 3,
+                entry: LogEntry {
+                    at: at(1_795_000_000_999),
+                    kind: "link".into(),
+                    detail: "attempt started".into(),
+                },
+            },
+            Update::Notice("the open-file limit is low".into()),
+        ];
+        for u in updates {
+            let wire = WireUpdate::from_update(&u, now).expect("on the wire");
+            let text = serde_json::to_string(&wire).expect("json");
+            let back: WireUpdate = serde_json::from_str(&text).expect("parse");
+            assert_eq!(back.into_update(now), u, "{text}");
+        }
+        assert_eq!(WireUpdate::from_update(&Update::Stopped, now), None);
+    }
+
+    #[test]
+    fn commands_cross_the_wire_and_names_are_checked_again() {
+        let phone = Phone::parse("+7 900 123 45 67", None).expect("phone");
+        let link = Command::Link {
+            company: 1,
+            attempt: AttemptId(9),
+            method: LinkMethod::Code { phone },
+            force: false,
+        };
+        let wire = WireCommand::from_command(&link).expect("on the wire");
+        let text = serde_json::to_string(&wire).expect("json");
+        let back: WireCommand = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back.into_command().ok(), Some(link));
+        assert_eq!(WireCommand::from_command(&Command::Shutdown), None);
+
+        let bad = WireCommand::AddCompany {
+            slug: "../etc".into(),
+            name: "x".into(),
+        };
+        let Err(answer) = bad.into_command() else {
+            panic!("a bad slug is refused");
+        };
+        assert!(
+            matches!(*answer, Update::CompanyNotAdded { .. }),
+            "{answer:?}"
+        );
+    }
+}
