@@ -27,7 +27,7 @@ pub fn open(
     let running = engine_run::start(&mut ctx, config, OnLoss::Reattach)?;
     let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());
     let mut app = App::new(theme, crate::engine::server::SANDBOX, country);
-    app.next_attempt = first.0;
+    app.seed_attempts(first.0);
     let code = {
         let _rt = ctx.rt.enter();
         ctx.rt.block_on(crate::tui::run::run(

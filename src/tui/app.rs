@@ -94,6 +94,7 @@ pub struct App {
     pub dirty: bool,
     /// Seeded by the loop (e.g. from the registry) so ids never repeat.
     pub next_attempt: u64,
+    pub first_attempt: u64,
     /// Which `SandboxFault` `f` arms next.
     pub next_fault: usize,
     /// Quit was asked; the loop is stopping sessions.
@@ -124,6 +125,7 @@ impl App {
             theme,
             dirty: true,
             next_attempt: 1,
+            first_attempt: 1,
             next_fault: 0,
             stopping: false,
             stopped: false,
@@ -263,6 +265,18 @@ impl App {
             tone,
             until: now.instant + std::time::Duration::from_secs(TOAST_SECS),
         });
+    }
+
+    /// Number this dashboard's attempts from `first` (unique per process,
+    /// so clients of one server never share an id).
+    pub fn seed_attempts(&mut self, first: u64) {
+        self.first_attempt = first;
+        self.next_attempt = first;
+    }
+
+    /// An attempt this dashboard started (else another client's).
+    pub(crate) fn is_own_attempt(&self, id: crate::domain::AttemptId) -> bool {
+        (self.first_attempt..self.next_attempt).contains(&id.0)
     }
 
     pub(crate) fn take_attempt_id(&mut self) -> crate::domain::AttemptId {

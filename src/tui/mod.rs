@@ -22,6 +22,8 @@ mod app_tests;
 #[cfg(test)]
 mod render_tests;
 #[cfg(test)]
+mod shared_tests;
+#[cfg(test)]
 mod table_tests;
 #[cfg(test)]
 mod test_support;

@@ -180,4 +180,35 @@ impl PairingForm {
     pub fn is_live(&self) -> bool {
         self.attempt.as_ref().is_some_and(|a| a.stage.is_live())
     }
+
+    /// Another client's attempt on this company (several dashboards on one
+    /// server): shown here too, unless this pane runs one of its own.
+    pub fn adopt(
+        &mut self,
+        company: i64,
+        attempt: AttemptId,
+        method: Method,
+    ) -> Option<&mut Attempt> {
+        if self.company != company {
+            return None;
+        }
+        let known = self.attempt.as_ref().is_some_and(|a| a.id == attempt);
+        if !known {
+            if self.is_live() {
+                return None;
+            }
+            let phone = match method {
+                Method::Code => self.checked.clone().ok(),
+                Method::Qr => None,
+            };
+            self.method = method;
+            self.attempt = Some(Attempt {
+                id: attempt,
+                method,
+                phone,
+                stage: Stage::Requested,
+            });
+        }
+        self.attempt.as_mut()
+    }
 }

@@ -5,7 +5,7 @@ use crate::domain::FailureReason;
 use crate::engine::update::{Update, fold_rows};
 
 use super::app::{App, Failure, LOG_CAP, Now};
-use super::pairing::{QrShown, Stage};
+use super::pairing::{Method, QrShown, Stage};
 use super::view::theme::Tone;
 
 impl App {
@@ -26,7 +26,7 @@ impl App {
                 code,
                 expires_at,
             } => {
-                let Some(a) = self.pairing_mut().and_then(|f| f.current(company, attempt)) else {
+                let Some(a) = self.attempt_shown(company, attempt, Method::Code) else {
                     return false;
                 };
                 a.stage = Stage::Code {
@@ -41,7 +41,7 @@ impl App {
                 payload,
                 expires_at,
             } => {
-                let Some(a) = self.pairing_mut().and_then(|f| f.current(company, attempt)) else {
+                let Some(a) = self.attempt_shown(company, attempt, Method::Qr) else {
                     return false;
                 };
                 let number = a.stage.qr_number() + 1;
@@ -94,6 +94,23 @@ impl App {
             }
         }
         true
+    }
+
+    /// The open pane's attempt a code or QR belongs to: its own, or
+    /// another client's that it takes up.
+    fn attempt_shown(
+        &mut self,
+        company: i64,
+        attempt: crate::domain::AttemptId,
+        method: Method,
+    ) -> Option<&mut super::pairing::Attempt> {
+        let own = self.is_own_attempt(attempt);
+        let form = self.pairing_mut()?;
+        if own {
+            form.current(company, attempt)
+        } else {
+            form.adopt(company, attempt, method)
+        }
     }
 
     fn failed(

@@ -18,4 +18,5 @@ mod sim_process;
 mod sim_strict;
 mod store;
 mod tmux;
+mod unit_file;
 mod wa;
