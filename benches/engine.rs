@@ -115,6 +115,7 @@ async fn bench(n: usize) {
                 attempt: AttemptId(1),
                 method: LinkMethod::Qr,
                 force: false,
+                by: "bench".into(),
             })
             .await
             .expect("engine");
@@ -175,6 +176,7 @@ async fn bench(n: usize) {
                 attempt: AttemptId(1),
                 method: LinkMethod::Code { phone },
                 force: false,
+                by: "bench".into(),
             })
             .await
             .expect("engine");

@@ -37,6 +37,11 @@ pub enum FailureReason {
     },
     /// The connection dropped while a link attempt was live.
     LinkInterrupted,
+    /// Another client of the same server is linking this company.
+    LinkInProgress {
+        by: String,
+        since: UnixTime,
+    },
     /// Logout could not reach WhatsApp; the keys and the device stay.
     LogoutUnreached,
     /// The process (or the system) has no open files left for this session.
@@ -96,6 +101,10 @@ impl FailureReason {
                 "WhatsApp refused this session (code {code}) and walink stopped retrying. Reconnect to try once more; if it repeats, log out and link again."
             ),
             Self::LinkInterrupted => "The connection to WhatsApp dropped while linking; the code or QR shown no longer works. Start again.".into(),
+            Self::LinkInProgress { by, since } => format!(
+                "{by} has been linking this company since {}. Wait for it to finish, or cancel that attempt first (x on its pane).",
+                at(*since)
+            ),
             Self::OutOfFiles => "walink ran out of open files (the open-file limit), so this session stopped. Raise LimitNOFILE or ulimit -n, then reconnect.".into(),
             Self::LogoutUnreached => "Could not reach WhatsApp; the device is still linked. Try again, or unlink it on the phone (Settings › Linked devices).".into(),
             Self::ServiceUnavailable => "WhatsApp's servers are unavailable right now; walink keeps retrying.".into(),
@@ -162,6 +171,20 @@ mod tests {
             ban.sentence(NOW, utc),
             "WhatsApp has temporarily banned this number until Nov 21 11:06. Wait; linking again will not help."
         );
+    }
+
+    #[test]
+    fn a_second_asker_is_told_who_links_and_since_when() {
+        let utc = FixedOffset::east_opt(0).expect("offset");
+        let busy = FailureReason::LinkInProgress {
+            by: "dashboard (pid 812)".into(),
+            since: NOW - 120,
+        };
+        assert_eq!(
+            busy.sentence(NOW, utc),
+            "dashboard (pid 812) has been linking this company since 11:04. Wait for it to finish, or cancel that attempt first (x on its pane)."
+        );
+        assert!(!busy.is_final());
     }
 
     #[test]

@@ -10,6 +10,9 @@ pub enum Command {
         attempt: AttemptId,
         method: LinkMethod,
         force: bool,
+        /// Who asks ("dashboard (pid 812)"): another asker is refused with
+        /// it while this attempt is live. The server sets it per client.
+        by: String,
     },
     /// Stop the running attempt of this company, if any.
     CancelLink { company: i64 },

@@ -124,6 +124,7 @@ impl WireCommand {
                 attempt,
                 method,
                 force,
+                by: _,
             } => Self::Link {
                 company: *company,
                 attempt: attempt.0,
@@ -147,7 +148,9 @@ impl WireCommand {
 
     /// The names are checked again here: the socket is a boundary. A bad
     /// one comes back as the update the client would have waited for.
-    pub fn into_command(self) -> Result<Command, Box<Update>> {
+    /// `client` is who the server knows this client as (never what it
+    /// says of itself).
+    pub fn into_command(self, client: &str) -> Result<Command, Box<Update>> {
         Ok(match self {
             Self::Link {
                 company,
@@ -162,6 +165,7 @@ impl WireCommand {
                     None => LinkMethod::Qr,
                 },
                 force,
+                by: client.to_owned(),
             },
             Self::CancelLink { company } => Command::CancelLink { company },
             Self::Reconnect { company } => Command::Reconnect { company },
@@ -426,18 +430,19 @@ mod tests {
             attempt: AttemptId(9),
             method: LinkMethod::Code { phone },
             force: false,
+            by: "dashboard (pid 7)".into(),
         };
         let wire = WireCommand::from_command(&link).expect("on the wire");
         let text = serde_json::to_string(&wire).expect("json");
         let back: WireCommand = serde_json::from_str(&text).expect("parse");
-        assert_eq!(back.into_command().ok(), Some(link));
+        assert_eq!(back.into_command("dashboard (pid 7)").ok(), Some(link));
         assert_eq!(WireCommand::from_command(&Command::Shutdown), None);
 
         let bad = WireCommand::AddCompany {
             slug: "../etc".into(),
             name: "x".into(),
         };
-        let Err(answer) = bad.into_command() else {
+        let Err(answer) = bad.into_command("x") else {
             panic!("a bad slug is refused");
         };
         assert!(

@@ -160,7 +160,7 @@ async fn client(stream: UnixStream, id: u64, accept: Accept) {
             },
         };
         match serde_json::from_str::<WireCommand>(&line) {
-            Ok(cmd) => match cmd.into_command() {
+            Ok(cmd) => match cmd.into_command(&label) {
                 Ok(cmd) => {
                     if accept.engine.send(cmd).await.is_err() {
                         break;

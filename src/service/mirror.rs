@@ -5,6 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
+use crate::domain::AttemptId;
 use crate::engine::update::fold_rows;
 use crate::engine::{SessionRow, Update};
 
@@ -27,10 +28,16 @@ impl Mirror {
             Update::CodeIssued { company, .. } | Update::QrIssued { company, .. } => {
                 self.live.insert(*company, update.clone());
             }
-            Update::QrExhausted { company, .. }
-            | Update::Linked { company, .. }
-            | Update::Failed { company, .. }
-            | Update::CompanyRemoved { company } => {
+            Update::QrExhausted { company, attempt }
+            | Update::Linked {
+                company, attempt, ..
+            } => {
+                self.end_live(*company, Some(*attempt));
+            }
+            Update::Failed {
+                company, attempt, ..
+            } => self.end_live(*company, *attempt),
+            Update::CompanyRemoved { company } => {
                 self.live.remove(company);
             }
             Update::StateChanged { company, state, .. } => {
@@ -52,6 +59,18 @@ impl Mirror {
             }
             Update::Notice(text) => self.notices.push(text.clone()),
             _ => {}
+        }
+    }
+
+    /// An attempt ended; a refusal of someone else's (a second admin
+    /// told to wait) leaves the live one alone.
+    fn end_live(&mut self, company: i64, attempt: Option<AttemptId>) {
+        let live_attempt = match self.live.get(&company) {
+            Some(Update::CodeIssued { attempt, .. } | Update::QrIssued { attempt, .. }) => *attempt,
+            _ => return,
+        };
+        if attempt.is_none_or(|a| a == live_attempt) {
+            self.live.remove(&company);
         }
     }
 
@@ -81,7 +100,7 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
-    use crate::domain::{AttemptId, PairCode, SessionState};
+    use crate::domain::{FailureReason, PairCode, SessionState};
 
     fn row(company: i64, slug: &str) -> SessionRow {
         SessionRow {
@@ -130,6 +149,16 @@ mod tests {
         m.apply(&code(1, now + Duration::from_secs(60)));
         m.apply(&code(2, now - Duration::from_secs(1)));
         assert_eq!(m.replay(now).len(), 2, "only company 1's code is live");
+        m.apply(&Update::Failed {
+            company: 1,
+            attempt: Some(AttemptId(8)),
+            reason: FailureReason::AlreadyLinked,
+        });
+        assert_eq!(
+            m.replay(now).len(),
+            2,
+            "another asker's refusal ends nothing"
+        );
         m.apply(&Update::StateChanged {
             company: 1,
             state: SessionState::NotLinked,

@@ -94,6 +94,7 @@ fn a_good_number_submits_a_code_link() {
                 phone: good_phone()
             },
             force: false,
+            by: "this dashboard".into(),
         })]
     );
     assert_eq!(app.focus(), Focus::Attempt);
@@ -182,6 +183,7 @@ fn a_guard_refusal_offers_to_force() {
                 phone: good_phone()
             },
             force: true,
+            by: "this dashboard".into(),
         })]
     );
 }

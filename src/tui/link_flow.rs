@@ -91,6 +91,8 @@ impl App {
             attempt,
             method,
             force,
+            // A server puts this client's own name here.
+            by: "this dashboard".into(),
         })]
     }
 

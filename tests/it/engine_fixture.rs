@@ -143,6 +143,7 @@ impl Fixture {
             attempt: AttemptId(attempt),
             method,
             force,
+            by: "test".into(),
         };
         self.engine.send(cmd).await.expect("engine running");
     }

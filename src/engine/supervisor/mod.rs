@@ -11,14 +11,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::command::Command;
 use super::db::Db;
-use super::guard::{self, Method};
-use super::session::{self, Ctx, LinkInfo, Mode, SessionCmd, Shared};
+use super::session::{self, Ctx, Mode, SessionCmd, Shared};
 use super::snapshot;
 use super::update::Update;
-use crate::domain::{AttemptId, FailureReason, GuardWhy, LinkMethod, SessionState};
+use crate::domain::{FailureReason, SessionState};
 use crate::store::now_unix;
 
 mod companies;
+mod link;
 
 /// How long shutdown waits for sessions (stopping in parallel, each within
 /// its own deadline) before aborting them.
@@ -27,8 +27,16 @@ pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(session::STOP_DEADLI
 struct Running {
     tx: mpsc::Sender<SessionCmd>,
     cancel: CancellationToken,
-    linking: Option<AttemptId>,
+    linking: Option<Linking>,
     task: Id,
+}
+
+/// A live link attempt: whose, and since when (for the sentence a second
+/// asker gets).
+#[derive(Debug, Clone)]
+pub(super) struct Linking {
+    pub by: String,
+    pub since: crate::domain::UnixTime,
 }
 
 pub struct Supervisor {
@@ -111,7 +119,16 @@ impl Supervisor {
                 attempt,
                 method,
                 force,
-            } => self.link(company, attempt, method, force).await,
+                by,
+            } => {
+                let ask = link::Ask {
+                    attempt,
+                    method,
+                    force,
+                    by,
+                };
+                self.link(company, ask).await
+            }
             Command::CancelLink { company } => {
                 if let Some(r) = self.sessions.get(&company).filter(|r| r.linking.is_some()) {
                     r.cancel.cancel();
@@ -139,105 +156,6 @@ impl Supervisor {
             Command::RemoveCompany { company } => self.remove_company(company).await,
             Command::Shutdown => {}
         }
-    }
-
-    async fn link(&mut self, company: i64, attempt: AttemptId, method: LinkMethod, force: bool) {
-        let Some(slug) = self.slug(company).await else {
-            return;
-        };
-        let refuse = |reason| Update::Failed {
-            company,
-            attempt: Some(attempt),
-            reason,
-        };
-        let replacing = match self.sessions.get(&company) {
-            Some(running) if running.linking.is_none() => {
-                let _ = self
-                    .updates
-                    .send(refuse(FailureReason::AlreadyLinked))
-                    .await;
-                return;
-            }
-            Some(_) => true,
-            None => false,
-        };
-        if !replacing && self.is_linked(company).await {
-            let _ = self
-                .updates
-                .send(refuse(FailureReason::AlreadyLinked))
-                .await;
-            return;
-        }
-        let now = now_unix();
-        let (phone, kind) = match &method {
-            LinkMethod::Code { phone } => (Some(phone.digits.clone()), Method::Code),
-            LinkMethod::Qr => (None, Method::Qr),
-        };
-        let p = phone.clone();
-        let history = self
-            .db
-            .run(move |s| s.attempts_since(company, p.as_deref(), now - 6 * 3600))
-            .await
-            .unwrap_or_default();
-        let ctx = self.ctx(company, slug.clone());
-        if let Err(reason) = guard::decide(
-            &history,
-            company,
-            phone.as_deref(),
-            kind,
-            now,
-            &self.shared.limits,
-        ) {
-            let sentence = reason.sentence(now, *chrono::Local::now().offset());
-            if !force {
-                ctx.event("guard", format!("attempt held back: {sentence}"))
-                    .await;
-                if let FailureReason::GuardRefused {
-                    until,
-                    why: GuardWhy::Cooldown,
-                } = reason
-                {
-                    ctx.set_state(SessionState::Cooldown { until }).await;
-                }
-                ctx.send(refuse(reason)).await;
-                return;
-            }
-            ctx.event("guard", format!("overridden by force: {sentence}"))
-                .await;
-        }
-        // Decided: only now may the live attempt go (its code stays on
-        // screen when the guard says no). Never two clients on one store.
-        if replacing {
-            self.stop(company).await;
-        }
-        let p = phone.clone();
-        let row = match self
-            .db
-            .run(move |s| s.record_attempt(company, p.as_deref(), kind.as_str(), now, force))
-            .await
-        {
-            Ok(row) => row,
-            Err(e) => {
-                ctx.fail(Some(attempt), FailureReason::Internal, &e.to_string())
-                    .await;
-                return;
-            }
-        };
-        let what = match &phone {
-            Some(p) => format!("pairing code for {}", crate::domain::mask_digits(p)),
-            None => "QR".to_owned(),
-        };
-        ctx.event("link", format!("attempt started: {what}")).await;
-        self.spawn(
-            company,
-            slug,
-            Mode::Link(LinkInfo {
-                attempt,
-                method,
-                row,
-            }),
-            Some(attempt),
-        );
     }
 
     async fn logout(&mut self, company: i64) {
@@ -275,7 +193,7 @@ impl Supervisor {
         }
     }
 
-    fn spawn(&mut self, company: i64, slug: String, mode: Mode, linking: Option<AttemptId>) {
+    fn spawn(&mut self, company: i64, slug: String, mode: Mode, linking: Option<Linking>) {
         let (tx, rx) = mpsc::channel(8);
         let cancel = self.root.child_token();
         let ctx = self.ctx(company, slug);

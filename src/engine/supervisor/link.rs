@@ -1,0 +1,133 @@
+//! A link request: the guard decides, then the live attempt goes.
+
+use super::{Linking, Supervisor};
+use crate::domain::{AttemptId, FailureReason, GuardWhy, LinkMethod, SessionState};
+use crate::engine::guard::{self, Method};
+use crate::engine::session::{LinkInfo, Mode};
+use crate::engine::update::Update;
+use crate::store::now_unix;
+
+/// What `Command::Link` carries.
+pub(super) struct Ask {
+    pub attempt: AttemptId,
+    pub method: LinkMethod,
+    pub force: bool,
+    pub by: String,
+}
+
+impl Supervisor {
+    pub(super) async fn link(&mut self, company: i64, ask: Ask) {
+        let Ask {
+            attempt,
+            method,
+            force,
+            by,
+        } = ask;
+        let Some(slug) = self.slug(company).await else {
+            return;
+        };
+        let refuse = |reason| Update::Failed {
+            company,
+            attempt: Some(attempt),
+            reason,
+        };
+        let replacing = match self.sessions.get(&company).map(|r| &r.linking) {
+            Some(None) => {
+                let _ = self
+                    .updates
+                    .send(refuse(FailureReason::AlreadyLinked))
+                    .await;
+                return;
+            }
+            // Somebody else's attempt (another dashboard on this server)
+            // is not replaced: they would lose the code they are typing.
+            Some(Some(live)) if live.by != by => {
+                let reason = FailureReason::LinkInProgress {
+                    by: live.by.clone(),
+                    since: live.since,
+                };
+                let _ = self.updates.send(refuse(reason)).await;
+                return;
+            }
+            Some(Some(_)) => true,
+            None => false,
+        };
+        if !replacing && self.is_linked(company).await {
+            let _ = self
+                .updates
+                .send(refuse(FailureReason::AlreadyLinked))
+                .await;
+            return;
+        }
+        let now = now_unix();
+        let (phone, kind) = match &method {
+            LinkMethod::Code { phone } => (Some(phone.digits.clone()), Method::Code),
+            LinkMethod::Qr => (None, Method::Qr),
+        };
+        let p = phone.clone();
+        let history = self
+            .db
+            .run(move |s| s.attempts_since(company, p.as_deref(), now - 6 * 3600))
+            .await
+            .unwrap_or_default();
+        let ctx = self.ctx(company, slug.clone());
+        if let Err(reason) = guard::decide(
+            &history,
+            company,
+            phone.as_deref(),
+            kind,
+            now,
+            &self.shared.limits,
+        ) {
+            let sentence = reason.sentence(now, *chrono::Local::now().offset());
+            if !force {
+                ctx.event("guard", format!("attempt held back: {sentence}"))
+                    .await;
+                if let FailureReason::GuardRefused {
+                    until,
+                    why: GuardWhy::Cooldown,
+                } = reason
+                {
+                    ctx.set_state(SessionState::Cooldown { until }).await;
+                }
+                ctx.send(refuse(reason)).await;
+                return;
+            }
+            ctx.event("guard", format!("overridden by force: {sentence}"))
+                .await;
+        }
+        // Decided: only now may the live attempt go (its code stays on
+        // screen when the guard says no). Never two clients on one store.
+        if replacing {
+            self.stop(company).await;
+        }
+        let p = phone.clone();
+        let row = match self
+            .db
+            .run(move |s| s.record_attempt(company, p.as_deref(), kind.as_str(), now, force))
+            .await
+        {
+            Ok(row) => row,
+            Err(e) => {
+                ctx.fail(Some(attempt), FailureReason::Internal, &e.to_string())
+                    .await;
+                return;
+            }
+        };
+        let what = match &phone {
+            Some(p) => format!("pairing code for {}", crate::domain::mask_digits(p)),
+            None => "QR".to_owned(),
+        };
+        ctx.event("link", format!("attempt started: {what}")).await;
+        self.spawn(
+            company,
+            slug,
+            Mode::Link(LinkInfo {
+                attempt,
+                method,
+                row,
+            }),
+            Some(Linking { by, since: now }),
+        );
+    }
+}
