@@ -5,7 +5,7 @@ use crate::sim_process::SimProcess;
 use crate::tmux::Tmux;
 use crate::wa::PHONE;
 
-fn bin() -> &'static str {
+pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_walink")
 }
 
@@ -79,7 +79,7 @@ fn add_a_company_and_link_it_with_a_code_read_off_the_screen() {
 }
 
 /// The plain `ABCD-EFGH` line under the big glyphs.
-fn code_on(screen: &str) -> Option<String> {
+pub fn code_on(screen: &str) -> Option<String> {
     const ALPHABET: &str = "123456789ABCDEFGHJKLMNPQRSTVWXYZ";
     screen
         .lines()
@@ -133,7 +133,7 @@ fn interrupted_while_pairing(how: impl FnOnce(&Tmux)) -> (i32, bool) {
     (t.exit_status(), t.alternate_on())
 }
 
-fn kill(t: &Tmux, signal: &str) {
+pub fn kill(t: &Tmux, signal: &str) {
     let pid = t.pid();
     assert!(
         std::process::Command::new("kill")

@@ -5,6 +5,7 @@ mod cli_input;
 mod cli_pair;
 mod common;
 mod e2e;
+mod e2e_serve;
 mod engine_faults;
 mod engine_fixture;
 mod engine_rules;

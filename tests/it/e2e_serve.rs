@@ -1,0 +1,79 @@
+//! Journeys in a real terminal with `walink serve` behind the dashboard.
+
+use crate::common::{TempDataDir, walink};
+use crate::e2e::{bin, code_on, kill};
+use crate::serve::Serve;
+use crate::sim_process::SimProcess;
+use crate::tmux::Tmux;
+use crate::wa::PHONE;
+
+fn dashboard(dir: &TempDataDir) -> Tmux {
+    Tmux::start(&format!("{} --data-dir {}", bin(), dir.path.display()))
+}
+
+fn device_connected(sim: &SimProcess) -> bool {
+    let (_, devices) = sim.call("GET", "/devices", "");
+    devices[0]["connected"] == true
+}
+
+#[test]
+fn link_through_an_attached_dashboard_quit_reopen_still_connected() {
+    let sim = SimProcess::start();
+    let dir = TempDataDir::new();
+    assert!(
+        walink(&dir.path, &["company", "add", "acme", "--name", "Acme LLC"])
+            .status
+            .success()
+    );
+    let serve = Serve::start(&dir.path, &sim);
+
+    let mut t = dashboard(&dir);
+    t.wait_text(&format!("walink serve · pid {}", serve.pid()));
+    t.keys(&["Enter"]);
+    t.type_text("+7 900 123 45 67");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("a pairing code", |s| code_on(s).is_some());
+    let code = code_on(&screen).expect("code");
+    let (status, body) = sim.call(
+        "POST",
+        "/phone/code",
+        &format!(r#"{{"phone":"{PHONE}","code":"{code}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    t.wait_text("Linked to");
+    t.keys(&["Escape"]);
+    t.wait_for("the row to turn Connected", |s| s.contains("● Connected"));
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+    assert!(
+        device_connected(&sim),
+        "quitting the dashboard left the session up"
+    );
+
+    // Reopened: still Connected, at once. A hang-up (a dropped SSH
+    // connection) ends the dashboard, never the session.
+    let mut t = dashboard(&dir);
+    t.wait_for("the row, Connected", |s| s.contains("● Connected"));
+    kill(&t, "-HUP");
+    assert_eq!(t.exit_status(), 129);
+    assert!(
+        device_connected(&sim),
+        "SIGHUP to a dashboard left the session up"
+    );
+    let out = walink(&dir.path, &["status", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(rows[0]["state"], "connected", "{rows}");
+
+    // kill -9 of the server under an open dashboard: it says so, then shows
+    // the restored session once a new server runs, with no keypress.
+    let mut t = dashboard(&dir);
+    t.wait_for("the row, Connected", |s| s.contains("● Connected"));
+    let mut serve = serve;
+    serve.kill_9();
+    t.wait_text("walink serve went away; reconnecting…");
+    let serve = Serve::start(&dir.path, &sim);
+    t.wait_text(&format!("walink serve · pid {}", serve.pid()));
+    t.wait_for("the restored row, Connected", |s| s.contains("● Connected"));
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}
