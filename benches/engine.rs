@@ -7,17 +7,15 @@
 //! of every connection: the figures are an upper bound for walink alone.
 
 mod common;
+mod linked;
 use common::rss_mib;
+use linked::{all_connected, link_all, registry, start, stop};
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use walink::config::DataDir;
-use walink::domain::{AttemptId, DisplayName, LinkMethod, Phone, SessionState, Slug};
-use walink::engine::server::ServerTarget;
-use walink::engine::{Command, Engine, EngineConfig, EngineHandle, Update};
+use walink::domain::{AttemptId, LinkMethod, Phone};
+use walink::engine::{Command, Update};
 use walink::sim::{SimConfig, Simulator};
-use walink::store::Store;
 
 const CODE_SAMPLES: usize = 20;
 
@@ -30,102 +28,10 @@ fn cpu_ticks() -> u64 {
         + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
 }
 
-fn start(
-    sim: &Simulator,
-    data: &DataDir,
-    restore: bool,
-) -> (EngineHandle, tokio::sync::mpsc::Receiver<Update>) {
-    let store = Store::open(&data.registry_path()).expect("registry");
-    let mut config = EngineConfig::new(
-        data.clone(),
-        ServerTarget::parse(Some(&sim.url())).expect("server"),
-    );
-    config.restore = restore;
-    Engine::start(store, config)
-}
-
-async fn stop(engine: &EngineHandle, updates: &mut tokio::sync::mpsc::Receiver<Update>) {
-    engine.send(Command::Shutdown).await.expect("engine");
-    while let Some(u) = updates.recv().await {
-        if u == Update::Stopped {
-            break;
-        }
-    }
-}
-
-/// Wait until every company in `ids` reports Connected.
-async fn all_connected(
-    updates: &mut tokio::sync::mpsc::Receiver<Update>,
-    ids: &HashSet<i64>,
-    sim: &Simulator,
-) {
-    let mut left = ids.clone();
-    while !left.is_empty() {
-        match tokio::time::timeout(Duration::from_secs(300), updates.recv()).await {
-            Ok(Some(Update::QrIssued {
-                payload, company, ..
-            })) => {
-                let sim_phone = sim.phone(&format!("7900{:07}", company / 4));
-                tokio::spawn(async move {
-                    let _ = sim_phone.scan_qr(&payload).await;
-                });
-            }
-            Ok(Some(Update::StateChanged {
-                company,
-                state: SessionState::Connected,
-                ..
-            })) => {
-                left.remove(&company);
-            }
-            Ok(Some(_)) => {}
-            other => panic!("{} sessions never connected: {other:?}", left.len()),
-        }
-    }
-}
-
 async fn bench(n: usize) {
     let sim = Simulator::start(SimConfig::default()).await.expect("sim");
-    let tmp = tempfile::tempdir().expect("tmp");
-    let data = DataDir::resolve(Some(tmp.path().join("data"))).expect("data");
-    data.ensure().expect("ensure");
-    let mut ids = HashSet::new();
-    {
-        let mut store = Store::open(&data.registry_path()).expect("registry");
-        for i in 0..n + CODE_SAMPLES {
-            let slug = Slug::parse(&format!("c{i}")).expect("slug");
-            let c = store
-                .add_company(
-                    &slug,
-                    &DisplayName::parse(&format!("Company {i}")).expect("name"),
-                )
-                .expect("add");
-            if i < n {
-                ids.insert(c.id);
-            }
-        }
-    }
-
-    // Link N sessions by QR (the simulated phones scan what the engine shows).
-    let (engine, mut updates) = start(&sim, &data, false);
-    let linking = Instant::now();
-    for &company in &ids {
-        engine
-            .send(Command::Link {
-                company,
-                attempt: AttemptId(1),
-                method: LinkMethod::Qr,
-                force: false,
-                by: "bench".into(),
-            })
-            .await
-            .expect("engine");
-    }
-    all_connected(&mut updates, &ids, &sim).await;
-    println!(
-        "N = {n}: linked through the engine in {:.1} s",
-        linking.elapsed().as_secs_f64()
-    );
-    stop(&engine, &mut updates).await;
+    let (_tmp, data, ids) = registry(n + CODE_SAMPLES, n);
+    link_all(&sim, &data, &ids).await;
 
     // Restore them all, as at start-up.
     let fds_before = open_fds();

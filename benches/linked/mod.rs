@@ -1,0 +1,108 @@
+//! Linked sessions for the benchmarks that need them: a registry of
+//! companies, QR links played by the simulated phones, restore.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use walink::config::DataDir;
+use walink::domain::{AttemptId, DisplayName, LinkMethod, SessionState, Slug};
+use walink::engine::server::ServerTarget;
+use walink::engine::{Command, Engine, EngineConfig, EngineHandle, Update};
+use walink::sim::Simulator;
+use walink::store::Store;
+
+/// `companies` in a fresh registry; the ids of the first `linked` of them.
+pub fn registry(companies: usize, linked: usize) -> (tempfile::TempDir, DataDir, HashSet<i64>) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = DataDir::resolve(Some(tmp.path().join("data"))).expect("data");
+    data.ensure().expect("ensure");
+    let mut ids = HashSet::new();
+    let mut store = Store::open(&data.registry_path()).expect("registry");
+    for i in 0..companies {
+        let slug = Slug::parse(&format!("c{i}")).expect("slug");
+        let name = DisplayName::parse(&format!("Company {i}")).expect("name");
+        let c = store.add_company(&slug, &name).expect("add");
+        if i < linked {
+            ids.insert(c.id);
+        }
+    }
+    (tmp, data, ids)
+}
+
+/// Link every company in `ids` by QR through an engine, then stop it.
+pub async fn link_all(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>) {
+    let (engine, mut updates) = start(sim, data, false);
+    let linking = Instant::now();
+    for &company in ids {
+        engine
+            .send(Command::Link {
+                company,
+                attempt: AttemptId(1),
+                method: LinkMethod::Qr,
+                force: false,
+                by: "bench".into(),
+            })
+            .await
+            .expect("engine");
+    }
+    all_connected(&mut updates, ids, sim).await;
+    println!(
+        "N = {}: linked through the engine in {:.1} s",
+        ids.len(),
+        linking.elapsed().as_secs_f64()
+    );
+    stop(&engine, &mut updates).await;
+}
+
+pub fn start(
+    sim: &Simulator,
+    data: &DataDir,
+    restore: bool,
+) -> (EngineHandle, tokio::sync::mpsc::Receiver<Update>) {
+    let store = Store::open(&data.registry_path()).expect("registry");
+    let mut config = EngineConfig::new(
+        data.clone(),
+        ServerTarget::parse(Some(&sim.url())).expect("server"),
+    );
+    config.restore = restore;
+    Engine::start(store, config)
+}
+
+pub async fn stop(engine: &EngineHandle, updates: &mut tokio::sync::mpsc::Receiver<Update>) {
+    engine.send(Command::Shutdown).await.expect("engine");
+    while let Some(u) = updates.recv().await {
+        if u == Update::Stopped {
+            break;
+        }
+    }
+}
+
+/// Wait until every company in `ids` reports Connected.
+pub async fn all_connected(
+    updates: &mut tokio::sync::mpsc::Receiver<Update>,
+    ids: &HashSet<i64>,
+    sim: &Simulator,
+) {
+    let mut left = ids.clone();
+    while !left.is_empty() {
+        match tokio::time::timeout(Duration::from_secs(300), updates.recv()).await {
+            Ok(Some(Update::QrIssued {
+                payload, company, ..
+            })) => {
+                let sim_phone = sim.phone(&format!("7900{:07}", company / 4));
+                tokio::spawn(async move {
+                    let _ = sim_phone.scan_qr(&payload).await;
+                });
+            }
+            Ok(Some(Update::StateChanged {
+                company,
+                state: SessionState::Connected,
+                ..
+            })) => {
+                left.remove(&company);
+            }
+            Ok(Some(_)) => {}
+            other => panic!("{} sessions never connected: {other:?}", left.len()),
+        }
+    }
+}
