@@ -1,11 +1,13 @@
 //! walink: link WhatsApp numbers to companies from a terminal.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod fdlimit;
+pub mod http;
 pub mod lockfile;
 pub mod logging;
 pub mod qr;

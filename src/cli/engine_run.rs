@@ -30,16 +30,6 @@ pub fn config(ctx: &Context, global: &GlobalOpts, restore: bool) -> Result<Engin
     Ok(config)
 }
 
-/// The first attempt id of this process: several clients of one server
-/// each number their attempts, and an update must find only its own.
-pub fn first_attempt() -> crate::domain::AttemptId {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::from(d.subsec_nanos()))
-        .unwrap_or_default();
-    crate::domain::AttemptId((u64::from(std::process::id()) << 32) | nanos)
-}
-
 pub fn parse_version(raw: &str) -> Result<(u32, u32, u32), String> {
     let parts: Vec<u32> = raw
         .split('.')

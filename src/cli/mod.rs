@@ -13,6 +13,7 @@ mod serve;
 #[cfg(feature = "sandbox")]
 mod sim;
 mod status;
+mod token;
 
 use std::path::PathBuf;
 
@@ -94,6 +95,9 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Unlink a company's device from its phone
     Logout(logout::LogoutArgs),
+    /// Make, list or revoke tokens for the HTTP API (walink serve --http)
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Keep every session running without a terminal; dashboards and
     /// commands attach to it (for systemd, a container or tmux)
     Serve(serve::ServeArgs),
@@ -159,6 +163,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Pair(args) => pair::run(&mut Context::open(data, "pair")?, &global, args),
         Command::Status(args) => status::run(&mut Context::open(data, "status")?, &global, args),
         Command::Logout(args) => logout::run(&mut Context::open(data, "logout")?, &global, args),
+        Command::Token(cmd) => token::run(&mut Context::open(data, "token")?, cmd),
         Command::Serve(args) => serve::run(Context::own(data)?, &global, args),
         #[cfg(feature = "sandbox")]
         Command::Sim(_) | Command::Sandbox(_) => Ok(()),

@@ -46,7 +46,7 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: PairArgs) -> Result<(),
     };
     let config = engine_run::config(ctx, global, false)?;
     let mut running = engine_run::start(ctx, config, OnLoss::End)?;
-    let attempt = engine_run::first_attempt();
+    let attempt = crate::service::first_attempt();
     let company = company.id;
     ctx.rt.block_on(async move {
         let link = Command::Link {

@@ -9,9 +9,20 @@ use crate::engine::{Command, Engine};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// Also serve the HTTP API on this address, e.g. 127.0.0.1:8080
+    /// (loopback unless --behind-proxy)
+    #[arg(long, value_name = "ADDR")]
+    http: Option<std::net::SocketAddr>,
+    /// A TLS proxy is in front: let --http listen beyond loopback
+    #[arg(long, requires = "http")]
+    behind_proxy: bool,
+}
 
-pub fn run(ctx: Context, global: &GlobalOpts, _args: ServeArgs) -> Result<(), CliError> {
+pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
+    if let Some(addr) = args.http {
+        crate::http::check_addr(addr, args.behind_proxy).map_err(CliError::usage)?;
+    }
     let config = engine_run::config(&ctx, global, true)?;
     let socket = ctx.data.socket_path();
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
@@ -26,6 +37,23 @@ pub fn run(ctx: Context, global: &GlobalOpts, _args: ServeArgs) -> Result<(), Cl
                     socket.display()
                 ))
             })?;
+        let http_stop = tokio_util::sync::CancellationToken::new();
+        if let Some(addr) = args.http {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| CliError::other(format!("cannot listen on {addr} for the HTTP API: {e}")))?;
+            let bound = listener.local_addr().map_err(CliError::other)?;
+            let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
+            let api = crate::http::Api::new(
+                engine.clone(),
+                serving.view.clone(),
+                store,
+                http_stop.clone(),
+            );
+            tokio::spawn(crate::http::serve(listener, api, http_stop.clone()));
+            tracing::info!(%bound, "HTTP API listening");
+            eprintln!("walink serve: HTTP API on http://{bound}");
+        }
         tracing::info!(pid = std::process::id(), socket = %socket.display(), "walink serve started");
         eprintln!(
             "walink serve: pid {}, sessions of {}; dashboards and commands attach to {}",
@@ -41,6 +69,7 @@ pub fn run(ctx: Context, global: &GlobalOpts, _args: ServeArgs) -> Result<(), Cl
                 return Err(CliError::other("the session engine stopped unexpectedly; see the log"));
             }
         };
+        http_stop.cancel();
         tracing::info!("stopping every session ({why})");
         eprintln!("walink serve: stopping every session ({why})…");
         let _ = engine.send(Command::Shutdown).await;

@@ -5,7 +5,7 @@
 //! reattaches and gets a fresh snapshot.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
 use tokio::sync::mpsc;
@@ -45,13 +45,56 @@ pub fn encode(update: &Update, now: Instant) -> Option<Line> {
     }
 }
 
-#[derive(Default)]
+/// One update as in-process adapters (the HTTP API) see it, numbered so
+/// a reader can resume after the last one it saw.
+#[derive(Debug)]
+pub struct Event {
+    pub id: u64,
+    pub update: Update,
+}
+
+/// What in-process adapters read: the mirror (behind a lock held only
+/// for a fold or a read, never across an await) and the live events.
+#[derive(Clone)]
+pub struct View {
+    pub mirror: Arc<RwLock<Mirror>>,
+    pub events: tokio::sync::broadcast::Sender<Arc<Event>>,
+}
+
+impl View {
+    pub fn new() -> Self {
+        Self {
+            mirror: Arc::default(),
+            events: tokio::sync::broadcast::channel(4096).0,
+        }
+    }
+
+    pub fn read<T>(&self, f: impl FnOnce(&Mirror) -> T) -> T {
+        f(&self.mirror.read().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl Default for View {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 pub struct Hub {
-    mirror: Mirror,
+    view: View,
     clients: HashMap<u64, ClientTx>,
+    next_event: u64,
 }
 
 impl Hub {
+    pub fn new(view: View) -> Self {
+        Self {
+            view,
+            clients: HashMap::new(),
+            next_event: 1,
+        }
+    }
+
     /// Until the engine stops (`Update::Stopped`) or its channel closes.
     pub async fn run(
         mut self,
@@ -74,7 +117,18 @@ impl Hub {
     }
 
     fn publish(&mut self, update: &Update) {
-        self.mirror.apply(update);
+        let event = Arc::new(Event {
+            id: self.next_event,
+            update: update.clone(),
+        });
+        self.next_event += 1;
+        self.view
+            .mirror
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .apply(update, &event);
+        // Nobody listening is fine.
+        let _ = self.view.events.send(event);
         if let Update::Notice(text) = update {
             tracing::warn!("{text}");
         }
@@ -86,7 +140,8 @@ impl Hub {
 
     fn attach(&mut self, client: ClientTx) {
         let now = Instant::now();
-        for update in self.mirror.replay(now) {
+        let replay = self.view.read(|m| m.replay(now));
+        for update in replay {
             let Some(line) = encode(&update, now) else {
                 continue;
             };
@@ -96,10 +151,6 @@ impl Hub {
         }
         tracing::info!(client = client.id, what = %client.label, "attached");
         self.clients.insert(client.id, client);
-    }
-
-    pub fn rows(&self) -> &[crate::engine::SessionRow] {
-        self.mirror.rows()
     }
 }
 

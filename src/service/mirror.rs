@@ -12,9 +12,13 @@ use crate::engine::{SessionRow, Update};
 /// As many log lines as a dashboard keeps.
 pub const LOG_KEPT: usize = crate::tui::app::LOG_CAP;
 
+/// Events kept for a reader that resumes (SSE's Last-Event-ID).
+pub const EVENTS_KEPT: usize = 4096;
+
 #[derive(Debug, Default)]
 pub struct Mirror {
     rows: Vec<SessionRow>,
+    recent: VecDeque<std::sync::Arc<super::hub::Event>>,
     /// The last `CodeIssued`/`QrIssued` of each company while it is live.
     live: HashMap<i64, Update>,
     log: VecDeque<Update>,
@@ -22,7 +26,15 @@ pub struct Mirror {
 }
 
 impl Mirror {
-    pub fn apply(&mut self, update: &Update) {
+    pub fn apply(&mut self, update: &Update, event: &std::sync::Arc<super::hub::Event>) {
+        self.recent.push_back(event.clone());
+        if self.recent.len() > EVENTS_KEPT {
+            self.recent.pop_front();
+        }
+        self.fold(update);
+    }
+
+    fn fold(&mut self, update: &Update) {
         fold_rows(&mut self.rows, update);
         match update {
             Update::CodeIssued { company, .. } | Update::QrIssued { company, .. } => {
@@ -93,6 +105,20 @@ impl Mirror {
     pub fn rows(&self) -> &[SessionRow] {
         &self.rows
     }
+
+    /// The live code or QR of a company, if any.
+    pub fn live(&self, company: i64) -> Option<&Update> {
+        self.live.get(&company)
+    }
+
+    /// Events after `id`, when every one of them is still kept.
+    pub fn events_after(&self, id: u64) -> Option<Vec<std::sync::Arc<super::hub::Event>>> {
+        let oldest = self.recent.front().map_or(id + 1, |e| e.id);
+        if id + 1 < oldest {
+            return None;
+        }
+        Some(self.recent.iter().filter(|e| e.id > id).cloned().collect())
+    }
 }
 
 #[cfg(test)]
@@ -129,9 +155,9 @@ mod tests {
     fn a_new_client_gets_rows_then_the_live_code() {
         let now = Instant::now();
         let mut m = Mirror::default();
-        m.apply(&Update::Snapshot(vec![row(1, "b")]));
-        m.apply(&Update::CompanyAdded(row(2, "a")));
-        m.apply(&code(2, now + Duration::from_secs(60)));
+        m.fold(&Update::Snapshot(vec![row(1, "b")]));
+        m.fold(&Update::CompanyAdded(row(2, "a")));
+        m.fold(&code(2, now + Duration::from_secs(60)));
         let replay = m.replay(now);
         let Update::Snapshot(rows) = &replay[0] else {
             panic!("the first update is the snapshot: {replay:?}");
@@ -145,11 +171,11 @@ mod tests {
     fn a_code_stops_being_replayed_when_it_ends_or_expires() {
         let now = Instant::now();
         let mut m = Mirror::default();
-        m.apply(&Update::Snapshot(vec![row(1, "a"), row(2, "b")]));
-        m.apply(&code(1, now + Duration::from_secs(60)));
-        m.apply(&code(2, now - Duration::from_secs(1)));
+        m.fold(&Update::Snapshot(vec![row(1, "a"), row(2, "b")]));
+        m.fold(&code(1, now + Duration::from_secs(60)));
+        m.fold(&code(2, now - Duration::from_secs(1)));
         assert_eq!(m.replay(now).len(), 2, "only company 1's code is live");
-        m.apply(&Update::Failed {
+        m.fold(&Update::Failed {
             company: 1,
             attempt: Some(AttemptId(8)),
             reason: FailureReason::AlreadyLinked,
@@ -159,7 +185,7 @@ mod tests {
             2,
             "another asker's refusal ends nothing"
         );
-        m.apply(&Update::StateChanged {
+        m.fold(&Update::StateChanged {
             company: 1,
             state: SessionState::NotLinked,
             since: SystemTime::now(),

@@ -22,6 +22,9 @@ use wire::{Greeting, PROTOCOL};
 pub struct Serving {
     pub socket: PathBuf,
     pub hub: JoinHandle<()>,
+    /// For in-process adapters (the HTTP API).
+    pub view: hub::View,
+    pub engine: EngineHandle,
     stop: CancellationToken,
 }
 
@@ -33,10 +36,11 @@ pub fn start(
 ) -> std::io::Result<Serving> {
     let listener = listen::bind(&socket)?;
     let (hub_tx, hub_rx) = mpsc::unbounded_channel();
-    let hub = tokio::spawn(hub::Hub::default().run(updates, hub_rx));
+    let view = hub::View::new();
+    let hub = tokio::spawn(hub::Hub::new(view.clone()).run(updates, hub_rx));
     let stop = CancellationToken::new();
     let accept = listen::Accept {
-        engine,
+        engine: engine.clone(),
         hub: hub_tx,
         welcome: Greeting::Welcome {
             protocol: PROTOCOL,
@@ -46,13 +50,34 @@ pub fn start(
         stop: stop.clone(),
     };
     tokio::spawn(listen::accept_loop(listener, accept));
-    Ok(Serving { socket, hub, stop })
+    Ok(Serving {
+        socket,
+        hub,
+        view,
+        engine,
+        stop,
+    })
 }
 
 impl Serving {
+    /// Stops when the socket closes (and every client is dropped).
+    pub fn stopping(&self) -> CancellationToken {
+        self.stop.clone()
+    }
+
     /// Close the socket and drop every client (after the engine stopped).
     pub fn close(self) {
         self.stop.cancel();
         let _ = std::fs::remove_file(&self.socket);
     }
+}
+
+/// The first attempt id of this process: several clients of one server
+/// each number their attempts, and an update must find only its own.
+pub fn first_attempt() -> crate::domain::AttemptId {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or_default();
+    crate::domain::AttemptId((u64::from(std::process::id()) << 32) | nanos)
 }

@@ -43,6 +43,18 @@ const STEPS: &[&str] = &[
         detail     TEXT NOT NULL DEFAULT ''
      );
      CREATE INDEX events_company ON events(company_id, at);",
+    // 2: API tokens, kept only as SHA-256 hashes.
+    "CREATE TABLE api_tokens (
+        id           INTEGER PRIMARY KEY,
+        hash         TEXT NOT NULL UNIQUE,
+        scope        TEXT NOT NULL,
+        company_id   INTEGER REFERENCES companies(id) ON DELETE CASCADE,
+        note         TEXT NOT NULL DEFAULT '',
+        created_at   INTEGER NOT NULL,
+        last_used_at INTEGER,
+        expires_at   INTEGER,
+        revoked_at   INTEGER
+     );",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

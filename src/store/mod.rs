@@ -8,6 +8,7 @@ mod events;
 mod migrate;
 mod overview;
 mod sessions;
+mod tokens;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -23,6 +24,7 @@ pub use error::StoreError;
 pub use events::Event;
 pub use overview::Overview;
 pub use sessions::SessionRow;
+pub use tokens::{NewToken, TokenRow};
 
 pub struct Store {
     conn: Connection,

@@ -10,6 +10,8 @@ mod engine_faults;
 mod engine_fixture;
 mod engine_rules;
 mod engine_sim;
+mod http;
+mod http_rules;
 mod plain_build;
 mod serve;
 mod serve_wire;

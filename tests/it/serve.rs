@@ -23,12 +23,18 @@ pub struct Serve {
 
 impl Serve {
     pub fn start(data: &Path, sim: &SimProcess) -> Self {
+        Self::start_with(data, sim, &[])
+    }
+
+    /// With more `serve` options (e.g. `--http 127.0.0.1:0`).
+    pub fn start_with(data: &Path, sim: &SimProcess, extra: &[&str]) -> Self {
         let log = tempfile::NamedTempFile::new().expect("log file");
         let socket = data.join("walink.sock");
         let child = Command::new(env!("CARGO_BIN_EXE_walink"))
             .arg("--data-dir")
             .arg(data)
             .args(["--server", &sim.ws, "serve"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log.reopen().expect("log file"))
@@ -54,6 +60,16 @@ impl Serve {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    /// `http://ADDR` of the HTTP API, as serve printed it.
+    pub fn http(&self) -> String {
+        let log = self.log();
+        log.lines()
+            .find_map(|l| l.strip_prefix("walink serve: HTTP API on "))
+            .unwrap_or_else(|| panic!("no HTTP API: {log}"))
+            .trim()
+            .to_owned()
     }
 
     pub fn pid(&self) -> u32 {

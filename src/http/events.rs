@@ -1,0 +1,155 @@
+//! GET /api/v1/events: Server-Sent Events of every update the token may
+//! see, each with an id; `Last-Event-ID` resumes while the server still
+//! holds the events after it (the last 4,096), else the stream says so.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as Sse, KeepAlive, Sse as SseBody};
+use futures::Stream;
+use futures::stream::{self, StreamExt};
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use super::sessions::{failure_key, rfc3339, utc, wall};
+use super::{Api, ApiError};
+use crate::auth::{Principal, Scope};
+use crate::domain::mask_digits;
+use crate::engine::Update;
+use crate::service::hub::Event;
+
+/// The event's name and data, if this principal may see it.
+fn shape(update: &Update, who: &Principal) -> Option<(&'static str, serde_json::Value)> {
+    let company = match update {
+        Update::StateChanged { company, .. }
+        | Update::CodeIssued { company, .. }
+        | Update::QrIssued { company, .. }
+        | Update::QrExhausted { company, .. }
+        | Update::Linked { company, .. }
+        | Update::Failed { company, .. }
+        | Update::Logged { company, .. }
+        | Update::CompanyRemoved { company } => *company,
+        Update::CompanyAdded(row) => row.company,
+        _ => return None,
+    };
+    if !who.sees(company) {
+        return None;
+    }
+    Some(match update {
+        Update::StateChanged { state, since, .. } => (
+            "session.status",
+            json!({"company": company, "state": state.key(), "since": rfc3339(*since)}),
+        ),
+        Update::CodeIssued {
+            code,
+            expires_at,
+            attempt,
+            ..
+        } => (
+            "link.code",
+            json!({"company": company, "attempt": attempt.0, "code": code.to_string(), "expires_at": wall(*expires_at)}),
+        ),
+        Update::QrIssued {
+            payload,
+            expires_at,
+            attempt,
+            ..
+        } => (
+            "link.qr",
+            json!({"company": company, "attempt": attempt.0, "qr": payload, "expires_at": wall(*expires_at)}),
+        ),
+        Update::QrExhausted { attempt, .. } => (
+            "link.qr_exhausted",
+            json!({"company": company, "attempt": attempt.0}),
+        ),
+        Update::Linked {
+            attempt,
+            jid,
+            phone,
+            push_name,
+            ..
+        } => (
+            "link.linked",
+            json!({"company": company, "attempt": attempt.0, "jid": jid, "push_name": push_name,
+                   "phone": if who.may(Scope::Admin) { format!("+{phone}") } else { mask_digits(phone) }}),
+        ),
+        Update::Failed {
+            attempt, reason, ..
+        } => (
+            "session.failure",
+            json!({"company": company, "attempt": attempt.map(|a| a.0), "reason": failure_key(reason),
+                   "message": reason.sentence(crate::store::now_unix(), utc())}),
+        ),
+        Update::Logged { entry, .. } => (
+            "log",
+            json!({"company": company, "at": rfc3339(entry.at), "kind": entry.kind, "detail": entry.detail}),
+        ),
+        Update::CompanyAdded(row) => (
+            "company.added",
+            json!({"company": company, "slug": row.slug}),
+        ),
+        Update::CompanyRemoved { .. } => ("company.removed", json!({"company": company})),
+        _ => return None,
+    })
+}
+
+fn sse(event: &Event, who: &Principal) -> Option<Sse> {
+    let (name, data) = shape(&event.update, who)?;
+    Some(
+        Sse::default()
+            .id(event.id.to_string())
+            .event(name)
+            .data(data.to_string()),
+    )
+}
+
+pub async fn stream(
+    State(api): State<Api>,
+    headers: HeaderMap,
+) -> Result<SseBody<impl Stream<Item = Result<Sse, Infallible>>>, ApiError> {
+    let who = api.allowed(&headers, Scope::Read)?;
+    let live = api.view.events.subscribe();
+    let after: Option<u64> = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let mut first: Vec<Sse> = Vec::new();
+    let mut seen = 0;
+    if let Some(id) = after {
+        match api.view.read(|m| m.events_after(id)) {
+            Some(missed) => {
+                seen = missed.last().map_or(id, |e| e.id);
+                first.extend(missed.iter().filter_map(|e| sse(e, &who)));
+            }
+            None => first.push(
+                Sse::default()
+                    .event("gap")
+                    .data(r#"{"message":"events after that id are no longer kept; read GET /api/v1/sessions again"}"#),
+            ),
+        }
+    }
+    let who = Arc::new(who);
+    let rest = stream::unfold((live, who, seen), |(mut rx, who, seen)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) if e.id <= seen => continue,
+                Ok(e) => {
+                    if let Some(s) = sse(&e, &who) {
+                        return Some((s, (rx, who, seen)));
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    let gap = Sse::default()
+                        .event("gap")
+                        .data(json!({"message": format!("{n} events were missed (this client read too slowly)")}).to_string());
+                    return Some((gap, (rx, who, seen)));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    let all = stream::iter(first).chain(rest).map(Ok);
+    Ok(SseBody::new(all).keep_alive(KeepAlive::default()))
+}

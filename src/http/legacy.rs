@@ -1,0 +1,50 @@
+//! The old system's endpoint, unchanged in shape:
+//! `POST /api/whatsapp/sessions/{companyId}/pairing-code` with
+//! `{"phoneNumber": "79001234567"}` → the code, once WhatsApp gave it.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+use super::link::{phone, start_link};
+use super::{Api, ApiError};
+use crate::auth::Scope;
+use crate::domain::LinkMethod;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Body {
+    phone_number: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answer {
+    success: bool,
+    code: String,
+    expires_at: String,
+    phone_number: String,
+}
+
+pub async fn pairing_code(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(company_id): Path<String>,
+    body: Result<Json<Body>, JsonRejection>,
+) -> Result<Json<Answer>, ApiError> {
+    let who = api.allowed(&headers, Scope::Link)?;
+    // The old system's companyId is walink's slug.
+    let row = api.row(&who, &company_id)?;
+    let Json(body) = body?;
+    let phone = phone(&body.phone_number)?;
+    let formatted = phone.formatted.clone();
+    let issued = start_link(&api, &who, row.company, LinkMethod::Code { phone }).await?;
+    Ok(Json(Answer {
+        success: true,
+        code: issued.code.unwrap_or_default(),
+        expires_at: issued.expires_at,
+        phone_number: formatted,
+    }))
+}

@@ -1,0 +1,223 @@
+//! Linking over HTTP: start (waiting for the first code or QR), cancel,
+//! reconnect, logout. Each is one engine command; the answer is read off
+//! the server's events.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use super::sessions::{failure_key, utc, wall};
+use super::{Api, ApiError};
+use crate::auth::{Principal, Scope};
+use crate::domain::{AttemptId, FailureReason, LinkMethod, Phone};
+use crate::engine::{Command, Update};
+
+/// How long a request waits for the engine's first code or QR.
+pub const CODE_WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Deserialize)]
+pub struct LinkBody {
+    method: String,
+    phone: Option<String>,
+}
+
+/// What the first answer of an attempt was.
+#[derive(Serialize)]
+pub struct Issued {
+    pub attempt: u64,
+    pub method: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
+    pub expires_at: String,
+}
+
+/// A phone as people and the old system write it; 422 with the sentence.
+pub fn phone(raw: &str) -> Result<Phone, ApiError> {
+    Phone::parse(raw, None)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_phone", e.to_string()))
+}
+
+/// The sentence of a refused or failed attempt, with its status.
+fn refused(reason: &FailureReason) -> ApiError {
+    let message = reason.sentence(crate::store::now_unix(), utc());
+    let (status, code, retry_at) = match reason {
+        FailureReason::GuardRefused { until, .. } => {
+            (StatusCode::TOO_MANY_REQUESTS, "guard_refused", Some(*until))
+        }
+        FailureReason::RateLimited { until } => {
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limited", Some(*until))
+        }
+        FailureReason::AlreadyLinked | FailureReason::LinkInProgress { .. } => {
+            (StatusCode::CONFLICT, "attempt_live", None)
+        }
+        _ => (StatusCode::BAD_GATEWAY, "link_failed", None),
+    };
+    let mut e = ApiError::new(status, code, message);
+    e.retry_at = retry_at;
+    if code == "link_failed" {
+        tracing::warn!(reason = %failure_key(reason), "an HTTP link attempt failed");
+    }
+    e
+}
+
+/// Send the link and wait for its first code or QR, or its refusal.
+pub async fn start_link(
+    api: &Api,
+    who: &Principal,
+    company: i64,
+    method: LinkMethod,
+) -> Result<Issued, ApiError> {
+    if api.stopping.is_cancelled() {
+        return Err(ApiError::unavailable());
+    }
+    let attempt = AttemptId(api.attempts.fetch_add(1, Ordering::Relaxed));
+    // Subscribed before sending, so the answer cannot slip past.
+    let mut events = api.view.events.subscribe();
+    let by = format!("HTTP token #{}", who.token_id);
+    let cmd = Command::Link {
+        company,
+        attempt,
+        method,
+        force: false,
+        by,
+    };
+    api.engine
+        .send(cmd)
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    let answer = tokio::time::timeout(CODE_WAIT, async {
+        loop {
+            let event = match events.recv().await {
+                Ok(e) => e,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return Err(ApiError::unavailable()),
+            };
+            match &event.update {
+                Update::CodeIssued {
+                    attempt: a,
+                    code,
+                    expires_at,
+                    ..
+                } if *a == attempt => {
+                    return Ok(Issued {
+                        attempt: attempt.0,
+                        method: "code",
+                        code: Some(code.to_string()),
+                        qr: None,
+                        expires_at: wall(*expires_at),
+                    });
+                }
+                Update::QrIssued {
+                    attempt: a,
+                    payload,
+                    expires_at,
+                    ..
+                } if *a == attempt => {
+                    return Ok(Issued {
+                        attempt: attempt.0,
+                        method: "qr",
+                        code: None,
+                        qr: Some(payload.clone()),
+                        expires_at: wall(*expires_at),
+                    });
+                }
+                Update::Failed {
+                    attempt: Some(a),
+                    reason,
+                    ..
+                } if *a == attempt => return Err(refused(reason)),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    answer.unwrap_or_else(|_| {
+        Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "no_answer",
+            "WhatsApp gave no pairing code within 30 s; see the session's events",
+        ))
+    })
+}
+
+pub async fn start(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    body: Result<Json<LinkBody>, JsonRejection>,
+) -> Result<Json<Issued>, ApiError> {
+    let who = api.allowed(&headers, Scope::Link)?;
+    let row = api.row(&who, &slug)?;
+    let Json(body) = body?;
+    let method = match (body.method.as_str(), body.phone.as_deref()) {
+        ("code", Some(raw)) => LinkMethod::Code { phone: phone(raw)? },
+        ("qr", _) => LinkMethod::Qr,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_method",
+                "method is \"code\" (with a phone) or \"qr\"",
+            ));
+        }
+    };
+    Ok(Json(start_link(&api, &who, row.company, method).await?))
+}
+
+async fn order(
+    api: &Api,
+    headers: &HeaderMap,
+    slug: &str,
+    needed: Scope,
+    cmd: impl FnOnce(i64) -> Command,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let who = api.allowed(headers, needed)?;
+    let row = api.row(&who, slug)?;
+    api.engine
+        .send(cmd(row.company))
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({"accepted": true})),
+    ))
+}
+
+pub async fn cancel(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    order(&api, &headers, &slug, Scope::Link, |company| {
+        Command::CancelLink { company }
+    })
+    .await
+}
+
+pub async fn reconnect(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    order(&api, &headers, &slug, Scope::Link, |company| {
+        Command::Reconnect { company }
+    })
+    .await
+}
+
+pub async fn logout(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    order(&api, &headers, &slug, Scope::Admin, |company| {
+        Command::Logout { company }
+    })
+    .await
+}

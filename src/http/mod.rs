@@ -1,0 +1,172 @@
+//! The HTTP API of `walink serve --http ADDR`: thin adapters over the
+//! engine's commands and the server's view of its updates. Every route
+//! but /health needs a token; a company token sees only its company.
+
+mod error;
+mod events;
+mod legacy;
+mod link;
+mod sessions;
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
+
+pub use error::ApiError;
+
+use crate::auth::{Principal, Scope};
+use crate::engine::{EngineHandle, SessionRow};
+use crate::service::hub::View;
+use crate::store::Store;
+
+/// Bodies above this are refused with 413.
+pub const MAX_BODY: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct Api {
+    pub engine: EngineHandle,
+    pub view: View,
+    /// Tokens are read here (a registry connection of the API's own).
+    pub store: Arc<Mutex<Store>>,
+    /// Attempt ids of the API's link requests.
+    pub attempts: Arc<AtomicU64>,
+    pub stopping: CancellationToken,
+}
+
+impl Api {
+    pub fn new(
+        engine: EngineHandle,
+        view: View,
+        store: Store,
+        stopping: CancellationToken,
+    ) -> Self {
+        let first = crate::service::first_attempt().0;
+        Self {
+            engine,
+            view,
+            store: Arc::new(Mutex::new(store)),
+            attempts: Arc::new(AtomicU64::new(first)),
+            stopping,
+        }
+    }
+
+    /// The caller's token: `Authorization: Bearer T` or `X-Api-Key: T`.
+    pub fn principal(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
+        let bearer = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+        let token = bearer.or(key).ok_or_else(ApiError::unauthorized)?;
+        let now = crate::store::now_unix();
+        let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        let row = store
+            .token_by_hash(&crate::auth::hash(token.trim()))
+            .map_err(|e| {
+                tracing::error!("cannot read the tokens: {e}");
+                ApiError::unavailable()
+            })?
+            .ok_or_else(ApiError::unauthorized)?;
+        if row.revoked_at.is_some() || row.expires_at.is_some_and(|t| t <= now) {
+            return Err(ApiError::unauthorized());
+        }
+        let scope = Scope::parse(&row.scope).map_err(|_| ApiError::unauthorized())?;
+        // Once a minute is precise enough for "last used".
+        if row.last_used_at.is_none_or(|t| now - t >= 60) {
+            let _ = store.touch_token(row.id, now);
+        }
+        Ok(Principal {
+            token_id: row.id,
+            scope,
+            company: row.company_id,
+        })
+    }
+
+    /// The principal, if it has `needed`.
+    pub fn allowed(&self, headers: &HeaderMap, needed: Scope) -> Result<Principal, ApiError> {
+        let who = self.principal(headers)?;
+        if !who.may(needed) {
+            return Err(ApiError::forbidden(needed));
+        }
+        Ok(who)
+    }
+
+    /// The row of `slug`, if this principal may see it (else 404 either way).
+    pub fn row(&self, who: &Principal, slug: &str) -> Result<SessionRow, ApiError> {
+        self.view
+            .read(|m| m.rows().iter().find(|r| r.slug == slug).cloned())
+            .filter(|r| who.sees(r.company))
+            .ok_or_else(|| ApiError::no_company(slug))
+    }
+}
+
+pub fn router(api: Api) -> Router {
+    Router::new()
+        .route(
+            "/health",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route("/api/v1/sessions", get(sessions::list))
+        .route("/api/v1/sessions/{slug}", get(sessions::one))
+        .route(
+            "/api/v1/sessions/{slug}/link",
+            post(link::start).delete(link::cancel),
+        )
+        .route("/api/v1/sessions/{slug}/reconnect", post(link::reconnect))
+        .route("/api/v1/sessions/{slug}/logout", post(link::logout))
+        .route("/api/v1/events", get(events::stream))
+        .route(
+            "/api/whatsapp/sessions/{company_id}/pairing-code",
+            post(legacy::pairing_code),
+        )
+        .fallback(|| async { ApiError::not_found() })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(declared_size))
+        .with_state(api)
+}
+
+/// A body declared larger than the limit is refused before it is read.
+async fn declared_size(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return ApiError::too_large().into_response();
+    }
+    next.run(req).await
+}
+
+/// Why an address may not be listened on: plain HTTP leaves this machine
+/// only behind a TLS proxy.
+pub fn check_addr(addr: SocketAddr, behind_proxy: bool) -> Result<(), String> {
+    if addr.ip().is_loopback() || behind_proxy {
+        return Ok(());
+    }
+    Err(format!(
+        "--http {addr} is reachable from other machines, and tokens would cross the network in clear: \
+         listen on 127.0.0.1 behind a TLS proxy, or say --behind-proxy if one is in front"
+    ))
+}
+
+/// Serve until `stop`; in-flight requests are finished.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    api: Api,
+    stop: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(api))
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+}

@@ -1,0 +1,126 @@
+//! GET /api/v1/sessions and /api/v1/sessions/{slug}: what the dashboard's
+//! table shows, as JSON.
+
+use std::time::{Instant, SystemTime};
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde::Serialize;
+
+use super::{Api, ApiError};
+use crate::auth::{Principal, Scope};
+use crate::domain::{SessionState, mask_digits};
+use crate::engine::{SessionRow, Update};
+
+#[derive(Serialize)]
+pub struct Session {
+    slug: String,
+    name: String,
+    state: &'static str,
+    since: String,
+    /// Masked (`+7900•••4567`) unless the token is admin.
+    phone: Option<String>,
+    jid: Option<String>,
+    push_name: Option<String>,
+    last_event: Option<String>,
+    last_failure: Option<Failure>,
+    live_attempt: Option<Live>,
+}
+
+#[derive(Serialize)]
+struct Failure {
+    reason: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct Live {
+    method: &'static str,
+    expires_at: String,
+}
+
+pub fn rfc3339(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A monotonic deadline as wall-clock time.
+pub fn wall(deadline: Instant) -> String {
+    rfc3339(SystemTime::now() + deadline.saturating_duration_since(Instant::now()))
+}
+
+pub fn utc() -> chrono::FixedOffset {
+    chrono::Offset::fix(&chrono::Utc)
+}
+
+pub fn failure_key(reason: &crate::domain::FailureReason) -> String {
+    serde_json::to_value(reason)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn session(row: &SessionRow, live: Option<&Update>, who: &Principal) -> Session {
+    let last_failure = match &row.state {
+        SessionState::Failed { reason } => Some(Failure {
+            reason: failure_key(reason),
+            message: reason.sentence(crate::store::now_unix(), utc()),
+        }),
+        _ => None,
+    };
+    let live_attempt = match live {
+        Some(Update::CodeIssued { expires_at, .. }) => Some(Live {
+            method: "code",
+            expires_at: wall(*expires_at),
+        }),
+        Some(Update::QrIssued { expires_at, .. }) => Some(Live {
+            method: "qr",
+            expires_at: wall(*expires_at),
+        }),
+        _ => None,
+    };
+    Session {
+        slug: row.slug.clone(),
+        name: row.name.clone(),
+        state: row.state.key(),
+        since: rfc3339(row.since),
+        phone: row.phone.as_deref().map(|p| {
+            if who.may(Scope::Admin) {
+                format!("+{p}")
+            } else {
+                mask_digits(p)
+            }
+        }),
+        jid: row.jid.clone(),
+        push_name: row.push_name.clone(),
+        last_event: row.last_event.clone(),
+        last_failure,
+        live_attempt,
+    }
+}
+
+pub async fn list(
+    State(api): State<Api>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Session>>, ApiError> {
+    let who = api.allowed(&headers, Scope::Read)?;
+    let all = api.view.read(|m| {
+        m.rows()
+            .iter()
+            .filter(|r| who.sees(r.company))
+            .map(|r| session(r, m.live(r.company), &who))
+            .collect()
+    });
+    Ok(Json(all))
+}
+
+pub async fn one(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Json<Session>, ApiError> {
+    let who = api.allowed(&headers, Scope::Read)?;
+    let row = api.row(&who, &slug)?;
+    let one = api.view.read(|m| session(&row, m.live(row.company), &who));
+    Ok(Json(one))
+}

@@ -1,0 +1,224 @@
+//! The HTTP API's fences: tokens, scopes, tenants, bad input, and the
+//! event stream's order and resumption.
+
+use std::time::Duration;
+
+use crate::common::walink;
+use crate::http::{setup, token};
+
+#[test]
+fn tokens_fence_tenants_and_scopes_and_are_stored_only_hashed() {
+    let (_sim, dir, _serve, http) = setup();
+    let reader = token(&dir.path, &["--scope", "read", "--company", "acme"]);
+    let linker = token(&dir.path, &["--scope", "link", "--company", "acme"]);
+    let revoked = token(&dir.path, &["--scope", "admin"]);
+    let listed = crate::common::stdout(&walink(&dir.path, &["token", "list", "--json"]));
+    let ids: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    let revoked_id = ids[2]["id"].to_string();
+    assert!(
+        walink(&dir.path, &["token", "revoke", &revoked_id])
+            .status
+            .success()
+    );
+
+    // A company token sees its company only; the other one does not exist.
+    let all = http.call("GET", "/api/v1/sessions", Some(&reader), None);
+    assert_eq!(all.status, 200);
+    let slugs: Vec<&str> = all
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["slug"].as_str())
+        .collect();
+    assert_eq!(slugs, ["acme"]);
+    let missing = http.call("GET", "/api/v1/sessions/nobody", Some(&reader), None);
+    for (method, path, body) in [
+        ("GET", "/api/v1/sessions/beta", None),
+        (
+            "POST",
+            "/api/v1/sessions/beta/link",
+            Some(r#"{"method":"qr"}"#),
+        ),
+        ("DELETE", "/api/v1/sessions/beta/link", None),
+        ("POST", "/api/v1/sessions/beta/reconnect", Some("")),
+        (
+            "POST",
+            "/api/whatsapp/sessions/beta/pairing-code",
+            Some(r#"{"phoneNumber":"79001234567"}"#),
+        ),
+    ] {
+        let a = http.call(method, path, Some(&linker), body);
+        assert_eq!(a.status, 404, "{method} {path}: {}", a.body);
+        assert_eq!(
+            a.body["error"]["code"], missing.body["error"]["code"],
+            "{method} {path}"
+        );
+    }
+    // Scopes: read may not link; link may not log out.
+    let a = http.call(
+        "POST",
+        "/api/v1/sessions/acme/link",
+        Some(&reader),
+        Some(r#"{"method":"qr"}"#),
+    );
+    assert_eq!(a.status, 403, "{}", a.body);
+    let a = http.call(
+        "POST",
+        "/api/v1/sessions/acme/logout",
+        Some(&linker),
+        Some(""),
+    );
+    assert_eq!(a.status, 403, "{}", a.body);
+    // No token, a wrong one, a revoked one: 401.
+    for t in [None, Some("wlk_nonsense"), Some(revoked.as_str())] {
+        let a = http.call("GET", "/api/v1/sessions", t, None);
+        assert_eq!(a.status, 401, "{t:?}: {}", a.body);
+    }
+    assert_eq!(http.call("GET", "/health", None, None).body["status"], "ok");
+
+    // The registry holds hashes, never the tokens.
+    for file in ["walink.db", "walink.db-wal"] {
+        let bytes = std::fs::read(dir.path.join(file)).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for t in [&reader, &linker, &revoked] {
+            assert!(!text.contains(&t[4..]), "{file} holds a token in clear");
+        }
+    }
+}
+
+#[test]
+fn bad_input_gets_its_status_and_a_sentence_and_the_server_keeps_serving() {
+    let (_sim, dir, _serve, http) = setup();
+    let t = token(&dir.path, &["--scope", "admin"]);
+    let long_phone = format!(r#"{{"method":"code","phone":"{}"}}"#, "7".repeat(10_000));
+    for (path, body, status, code) in [
+        ("/api/v1/sessions/acme/link", "{not json", 400, "bad_json"),
+        (
+            "/api/v1/sessions/acme/link",
+            long_phone.as_str(),
+            422,
+            "bad_phone",
+        ),
+        (
+            "/api/v1/sessions/acme/link",
+            r#"{"method":"fax"}"#,
+            422,
+            "bad_method",
+        ),
+        (
+            "/api/v1/sessions/nobody/link",
+            r#"{"method":"qr"}"#,
+            404,
+            "not_found",
+        ),
+        (
+            "/api/v1/sessions/..%2F..%2Fetc/link",
+            r#"{"method":"qr"}"#,
+            404,
+            "not_found",
+        ),
+        ("/api/v2/anything", "{}", 404, "not_found"),
+    ] {
+        let a = http.call("POST", path, Some(&t), Some(body));
+        assert_eq!(
+            a.status,
+            status,
+            "{path} {}: {}",
+            &body[..body.len().min(40)],
+            a.body
+        );
+        assert_eq!(a.body["error"]["code"], code, "{path}");
+        let message = a.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.len() > 10 && !message.contains("Error("),
+            "{message}"
+        );
+    }
+    // A 10 MB body is refused from its Content-Length, before it is read.
+    let (status, body) = declared_post(&http.base, "/api/v1/sessions/acme/link", &t, 10 << 20);
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("\"too_large\""), "{body}");
+    assert_eq!(http.call("GET", "/health", None, None).status, 200);
+}
+
+/// POST that declares `length` bytes and waits before sending them (as a
+/// client with `Expect: 100-continue` does): the server must answer
+/// from the declaration. (Bytes already sent and never read would make
+/// the server's close a reset that swallows its answer.)
+fn declared_post(base: &str, path: &str, token: &str, length: usize) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Connection: close\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).expect("head");
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[test]
+fn events_come_in_order_and_resume_after_the_last_id() {
+    let (sim, dir, _serve, http) = setup();
+    let t = token(&dir.path, &["--scope", "link", "--company", "acme"]);
+    let events = http.events(&t, None);
+    let a = http.call(
+        "POST",
+        "/api/v1/sessions/acme/link",
+        Some(&t),
+        Some(r#"{"method":"qr"}"#),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let qr = a.body["qr"].as_str().expect("qr").to_owned();
+    assert_eq!(sim.call("POST", "/phone/scan", &qr).0, 200);
+
+    let mut seen = Vec::new();
+    let mut companies = std::collections::HashSet::new();
+    loop {
+        let (id, event, data) = events
+            .recv_timeout(Duration::from_secs(40))
+            .expect("an event");
+        // Only acme's events reach an acme token.
+        companies.insert(data["company"].to_string());
+        let state = data["state"].as_str().unwrap_or_default().to_owned();
+        seen.push((id, event.clone(), state.clone()));
+        if state == "connected" {
+            break;
+        }
+    }
+    let states: Vec<&str> = seen
+        .iter()
+        .filter(|(_, e, _)| e == "session.status")
+        .map(|(_, _, s)| s.as_str())
+        .collect();
+    let order = ["linking_qr", "finishing_sync", "connected"];
+    let mut at = 0;
+    for s in &states {
+        if at < order.len() && *s == order[at] {
+            at += 1;
+        }
+    }
+    assert_eq!(at, order.len(), "states out of order: {states:?}");
+    assert!(seen.iter().any(|(_, e, _)| e == "link.linked"), "{seen:?}");
+    assert_eq!(companies.len(), 1, "{companies:?}");
+
+    // Resuming after the first event replays the rest, none missing.
+    let resumed = http.events(&t, Some(&seen[0].0));
+    for (id, event, _) in &seen[1..] {
+        let (rid, revent, _) = resumed
+            .recv_timeout(Duration::from_secs(5))
+            .expect("replayed");
+        assert_eq!((&rid, &revent), (id, event));
+    }
+}
