@@ -86,6 +86,52 @@ pub fn cell_light(symbol: &str) -> (bool, bool) {
     }
 }
 
+/// Pixels per module in images.
+const IMAGE_SCALE: usize = 8;
+
+fn symbol(payload: &str) -> Result<QrCode, QrError> {
+    QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::L)
+        .map_err(|e| QrError(e.to_string()))
+}
+
+/// The QR as an SVG document, quiet zone included.
+pub fn qr_svg(payload: &str) -> Result<String, QrError> {
+    Ok(symbol(payload)?
+        .render::<qrcode::render::svg::Color>()
+        .quiet_zone(true)
+        .min_dimensions(256, 256)
+        .build())
+}
+
+/// The QR as a greyscale PNG, 8 pixels a module, quiet zone included.
+pub fn qr_png(payload: &str) -> Result<Vec<u8>, QrError> {
+    let code = symbol(payload)?;
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = (modules + 2 * QUIET) * IMAGE_SCALE;
+    let mut pixels = vec![255u8; side * side];
+    for (i, c) in colors.iter().enumerate() {
+        if *c != Color::Dark {
+            continue;
+        }
+        let (mx, my) = (i % modules + QUIET, i / modules + QUIET);
+        for y in my * IMAGE_SCALE..(my + 1) * IMAGE_SCALE {
+            pixels[y * side + mx * IMAGE_SCALE..y * side + (mx + 1) * IMAGE_SCALE].fill(0);
+        }
+    }
+    let mut out = Vec::new();
+    let size = u32::try_from(side).map_err(|e| QrError(e.to_string()))?;
+    let mut encoder = png::Encoder::new(&mut out, size, size);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| QrError(e.to_string()))?;
+    writer
+        .write_image_data(&pixels)
+        .map_err(|e| QrError(e.to_string()))?;
+    writer.finish().map_err(|e| QrError(e.to_string()))?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,10 +2,14 @@
 //! engine's commands and the server's view of its updates. Every route
 //! but /health needs a token; a company token sees only its company.
 
+mod companies;
 mod error;
 mod events;
 mod legacy;
 mod link;
+mod log;
+mod metrics;
+mod qr;
 mod sessions;
 
 use std::net::SocketAddr;
@@ -37,6 +41,7 @@ pub struct Api {
     /// Attempt ids of the API's link requests.
     pub attempts: Arc<AtomicU64>,
     pub stopping: CancellationToken,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl Api {
@@ -47,7 +52,10 @@ impl Api {
         stopping: CancellationToken,
     ) -> Self {
         let first = crate::service::first_attempt().0;
+        let metrics = Arc::new(metrics::Metrics::new());
+        metrics::follow(metrics.clone(), &view);
         Self {
+            metrics,
             engine,
             view,
             store: Arc::new(Mutex::new(store)),
@@ -121,6 +129,17 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/sessions/{slug}/reconnect", post(link::reconnect))
         .route("/api/v1/sessions/{slug}/logout", post(link::logout))
         .route("/api/v1/events", get(events::stream))
+        .route("/api/v1/sessions/{slug}/qr", get(qr::qr))
+        .route("/api/v1/sessions/{slug}/events", get(log::log))
+        .route(
+            "/api/v1/companies",
+            get(companies::list).post(companies::add),
+        )
+        .route(
+            "/api/v1/companies/{slug}",
+            axum::routing::delete(companies::remove),
+        )
+        .route("/metrics", get(metrics::metrics))
         .route(
             "/api/whatsapp/sessions/{company_id}/pairing-code",
             post(legacy::pairing_code),

@@ -46,4 +46,31 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    /// Up to `limit` events of one company older than event `before` (or
+    /// the newest), newest first.
+    pub fn events_before(
+        &self,
+        company_id: i64,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, company_id, at, kind, detail FROM events
+             WHERE company_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![company_id, before.unwrap_or(i64::MAX), limit as i64],
+            |r| {
+                Ok(Event {
+                    id: r.get(0)?,
+                    company_id: r.get(1)?,
+                    at: r.get(2)?,
+                    kind: r.get(3)?,
+                    detail: r.get(4)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }

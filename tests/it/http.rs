@@ -85,6 +85,24 @@ impl Http {
         }
     }
 
+    /// (status, content type, body bytes) of a GET.
+    pub fn bytes(&self, path: &str, token: &str) -> (u16, String, Vec<u8>) {
+        let mut resp = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .expect("the API answers");
+        let kind = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = resp.body_mut().read_to_vec().unwrap_or_default();
+        (resp.status().as_u16(), kind, bytes)
+    }
+
     /// Server-Sent Events as (id, event, data), line by line off a thread.
     pub fn events(
         &self,

@@ -11,6 +11,7 @@ mod engine_fixture;
 mod engine_rules;
 mod engine_sim;
 mod http;
+mod http_more;
 mod http_rules;
 mod plain_build;
 mod serve;

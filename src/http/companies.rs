@@ -1,0 +1,127 @@
+//! /api/v1/companies (admin): list, add, remove. Adding and removing are
+//! the engine's commands; the answer is read off the server's events.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use super::{Api, ApiError};
+use crate::auth::{Principal, Scope};
+use crate::domain::{DisplayName, Slug};
+use crate::engine::{Command, Update};
+
+#[derive(Serialize)]
+pub struct Company {
+    slug: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub struct NewCompany {
+    slug: String,
+    name: Option<String>,
+}
+
+/// Adding companies is for tokens not bound to one.
+fn unbound(who: &Principal) -> Result<(), ApiError> {
+    if who.company.is_some() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a token bound to one company cannot add companies",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn list(
+    State(api): State<Api>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Company>>, ApiError> {
+    let who = api.allowed(&headers, Scope::Admin)?;
+    Ok(Json(api.view.read(|m| {
+        m.rows()
+            .iter()
+            .filter(|r| who.sees(r.company))
+            .map(|r| Company {
+                slug: r.slug.clone(),
+                name: r.name.clone(),
+            })
+            .collect()
+    })))
+}
+
+/// Send `cmd`, then wait (≤ 10 s) for the update `answer` picks.
+async fn ask<T>(
+    api: &Api,
+    cmd: Command,
+    answer: impl Fn(&Update) -> Option<Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    let mut events = api.view.events.subscribe();
+    api.engine
+        .send(cmd)
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match events.recv().await {
+                Ok(e) => {
+                    if let Some(r) = answer(&e.update) {
+                        return r;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return Err(ApiError::unavailable()),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| Err(ApiError::unavailable()))
+}
+
+pub async fn add(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    body: Result<Json<NewCompany>, JsonRejection>,
+) -> Result<(StatusCode, Json<Company>), ApiError> {
+    let who = api.allowed(&headers, Scope::Admin)?;
+    unbound(&who)?;
+    let Json(body) = body?;
+    let bad = |e: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_company", e);
+    let slug = Slug::parse(&body.slug).map_err(|e| bad(e.to_string()))?;
+    let name = DisplayName::parse(body.name.as_deref().unwrap_or(slug.as_str()))
+        .map_err(|e| bad(e.to_string()))?;
+    let text = slug.to_string();
+    let added =
+        ask(&api, Command::AddCompany { slug, name }, |u| match u {
+            Update::CompanyAdded(row) if row.slug == text => Some(Ok(Company {
+                slug: row.slug.clone(),
+                name: row.name.clone(),
+            })),
+            Update::CompanyNotAdded { slug, sentence } if *slug == text => Some(Err(
+                ApiError::new(StatusCode::CONFLICT, "not_added", sentence.clone()),
+            )),
+            _ => None,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(added)))
+}
+
+pub async fn remove(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let who = api.allowed(&headers, Scope::Admin)?;
+    let row = api.row(&who, &slug)?;
+    let id = row.company;
+    ask(&api, Command::RemoveCompany { company: id }, |u| {
+        matches!(u, Update::CompanyRemoved { company } if *company == id).then_some(Ok(()))
+    })
+    .await?;
+    Ok(Json(serde_json::json!({"removed": slug})))
+}

@@ -1,0 +1,59 @@
+//! GET /api/v1/sessions/{slug}/events?limit=&before=: the company's event
+//! log from the registry, newest first; `before` pages back by id.
+
+use std::sync::PoisonError;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+use super::{Api, ApiError};
+use crate::auth::Scope;
+
+#[derive(Deserialize)]
+pub struct Page {
+    limit: Option<usize>,
+    before: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct Entry {
+    id: i64,
+    at: String,
+    kind: String,
+    detail: String,
+}
+
+pub async fn log(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(page): Query<Page>,
+) -> Result<Json<Vec<Entry>>, ApiError> {
+    let who = api.allowed(&headers, Scope::Read)?;
+    let row = api.row(&who, &slug)?;
+    let limit = page.limit.unwrap_or(50).clamp(1, 500);
+    let events = api
+        .store
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .events_before(row.company, page.before, limit)
+        .map_err(|e| {
+            tracing::error!("cannot read the event log: {e}");
+            ApiError::unavailable()
+        })?;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|e| Entry {
+                id: e.id,
+                at: chrono::DateTime::from_timestamp(e.at, 0)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_default(),
+                kind: e.kind,
+                detail: e.detail,
+            })
+            .collect(),
+    ))
+}

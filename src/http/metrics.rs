@@ -1,0 +1,191 @@
+//! GET /metrics (read scope): Prometheus text. Sessions by state come from
+//! the server's view at scrape time; the counters from its events.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use super::{Api, ApiError};
+use crate::auth::Scope;
+use crate::domain::{FailureReason, SessionState};
+use crate::engine::Update;
+use crate::service::hub::View;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByState {
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByAttempt {
+    method: String,
+    outcome: String,
+}
+
+/// Every state a session can be in, so a vanished one reads 0.
+const STATES: &[&str] = &[
+    "not_linked",
+    "connecting",
+    "linking_code",
+    "linking_qr",
+    "finishing_sync",
+    "connected",
+    "disconnected",
+    "logged_out",
+    "replaced",
+    "banned",
+    "cooldown",
+    "passkey_required",
+    "failed",
+];
+
+pub struct Metrics {
+    registry: Registry,
+    sessions: Family<ByState, Gauge>,
+    attempts: Family<ByAttempt, Counter>,
+    refusals: Counter,
+    disconnects: Counter,
+    /// The method of each attempt seen, until its outcome.
+    methods: Mutex<HashMap<u64, &'static str>>,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("walink");
+        let sessions = Family::<ByState, Gauge>::default();
+        let attempts = Family::<ByAttempt, Counter>::default();
+        let refusals = Counter::default();
+        let disconnects = Counter::default();
+        registry.register("sessions", "Company sessions by state", sessions.clone());
+        registry.register(
+            "link_attempts",
+            "Link attempts by method and outcome",
+            attempts.clone(),
+        );
+        registry.register(
+            "guard_refusals",
+            "Link attempts the guard held back",
+            refusals.clone(),
+        );
+        registry.register(
+            "disconnects",
+            "Sessions that lost their connection",
+            disconnects.clone(),
+        );
+        Self {
+            registry,
+            sessions,
+            attempts,
+            refusals,
+            disconnects,
+            methods: Mutex::default(),
+        }
+    }
+
+    /// Count what one update says.
+    pub fn count(&self, update: &Update) {
+        let mut methods = self.methods.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut outcome = |attempt: u64, what: &str| {
+            let method = methods.remove(&attempt).unwrap_or("unknown");
+            self.attempts
+                .get_or_create(&ByAttempt {
+                    method: method.into(),
+                    outcome: what.into(),
+                })
+                .inc();
+        };
+        match update {
+            Update::CodeIssued { attempt, .. } => {
+                methods.insert(attempt.0, "code");
+            }
+            Update::QrIssued { attempt, .. } => {
+                methods.entry(attempt.0).or_insert("qr");
+            }
+            Update::Linked { attempt, .. } => outcome(attempt.0, "linked"),
+            Update::QrExhausted { attempt, .. } => outcome(attempt.0, "qr_exhausted"),
+            Update::Failed {
+                attempt, reason, ..
+            } => {
+                if matches!(reason, FailureReason::GuardRefused { .. }) {
+                    self.refusals.inc();
+                } else if let Some(a) = attempt {
+                    outcome(a.0, "failed");
+                }
+            }
+            Update::StateChanged {
+                state: SessionState::Disconnected { .. },
+                ..
+            } => {
+                self.disconnects.inc();
+            }
+            _ => {}
+        }
+    }
+
+    fn text(&self, view: &View) -> String {
+        let mut counts: HashMap<&str, i64> = STATES.iter().map(|s| (*s, 0)).collect();
+        view.read(|m| {
+            for r in m.rows() {
+                *counts.entry(r.state.key()).or_default() += 1;
+            }
+        });
+        for (state, n) in counts {
+            self.sessions
+                .get_or_create(&ByState {
+                    state: state.into(),
+                })
+                .set(n);
+        }
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!("cannot encode the metrics: {e}");
+        }
+        out
+    }
+}
+
+/// Count every event the server publishes, for as long as it runs.
+pub fn follow(metrics: Arc<Metrics>, view: &View) {
+    let mut events = view.events.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(e) => metrics.count(&e.update),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("metrics missed {n} events");
+                }
+                Err(_) => break,
+            }
+        }
+    });
+}
+
+pub async fn metrics(
+    State(api): State<Api>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let who = api.allowed(&headers, Scope::Read)?;
+    // Totals over every company are not one tenant's to read.
+    if who.company.is_some() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "metrics cover every company: use a token not bound to one",
+        ));
+    }
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        api.metrics.text(&api.view),
+    ))
+}
