@@ -17,12 +17,22 @@ pub struct ServeArgs {
     /// A TLS proxy is in front: let --http listen beyond loopback
     #[arg(long, requires = "http")]
     behind_proxy: bool,
+    /// Let a web page from this origin call the API (repeatable; exactly
+    /// these origins, with preflight) [default: none]
+    #[arg(long, value_name = "URL", requires = "http")]
+    cors_origin: Vec<String>,
 }
 
 pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
     if let Some(addr) = args.http {
         crate::http::check_addr(addr, args.behind_proxy).map_err(CliError::usage)?;
     }
+    let origins = args
+        .cors_origin
+        .iter()
+        .map(|o| crate::http::parse_origin(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::usage(format!("--cors-origin: {e}")))?;
     let config = engine_run::config(&ctx, global, true)?;
     let socket = ctx.data.socket_path();
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
@@ -50,7 +60,7 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
                 store,
                 http_stop.clone(),
             );
-            tokio::spawn(crate::http::serve(listener, api, http_stop.clone()));
+            tokio::spawn(crate::http::serve(listener, api, origins, http_stop.clone()));
             tracing::info!(%bound, "HTTP API listening");
             eprintln!("walink serve: HTTP API on http://{bound}");
         }

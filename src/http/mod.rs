@@ -18,9 +18,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use error::ApiError;
 
@@ -114,8 +115,22 @@ impl Api {
     }
 }
 
-pub fn router(api: Api) -> Router {
-    Router::new()
+/// CORS: off unless origins are named; then exactly those, never `*`.
+fn cors(origins: &[HeaderValue]) -> CorsLayer {
+    use axum::http::{Method, header};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-api-key"),
+            HeaderName::from_static("last-event-id"),
+        ])
+}
+
+pub fn router(api: Api, origins: &[HeaderValue]) -> Router {
+    let routes = Router::new()
         .route(
             "/health",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
@@ -146,8 +161,26 @@ pub fn router(api: Api) -> Router {
         )
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn(declared_size))
-        .with_state(api)
+        .layer(axum::middleware::from_fn(declared_size));
+    let routes = if origins.is_empty() {
+        routes
+    } else {
+        routes.layer(cors(origins))
+    };
+    routes.with_state(api)
+}
+
+/// `--cors-origin` values: whole origins like https://admin.example.com.
+pub fn parse_origin(raw: &str) -> Result<HeaderValue, String> {
+    let url = url::Url::parse(raw)
+        .map_err(|_| format!("{raw:?} is not an origin like https://admin.example.com"))?;
+    let origin = url.origin().ascii_serialization();
+    if origin == "null" || raw == "*" {
+        return Err(format!(
+            "{raw:?} is not an origin like https://admin.example.com"
+        ));
+    }
+    HeaderValue::from_str(&origin).map_err(|e| e.to_string())
 }
 
 /// A body declared larger than the limit is refused before it is read.
@@ -183,9 +216,10 @@ pub fn check_addr(addr: SocketAddr, behind_proxy: bool) -> Result<(), String> {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     api: Api,
+    origins: Vec<HeaderValue>,
     stop: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(api))
+    axum::serve(listener, router(api, &origins))
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
 }

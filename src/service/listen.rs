@@ -85,18 +85,22 @@ fn greeting_line(g: &Greeting) -> String {
     serde_json::to_string(g).unwrap_or_default()
 }
 
+/// Tell a client why not, and leave it.
+async fn refuse(write: &mut (impl AsyncWriteExt + Unpin), id: u64, sentence: String) {
+    tracing::warn!(client = id, "refused a client: {sentence}");
+    let refused = Greeting::Refused {
+        protocol: PROTOCOL,
+        sentence,
+    };
+    let _ = send_line(write, &greeting_line(&refused)).await;
+}
+
 async fn client(stream: UnixStream, id: u64, accept: Accept) {
     let refusal = peer_refusal(&stream);
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read.take(MAX_COMMAND_LINE as u64)).lines();
     if let Some(sentence) = refusal {
-        tracing::warn!(client = id, "refused a client: {sentence}");
-        let refused = Greeting::Refused {
-            protocol: PROTOCOL,
-            sentence,
-        };
-        let _ = send_line(&mut write, &greeting_line(&refused)).await;
-        return;
+        return refuse(&mut write, id, sentence).await;
     }
     let hello = match tokio::time::timeout(HELLO_WAIT, lines.next_line()).await {
         Ok(Ok(Some(line))) => serde_json::from_str::<Hello>(&line).ok(),
@@ -107,14 +111,7 @@ async fn client(stream: UnixStream, id: u64, accept: Accept) {
         return;
     };
     if hello.protocol != PROTOCOL {
-        let sentence = mismatch_sentence(hello.protocol, PROTOCOL);
-        tracing::warn!(client = id, "refused a client: {sentence}");
-        let refused = Greeting::Refused {
-            protocol: PROTOCOL,
-            sentence,
-        };
-        let _ = send_line(&mut write, &greeting_line(&refused)).await;
-        return;
+        return refuse(&mut write, id, mismatch_sentence(hello.protocol, PROTOCOL)).await;
     }
     if send_line(&mut write, &greeting_line(&accept.welcome))
         .await

@@ -31,20 +31,7 @@ impl Store {
 
     /// The newest `limit` events of one company, newest first.
     pub fn events(&self, company_id: i64, limit: usize) -> Result<Vec<Event>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, company_id, at, kind, detail FROM events
-             WHERE company_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![company_id, limit as i64], |r| {
-            Ok(Event {
-                id: r.get(0)?,
-                company_id: r.get(1)?,
-                at: r.get(2)?,
-                kind: r.get(3)?,
-                detail: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.events_before(company_id, None, limit)
     }
 
     /// Up to `limit` events of one company older than event `before` (or

@@ -56,14 +56,22 @@ fn add_a_company_and_link_it_with_a_code_read_off_the_screen() {
     t.type_text(" 123 45 67");
     t.wait_text("+79001234567");
     t.keys(&["Enter"]);
-    let screen = t.wait_for("a pairing code", |s| code_on(s).is_some());
-    let code = code_on(&screen).expect("code");
+    let screen = phone_types_the_code(&mut t, &sim);
     assert!(
         screen.contains("Link with phone number instead")
             || screen.contains("Link with phone number"),
         "{screen}"
     );
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+    assert!(!t.alternate_on());
+}
 
+/// The simulated phone types the code on screen; back on the table once
+/// the row is Connected. The screen that showed the code.
+pub fn phone_types_the_code(t: &mut Tmux, sim: &SimProcess) -> String {
+    let screen = t.wait_for("a pairing code", |s| code_on(s).is_some());
+    let code = code_on(&screen).expect("code");
     let (status, body) = sim.call(
         "POST",
         "/phone/code",
@@ -73,9 +81,7 @@ fn add_a_company_and_link_it_with_a_code_read_off_the_screen() {
     t.wait_text("Linked to");
     t.keys(&["Escape"]);
     t.wait_for("the row to turn Connected", |s| s.contains("● Connected"));
-    t.keys(&["q"]);
-    assert_eq!(t.exit_status(), 0);
-    assert!(!t.alternate_on());
+    screen
 }
 
 /// The plain `ABCD-EFGH` line under the big glyphs.

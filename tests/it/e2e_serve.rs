@@ -1,11 +1,10 @@
 //! Journeys in a real terminal with `walink serve` behind the dashboard.
 
 use crate::common::{TempDataDir, walink};
-use crate::e2e::{bin, code_on, kill};
+use crate::e2e::{bin, kill, phone_types_the_code};
 use crate::serve::Serve;
 use crate::sim_process::SimProcess;
 use crate::tmux::Tmux;
-use crate::wa::PHONE;
 
 fn dashboard(dir: &TempDataDir) -> Tmux {
     Tmux::start(&format!("{} --data-dir {}", bin(), dir.path.display()))
@@ -32,17 +31,7 @@ fn link_through_an_attached_dashboard_quit_reopen_still_connected() {
     t.keys(&["Enter"]);
     t.type_text("+7 900 123 45 67");
     t.keys(&["Enter"]);
-    let screen = t.wait_for("a pairing code", |s| code_on(s).is_some());
-    let code = code_on(&screen).expect("code");
-    let (status, body) = sim.call(
-        "POST",
-        "/phone/code",
-        &format!(r#"{{"phone":"{PHONE}","code":"{code}"}}"#),
-    );
-    assert_eq!(status, 200, "{body}");
-    t.wait_text("Linked to");
-    t.keys(&["Escape"]);
-    t.wait_for("the row to turn Connected", |s| s.contains("● Connected"));
+    phone_types_the_code(&mut t, &sim);
     t.keys(&["q"]);
     assert_eq!(t.exit_status(), 0);
     assert!(

@@ -149,6 +149,10 @@ pub fn token(data: &Path, args: &[&str]) -> String {
 
 /// Two companies, a server with the API, and its address.
 pub fn setup() -> (SimProcess, TempDataDir, Serve, Http) {
+    setup_with(&[])
+}
+
+pub fn setup_with(extra: &[&str]) -> (SimProcess, TempDataDir, Serve, Http) {
     let sim = SimProcess::start();
     let dir = TempDataDir::new();
     for slug in ["acme", "beta"] {
@@ -158,7 +162,9 @@ pub fn setup() -> (SimProcess, TempDataDir, Serve, Http) {
                 .success()
         );
     }
-    let serve = Serve::start_with(&dir.path, &sim, &["--http", "127.0.0.1:0"]);
+    let mut args = vec!["--http", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let serve = Serve::start_with(&dir.path, &sim, &args);
     let http = Http::new(serve.http());
     (sim, dir, serve, http)
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::walink;
-use crate::http::{setup, token};
+use crate::http::{setup, setup_with, token};
 
 #[test]
 fn tokens_fence_tenants_and_scopes_and_are_stored_only_hashed() {
@@ -147,19 +147,13 @@ fn bad_input_gets_its_status_and_a_sentence_and_the_server_keeps_serving() {
 /// from the declaration. (Bytes already sent and never read would make
 /// the server's close a reset that swallows its answer.)
 fn declared_post(base: &str, path: &str, token: &str, length: usize) -> (u16, String) {
-    use std::io::{Read, Write};
-    let addr = base.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
-         Connection: close\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    let text = raw(
+        base,
+        &format!(
+            "POST {path} HTTP/1.1\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {length}\r\n"
+        ),
     );
-    s.write_all(head.as_bytes()).expect("head");
-    let mut answer = Vec::new();
-    let _ = s.read_to_end(&mut answer);
-    let text = String::from_utf8_lossy(&answer).into_owned();
     let status = text
         .split_whitespace()
         .nth(1)
@@ -221,4 +215,53 @@ fn events_come_in_order_and_resume_after_the_last_id() {
             .expect("replayed");
         assert_eq!((&rid, &revent), (id, event));
     }
+}
+
+#[test]
+fn cors_answers_only_the_named_origin() {
+    let (_sim, _dir, _serve, http) = setup_with(&["--cors-origin", "https://admin.example.com"]);
+    let preflight = |origin: &str| {
+        raw(
+            &http.base,
+            &format!(
+                "OPTIONS /api/v1/sessions HTTP/1.1\r\nOrigin: {origin}\r\n\
+                 Access-Control-Request-Method: GET\r\n\
+                 Access-Control-Request-Headers: authorization\r\n"
+            ),
+        )
+        .to_ascii_lowercase()
+    };
+    let allowed = preflight("https://admin.example.com");
+    assert!(
+        allowed.contains("access-control-allow-origin: https://admin.example.com"),
+        "{allowed}"
+    );
+    assert!(allowed.contains("authorization"), "{allowed}");
+    let other = preflight("https://evil.example.net");
+    assert!(!other.contains("access-control-allow-origin"), "{other}");
+    let plain = raw(
+        &http.base,
+        "GET /health HTTP/1.1\r\nOrigin: https://evil.example.net\r\n",
+    );
+    assert!(
+        !plain
+            .to_ascii_lowercase()
+            .contains("access-control-allow-origin"),
+        "{plain}"
+    );
+}
+
+/// One request (its first lines, without the blank one) on a fresh
+/// connection; the whole answer.
+fn raw(base: &str, head: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let request = format!("{head}Host: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).expect("request");
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
 }

@@ -1,0 +1,96 @@
+//! Updates and commands across the wire and back.
+use super::*;
+use crate::domain::{FailureReason, GuardWhy, Phone};
+
+fn at(ms: i64) -> SystemTime {
+    from_ms(ms)
+}
+
+#[test]
+fn updates_cross_the_wire_unchanged() {
+    let now = Instant::now();
+    let in_a_minute = now + Duration::from_secs(60);
+    let row = SessionRow {
+        company: 3,
+        slug: "acme".into(),
+        name: "Acme".into(),
+        phone: Some("79001234567".into()),
+        jid: Some("79001234567:1@s.whatsapp.net".into()),
+        push_name: None,
+        state: SessionState::Disconnected {
+            retry_at: Some(in_a_minute),
+        },
+        since: at(1_795_000_000_123),
+        last_event: Some("connected".into()),
+    };
+    let updates = [
+        Update::Snapshot(vec![row.clone()]),
+        Update::CompanyAdded(row),
+        Update::StateChanged {
+            company: 3,
+            state: SessionState::LinkingQr {
+                expires_at: in_a_minute,
+            },
+            since: at(1_795_000_000_000),
+        },
+        Update::CodeIssued {
+            company: 3,
+            attempt: AttemptId(1 << 40),
+            code: PairCode::new("ABCDEFGH"),
+            expires_at: in_a_minute,
+        },
+        Update::Failed {
+            company: 3,
+            attempt: None,
+            reason: FailureReason::GuardRefused {
+                until: 1_795_000_600,
+                why: GuardWhy::Cooldown,
+            },
+        },
+        Update::Logged {
+            company: 3,
+            entry: LogEntry {
+                at: at(1_795_000_000_999),
+                kind: "link".into(),
+                detail: "attempt started".into(),
+            },
+        },
+        Update::Notice("the open-file limit is low".into()),
+    ];
+    for u in updates {
+        let wire = WireUpdate::from_update(&u, now).expect("on the wire");
+        let text = serde_json::to_string(&wire).expect("json");
+        let back: WireUpdate = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back.into_update(now), u, "{text}");
+    }
+    assert_eq!(WireUpdate::from_update(&Update::Stopped, now), None);
+}
+
+#[test]
+fn commands_cross_the_wire_and_names_are_checked_again() {
+    let phone = Phone::parse("+7 900 123 45 67", None).expect("phone");
+    let link = Command::Link {
+        company: 1,
+        attempt: AttemptId(9),
+        method: LinkMethod::Code { phone },
+        force: false,
+        by: "dashboard (pid 7)".into(),
+    };
+    let wire = WireCommand::from_command(&link).expect("on the wire");
+    let text = serde_json::to_string(&wire).expect("json");
+    let back: WireCommand = serde_json::from_str(&text).expect("parse");
+    assert_eq!(back.into_command("dashboard (pid 7)").ok(), Some(link));
+    assert_eq!(WireCommand::from_command(&Command::Shutdown), None);
+
+    let bad = WireCommand::AddCompany {
+        slug: "../etc".into(),
+        name: "x".into(),
+    };
+    let Err(answer) = bad.into_command("x") else {
+        panic!("a bad slug is refused");
+    };
+    assert!(
+        matches!(*answer, Update::CompanyNotAdded { .. }),
+        "{answer:?}"
+    );
+}
