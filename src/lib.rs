@@ -16,3 +16,4 @@ pub mod service;
 pub mod sim;
 pub mod store;
 pub mod tui;
+pub mod webhook;

@@ -14,6 +14,7 @@ mod serve;
 mod sim;
 mod status;
 mod token;
+mod webhook;
 
 use std::path::PathBuf;
 
@@ -98,6 +99,9 @@ pub enum Command {
     /// Make, list or revoke tokens for the HTTP API (walink serve --http)
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Add, list or remove webhooks (walink serve posts events to them)
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Keep every session running without a terminal; dashboards and
     /// commands attach to it (for systemd, a container or tmux)
     Serve(serve::ServeArgs),
@@ -164,6 +168,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(args) => status::run(&mut Context::open(data, "status")?, &global, args),
         Command::Logout(args) => logout::run(&mut Context::open(data, "logout")?, &global, args),
         Command::Token(cmd) => token::run(&mut Context::open(data, "token")?, cmd),
+        Command::Webhook(cmd) => webhook::run(&mut Context::open(data, "webhook")?, cmd),
         Command::Serve(args) => serve::run(Context::own(data)?, &global, args),
         #[cfg(feature = "sandbox")]
         Command::Sim(_) | Command::Sandbox(_) => Ok(()),

@@ -20,8 +20,9 @@ use crate::domain::mask_digits;
 use crate::engine::Update;
 use crate::service::hub::Event;
 
-/// The event's name and data, if this principal may see it.
-fn shape(update: &Update, who: &Principal) -> Option<(&'static str, serde_json::Value)> {
+/// The event's name and data, if this principal may see it: the one
+/// event model of the API's stream and of webhooks.
+pub fn shape(update: &Update, who: &Principal) -> Option<(&'static str, serde_json::Value)> {
     let company = match update {
         Update::StateChanged { company, .. }
         | Update::CodeIssued { company, .. }

@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use error::ApiError;
+pub use events::shape as event_shape;
 
 use crate::auth::{Principal, Scope};
 use crate::engine::{EngineHandle, SessionRow};

@@ -55,6 +55,30 @@ const STEPS: &[&str] = &[
         expires_at   INTEGER,
         revoked_at   INTEGER
      );",
+    // 3: webhooks and their durable outbox.
+    "CREATE TABLE webhooks (
+        id           INTEGER PRIMARY KEY,
+        url          TEXT NOT NULL,
+        company_id   INTEGER REFERENCES companies(id) ON DELETE CASCADE,
+        events       TEXT NOT NULL DEFAULT '',
+        secret       TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        disabled_at  INTEGER,
+        disabled_why TEXT
+     );
+     CREATE TABLE webhook_outbox (
+        id          INTEGER PRIMARY KEY,
+        webhook_id  INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        company_id  INTEGER,
+        event       TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        next_at     INTEGER NOT NULL,
+        done_at     INTEGER,
+        outcome     TEXT
+     );
+     CREATE INDEX webhook_outbox_due ON webhook_outbox(done_at, next_at);",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

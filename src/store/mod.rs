@@ -9,6 +9,7 @@ mod migrate;
 mod overview;
 mod sessions;
 mod tokens;
+mod webhooks;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -25,6 +26,7 @@ pub use events::Event;
 pub use overview::Overview;
 pub use sessions::SessionRow;
 pub use tokens::{NewToken, TokenRow};
+pub use webhooks::{Delivery, Webhook};
 
 pub struct Store {
     conn: Connection,

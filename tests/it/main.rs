@@ -24,3 +24,4 @@ mod store;
 mod tmux;
 mod unit_file;
 mod wa;
+mod webhooks;

@@ -1,0 +1,188 @@
+//! The two tasks of `walink serve`: one puts every wanted event in the
+//! outbox, one sends what is due.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::{GIVE_UP_AFTER, SIGNATURE_HEADER, backoff, envelope, sign};
+use crate::auth::{Principal, Scope};
+use crate::service::hub::View;
+use crate::store::{Delivery, Store, now_unix};
+
+/// Start both tasks on `store` (a registry connection of their own).
+pub fn start(store: Store, view: &View, stop: CancellationToken) {
+    let store = Arc::new(Mutex::new(store));
+    let due = Arc::new(Notify::new());
+    tokio::spawn(enqueue(
+        store.clone(),
+        view.clone(),
+        due.clone(),
+        stop.clone(),
+    ));
+    tokio::spawn(deliver(store, due, stop));
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: CancellationToken) {
+    // Webhooks see what an unbound read token sees (numbers masked).
+    let everyone = Principal {
+        token_id: 0,
+        scope: Scope::Read,
+        company: None,
+    };
+    let mut events = view.events.subscribe();
+    loop {
+        let event = tokio::select! {
+            _ = stop.cancelled() => return,
+            e = events.recv() => match e {
+                Ok(e) => e,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("webhooks missed {n} events");
+                    continue;
+                }
+                Err(_) => return,
+            },
+        };
+        let Some((name, data)) = crate::http::event_shape(&event.update, &everyone) else {
+            continue;
+        };
+        let Some(company) = data["company"].as_i64() else {
+            continue;
+        };
+        let slug = view.read(|m| {
+            m.rows()
+                .iter()
+                .find(|r| r.company == company)
+                .map(|r| r.slug.clone())
+        });
+        let now = now_unix();
+        let s = lock(&store);
+        let hooks = match s.webhooks() {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!("cannot read the webhooks: {e}");
+                continue;
+            }
+        };
+        let mut queued = false;
+        for hook in hooks.iter().filter(|h| h.wants(name, company)) {
+            let id = crate::auth::new_token()
+                .map(|t| format!("evt_{}", &t[4..28]))
+                .unwrap_or_default();
+            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let body = envelope(&id, name, slug.as_deref().unwrap_or(""), &at, &data);
+            match s.enqueue_delivery(hook.id, Some(company), name, &body, now) {
+                Ok(()) => queued = true,
+                Err(e) => tracing::error!("cannot queue a webhook delivery: {e}"),
+            }
+        }
+        drop(s);
+        if queued {
+            due.notify_one();
+        }
+    }
+}
+
+async fn deliver(store: Arc<Mutex<Store>>, due: Arc<Notify>, stop: CancellationToken) {
+    loop {
+        let batch = lock(&store)
+            .due_deliveries(now_unix(), 20)
+            .unwrap_or_else(|e| {
+                tracing::error!("cannot read the webhook outbox: {e}");
+                Vec::new()
+            });
+        for d in batch {
+            let answer = tokio::task::spawn_blocking({
+                let d = d.clone();
+                move || post(&d)
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            settle(&store, &d, answer);
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = due.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
+/// One try: the receiver's status, or why it could not be reached.
+fn post(d: &Delivery) -> Result<u16, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let signature = sign(&d.secret, now_unix(), &d.body);
+    agent
+        .post(&d.url)
+        .header("Content-Type", "application/json")
+        .header("X-Walink-Event", &d.event)
+        .header(SIGNATURE_HEADER, &signature)
+        .send(d.body.as_str())
+        .map(|r| r.status().as_u16())
+        .map_err(|e| e.to_string())
+}
+
+/// Record a try in the outbox and, for outcomes, the company's event log.
+fn settle(store: &Mutex<Store>, d: &Delivery, answer: Result<u16, String>) {
+    let now = now_unix();
+    let s = lock(store);
+    let log = |detail: String| {
+        if let Err(e) = s.log_event(d.company_id, "webhook", &detail) {
+            tracing::error!("cannot log a webhook delivery: {e}");
+        }
+    };
+    let result = match answer {
+        Ok(status) if (200..300).contains(&status) => {
+            log(format!("{} delivered to {}", d.event, d.url));
+            s.record_delivery(d.id, now, Ok("delivered"))
+        }
+        Ok(410) => {
+            log(format!("{} answered 410: unsubscribed", d.url));
+            s.record_delivery(d.id, now, Ok("gone"))
+                .and_then(|()| s.disable_webhook(d.webhook_id, now, "the receiver answered 410"))
+        }
+        other => {
+            let why = match other {
+                Ok(status) => format!("answered {status}"),
+                Err(e) => format!("could not be reached ({e})"),
+            };
+            if now - d.created_at >= GIVE_UP_AFTER {
+                log(format!(
+                    "{} {why}; gave up on {} after 24 h",
+                    d.url, d.event
+                ));
+                s.record_delivery(d.id, now, Ok("gave_up"))
+            } else {
+                let wait = backoff(d.attempts, jitter(d.id, d.attempts));
+                tracing::warn!(
+                    webhook = d.webhook_id,
+                    "webhook {why}; retrying in {wait} s"
+                );
+                if d.attempts == 0 {
+                    log(format!("{} {why}; retrying", d.url));
+                }
+                s.record_delivery(d.id, now, Err(now + wait))
+            }
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!("cannot record a webhook delivery: {e}");
+    }
+}
+
+/// A spread in 0..1 that differs between deliveries and tries.
+fn jitter(id: i64, attempts: i64) -> f64 {
+    let x = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (attempts as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
