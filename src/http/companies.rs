@@ -14,13 +14,13 @@ use crate::auth::{Principal, Scope};
 use crate::domain::{DisplayName, Slug};
 use crate::engine::{Command, Update};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Company {
     slug: String,
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewCompany {
     slug: String,
     name: Option<String>,
@@ -38,6 +38,8 @@ fn unbound(who: &Principal) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(get, path = "/api/v1/companies", tag = "companies", security(("bearer" = [])),
+    responses((status = 200, body = [Company]), (status = 403, body = super::error::ErrorBody)))]
 pub async fn list(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -83,6 +85,8 @@ async fn ask<T>(
     .unwrap_or_else(|_| Err(ApiError::unavailable()))
 }
 
+#[utoipa::path(post, path = "/api/v1/companies", tag = "companies", security(("bearer" = [])), request_body = NewCompany,
+    responses((status = 201, body = Company), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn add(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -111,6 +115,8 @@ pub async fn add(
     Ok((StatusCode::CREATED, Json(added)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/companies/{slug}", tag = "companies", security(("bearer" = [])),
+    params(("slug" = String, Path)), responses((status = 200), (status = 404, body = super::error::ErrorBody)))]
 pub async fn remove(
     State(api): State<Api>,
     headers: HeaderMap,

@@ -14,15 +14,19 @@ pub struct ApiError {
     pub retry_at: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Inner<'a>,
+/// Every error's body.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
-    code: &'a str,
-    message: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable: guard_refused, not_found, bad_phone, …
+    code: String,
+    /// A sentence a person can act on.
+    message: String,
+    /// With 429: when to try again (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_at: Option<String>,
 }
@@ -97,10 +101,10 @@ impl IntoResponse for ApiError {
             chrono::DateTime::from_timestamp(t, 0)
                 .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         });
-        let body = Body {
-            error: Inner {
-                code: self.code,
-                message: &self.message,
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
                 retry_at,
             },
         };

@@ -106,6 +106,9 @@ fn sse(event: &Event, who: &Principal) -> Option<Sse> {
     )
 }
 
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
+    params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
+    responses((status = 200, description = "text/event-stream of session.status, link.code, link.qr, link.linked, session.failure, log, company.added, company.removed", content_type = "text/event-stream")))]
 pub async fn stream(
     State(api): State<Api>,
     headers: HeaderMap,

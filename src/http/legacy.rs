@@ -8,18 +8,19 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
+use super::error::ErrorBody;
 use super::link::{phone, start_link};
 use super::{Api, ApiError};
 use crate::auth::Scope;
 use crate::domain::LinkMethod;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Body {
     phone_number: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Answer {
     success: bool,
@@ -28,6 +29,9 @@ pub struct Answer {
     phone_number: String,
 }
 
+#[utoipa::path(post, path = "/api/whatsapp/sessions/{company_id}/pairing-code", tag = "legacy", security(("bearer" = [])),
+    params(("company_id" = String, Path, description = "The company's slug")), request_body = Body,
+    responses((status = 200, body = Answer), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn pairing_code(
     State(api): State<Api>,
     headers: HeaderMap,

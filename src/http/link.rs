@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
+use super::error::ErrorBody;
 use super::sessions::{failure_key, utc, wall};
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
@@ -20,14 +21,16 @@ use crate::engine::{Command, Update};
 /// How long a request waits for the engine's first code or QR.
 pub const CODE_WAIT: Duration = Duration::from_secs(30);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LinkBody {
+    /// "code" or "qr"
     method: String,
+    /// With "code": the number, e.g. +7 900 123 45 67
     phone: Option<String>,
 }
 
 /// What the first answer of an attempt was.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Issued {
     pub attempt: u64,
     pub method: &'static str,
@@ -147,6 +150,10 @@ pub async fn start_link(
     })
 }
 
+#[utoipa::path(post, path = "/api/v1/sessions/{slug}/link", tag = "link", security(("bearer" = [])),
+    params(("slug" = String, Path)), request_body = LinkBody,
+    responses((status = 200, description = "The first code or QR", body = Issued),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn start(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -189,6 +196,8 @@ async fn order(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/sessions/{slug}/link", tag = "link", security(("bearer" = [])),
+    params(("slug" = String, Path)), responses((status = 202), (status = 404, body = ErrorBody)))]
 pub async fn cancel(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -200,6 +209,8 @@ pub async fn cancel(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/sessions/{slug}/reconnect", tag = "link", security(("bearer" = [])),
+    params(("slug" = String, Path)), responses((status = 202), (status = 404, body = ErrorBody)))]
 pub async fn reconnect(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -211,6 +222,8 @@ pub async fn reconnect(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/sessions/{slug}/logout", tag = "link", security(("bearer" = [])),
+    params(("slug" = String, Path)), responses((status = 202), (status = 403, body = ErrorBody)))]
 pub async fn logout(
     State(api): State<Api>,
     headers: HeaderMap,

@@ -17,7 +17,7 @@ pub struct Page {
     before: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Entry {
     id: i64,
     at: String,
@@ -25,6 +25,9 @@ pub struct Entry {
     detail: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/sessions/{slug}/events", tag = "sessions", security(("bearer" = [])),
+    params(("slug" = String, Path), ("limit" = Option<usize>, Query), ("before" = Option<i64>, Query)),
+    responses((status = 200, body = [Entry]), (status = 404, body = super::error::ErrorBody)))]
 pub async fn log(
     State(api): State<Api>,
     headers: HeaderMap,

@@ -168,6 +168,8 @@ pub fn follow(metrics: Arc<Metrics>, view: &View) {
     });
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "service", security(("bearer" = [])),
+    responses((status = 200, description = "Prometheus text", content_type = "text/plain")))]
 pub async fn metrics(
     State(api): State<Api>,
     headers: HeaderMap,

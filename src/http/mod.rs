@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::routing::{get, post};
+use axum::routing::get;
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -130,36 +130,72 @@ fn cors(origins: &[HeaderValue]) -> CorsLayer {
         ])
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "walink", description = "Sessions of WhatsApp numbers linked to companies"),
+    modifiers(&Bearer)
+)]
+struct Doc;
+
+struct Bearer;
+
+impl utoipa::Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, description = "{\"status\": \"ok\"}")))]
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Every route and the OpenAPI document, built together so they cannot
+/// drift: a route exists only through its annotated handler.
+pub fn routes() -> (Router<Api>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+    let (router, mut doc) = OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::one))
+        .routes(routes!(link::start, link::cancel))
+        .routes(routes!(link::reconnect))
+        .routes(routes!(link::logout))
+        .routes(routes!(qr::qr))
+        .routes(routes!(log::log))
+        .routes(routes!(events::stream))
+        .routes(routes!(companies::list, companies::add))
+        .routes(routes!(companies::remove))
+        .routes(routes!(metrics::metrics))
+        .routes(routes!(legacy::pairing_code))
+        .split_for_parts();
+    doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    let json = doc.to_json().unwrap_or_default();
+    let router = router.route(
+        "/api/openapi.json",
+        get(move || {
+            let json = json.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    json,
+                )
+            }
+        }),
+    );
+    (router, doc)
+}
+
 pub fn router(api: Api, origins: &[HeaderValue]) -> Router {
-    let routes = Router::new()
-        .route(
-            "/health",
-            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-        )
-        .route("/api/v1/sessions", get(sessions::list))
-        .route("/api/v1/sessions/{slug}", get(sessions::one))
-        .route(
-            "/api/v1/sessions/{slug}/link",
-            post(link::start).delete(link::cancel),
-        )
-        .route("/api/v1/sessions/{slug}/reconnect", post(link::reconnect))
-        .route("/api/v1/sessions/{slug}/logout", post(link::logout))
-        .route("/api/v1/events", get(events::stream))
-        .route("/api/v1/sessions/{slug}/qr", get(qr::qr))
-        .route("/api/v1/sessions/{slug}/events", get(log::log))
-        .route(
-            "/api/v1/companies",
-            get(companies::list).post(companies::add),
-        )
-        .route(
-            "/api/v1/companies/{slug}",
-            axum::routing::delete(companies::remove),
-        )
-        .route("/metrics", get(metrics::metrics))
-        .route(
-            "/api/whatsapp/sessions/{company_id}/pairing-code",
-            post(legacy::pairing_code),
-        )
+    let routes = routes()
+        .0
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(declared_size));

@@ -13,11 +13,14 @@ use super::{Api, ApiError};
 use crate::auth::Scope;
 use crate::engine::Update;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct Format {
     format: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/sessions/{slug}/qr", tag = "link", security(("bearer" = [])),
+    params(("slug" = String, Path), ("format" = Option<String>, Query, description = "png (default), svg or raw")),
+    responses((status = 200, description = "The live QR", content_type = "image/png"), (status = 404, body = super::error::ErrorBody)))]
 pub async fn qr(
     State(api): State<Api>,
     headers: HeaderMap,

@@ -8,12 +8,13 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde::Serialize;
 
+use super::error::ErrorBody;
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
 use crate::domain::{SessionState, mask_digits};
 use crate::engine::{SessionRow, Update};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Session {
     slug: String,
     name: String,
@@ -28,13 +29,13 @@ pub struct Session {
     live_attempt: Option<Live>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Failure {
     reason: String,
     message: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Live {
     method: &'static str,
     expires_at: String,
@@ -99,6 +100,9 @@ fn session(row: &SessionRow, live: Option<&Update>, who: &Principal) -> Session 
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "sessions", security(("bearer" = [])),
+    responses((status = 200, description = "The sessions this token may see", body = [Session]),
+              (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -114,6 +118,9 @@ pub async fn list(
     Ok(Json(all))
 }
 
+#[utoipa::path(get, path = "/api/v1/sessions/{slug}", tag = "sessions", security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The company's slug")),
+    responses((status = 200, body = Session), (status = 404, body = ErrorBody)))]
 pub async fn one(
     State(api): State<Api>,
     headers: HeaderMap,
