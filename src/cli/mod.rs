@@ -22,6 +22,7 @@ use clap::{Parser, Subcommand};
 
 pub use context::Context;
 pub use error::{CliError, ExitCode};
+pub use webhook::EVENTS as WEBHOOK_EVENTS;
 
 use crate::config::DataDir;
 

@@ -11,6 +11,7 @@ mod log;
 mod metrics;
 mod qr;
 mod sessions;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
@@ -175,6 +176,8 @@ pub fn routes() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(companies::remove))
         .routes(routes!(metrics::metrics))
         .routes(routes!(legacy::pairing_code))
+        .routes(routes!(webhooks::list, webhooks::add))
+        .routes(routes!(webhooks::remove))
         .split_for_parts();
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
     let json = doc.to_json().unwrap_or_default();

@@ -151,6 +151,52 @@ fn companies_the_event_log_and_metrics() {
     );
     assert!(text.contains("walink_guard_refusals_total 0"), "{text}");
     assert_eq!(http.bytes("/metrics", &bound).0, 403);
+
+    // Webhooks: made (its secret shown once), listed, removed.
+    let hook = http.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(&admin),
+        Some(r#"{"url":"http://127.0.0.1:9/hook","events":["session.status"]}"#),
+    );
+    assert_eq!(hook.status, 201, "{}", hook.body);
+    assert!(hook.body["secret"].as_str().is_some_and(|s| s.len() > 20));
+    let bad = http.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(&admin),
+        Some(r#"{"url":"http://x/","events":["nope"]}"#),
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(
+        http.call("GET", "/api/v1/webhooks", Some(&bound), None)
+            .status,
+        403
+    );
+    let listed = http.call("GET", "/api/v1/webhooks", Some(&admin), None);
+    assert_eq!(listed.body[0]["events"][0], "session.status");
+    assert!(listed.body[0].get("secret").is_none(), "{}", listed.body);
+    let id = hook.body["id"].as_i64().expect("id");
+    assert_eq!(
+        http.call(
+            "DELETE",
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&admin),
+            None
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        http.call(
+            "DELETE",
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&admin),
+            None
+        )
+        .status,
+        404
+    );
 }
 
 #[test]
@@ -175,6 +221,8 @@ fn the_openapi_document_lists_every_route_and_every_listed_route_answers() {
         "/api/v1/companies",
         "/api/v1/companies/{slug}",
         "/api/whatsapp/sessions/{company_id}/pairing-code",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{id}",
     ] {
         assert!(paths.contains_key(path), "{path} is not documented");
     }

@@ -1,0 +1,172 @@
+//! /api/v1/webhooks (admin, tokens not bound to a company): what
+//! `walink webhook` does, over HTTP.
+
+use std::sync::PoisonError;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use super::error::ErrorBody;
+use super::{Api, ApiError};
+use crate::auth::{Principal, Scope};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Hook {
+    id: i64,
+    url: String,
+    company: Option<String>,
+    /// Empty: every event.
+    events: Vec<String>,
+    active: bool,
+    stopped_why: Option<String>,
+    /// Only in the answer that made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewHook {
+    url: String,
+    company: Option<String>,
+    #[serde(default)]
+    events: Vec<String>,
+    /// The signing key [default: a new one, in the answer only]
+    secret: Option<String>,
+}
+
+fn admin(api: &Api, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let who = api.allowed(headers, Scope::Admin)?;
+    if who.company.is_some() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "webhooks are managed with a token not bound to one company",
+        ));
+    }
+    Ok(who)
+}
+
+fn store_error(e: crate::store::StoreError) -> ApiError {
+    tracing::error!("webhooks: {e}");
+    ApiError::unavailable()
+}
+
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
+    responses((status = 200, body = [Hook]), (status = 403, body = ErrorBody)))]
+pub async fn list(State(api): State<Api>, headers: HeaderMap) -> Result<Json<Vec<Hook>>, ApiError> {
+    admin(&api, &headers)?;
+    let hooks = api
+        .store
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .webhooks()
+        .map_err(store_error)?;
+    Ok(Json(
+        hooks
+            .into_iter()
+            .map(|h| Hook {
+                id: h.id,
+                url: h.url,
+                company: h.company_slug,
+                events: h
+                    .events
+                    .split(',')
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                active: h.disabled_at.is_none(),
+                stopped_why: h.disabled_why,
+                secret: None,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])), request_body = NewHook,
+    responses((status = 201, body = Hook), (status = 422, body = ErrorBody)))]
+pub async fn add(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    body: Result<Json<NewHook>, JsonRejection>,
+) -> Result<(StatusCode, Json<Hook>), ApiError> {
+    admin(&api, &headers)?;
+    let Json(body) = body?;
+    let bad = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_webhook", m);
+    let url = url::Url::parse(&body.url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| bad(format!("{:?} is not an http:// or https:// URL", body.url)))?;
+    if let Some(e) = body
+        .events
+        .iter()
+        .find(|e| !crate::cli::WEBHOOK_EVENTS.contains(&e.as_str()))
+    {
+        return Err(bad(format!(
+            "{e:?} is not an event; they are {}",
+            crate::cli::WEBHOOK_EVENTS.join(", ")
+        )));
+    }
+    let company_id = match &body.company {
+        Some(slug) => {
+            let who = api.principal(&headers)?;
+            Some(api.row(&who, slug)?.company)
+        }
+        None => None,
+    };
+    let secret = match body.secret {
+        Some(s) => s,
+        None => crate::auth::new_token().map_err(|_| ApiError::unavailable())?,
+    };
+    let events = body.events.join(",");
+    let id = api
+        .store
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .add_webhook(
+            url.as_str(),
+            company_id,
+            &events,
+            &secret,
+            crate::store::now_unix(),
+        )
+        .map_err(store_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Hook {
+            id,
+            url: url.to_string(),
+            company: body.company,
+            events: body.events,
+            active: true,
+            stopped_why: None,
+            secret: Some(secret),
+        }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200), (status = 404, body = ErrorBody)))]
+pub async fn remove(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&api, &headers)?;
+    let removed = api
+        .store
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove_webhook(id)
+        .map_err(store_error)?;
+    if !removed {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("there is no webhook #{id}"),
+        ));
+    }
+    Ok(Json(serde_json::json!({"removed": id})))
+}
