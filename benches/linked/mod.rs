@@ -1,5 +1,6 @@
 //! Linked sessions for the benchmarks that need them: a registry of
 //! companies, QR links played by the simulated phones, restore.
+#![allow(dead_code)] // each bench uses its part
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
