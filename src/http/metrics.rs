@@ -25,6 +25,11 @@ struct ByState {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByOutcome {
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ByAttempt {
     method: String,
     outcome: String,
@@ -53,6 +58,7 @@ pub struct Metrics {
     attempts: Family<ByAttempt, Counter>,
     refusals: Counter,
     disconnects: Counter,
+    webhooks: Family<ByOutcome, Gauge>,
     /// The method of each attempt seen, until its outcome.
     methods: Mutex<HashMap<u64, &'static str>>,
 }
@@ -64,6 +70,7 @@ impl Metrics {
         let attempts = Family::<ByAttempt, Counter>::default();
         let refusals = Counter::default();
         let disconnects = Counter::default();
+        let webhooks = Family::<ByOutcome, Gauge>::default();
         registry.register("sessions", "Company sessions by state", sessions.clone());
         registry.register(
             "link_attempts",
@@ -80,12 +87,18 @@ impl Metrics {
             "Sessions that lost their connection",
             disconnects.clone(),
         );
+        registry.register(
+            "webhook_deliveries",
+            "Webhook deliveries in the outbox by outcome (pending: not done yet)",
+            webhooks.clone(),
+        );
         Self {
             registry,
             sessions,
             attempts,
             refusals,
             disconnects,
+            webhooks,
             methods: Mutex::default(),
         }
     }
@@ -130,7 +143,15 @@ impl Metrics {
         }
     }
 
-    fn text(&self, view: &View) -> String {
+    fn text(&self, view: &View, store: &std::sync::Mutex<crate::store::Store>) -> String {
+        let counts = store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .delivery_counts()
+            .unwrap_or_default();
+        for (outcome, n) in counts {
+            self.webhooks.get_or_create(&ByOutcome { outcome }).set(n);
+        }
         let mut counts: HashMap<&str, i64> = STATES.iter().map(|s| (*s, 0)).collect();
         view.read(|m| {
             for r in m.rows() {
@@ -188,6 +209,6 @@ pub async fn metrics(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        api.metrics.text(&api.view),
+        api.metrics.text(&api.view, &api.store),
     ))
 }

@@ -163,4 +163,15 @@ impl Store {
         };
         Ok(())
     }
+
+    /// Deliveries by outcome ("pending" while not done), for metrics.
+    pub fn delivery_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT COALESCE(outcome, 'pending'), COUNT(*) FROM webhook_outbox GROUP BY 1 ORDER BY 1",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
 }

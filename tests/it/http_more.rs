@@ -157,7 +157,7 @@ fn companies_the_event_log_and_metrics() {
         "POST",
         "/api/v1/webhooks",
         Some(&admin),
-        Some(r#"{"url":"http://127.0.0.1:9/hook","events":["session.status"]}"#),
+        Some(r#"{"url":"http://127.0.0.1:9/hook","events":["company.added"]}"#),
     );
     assert_eq!(hook.status, 201, "{}", hook.body);
     assert!(hook.body["secret"].as_str().is_some_and(|s| s.len() > 20));
@@ -174,8 +174,25 @@ fn companies_the_event_log_and_metrics() {
         403
     );
     let listed = http.call("GET", "/api/v1/webhooks", Some(&admin), None);
-    assert_eq!(listed.body[0]["events"][0], "session.status");
+    assert_eq!(listed.body[0]["events"][0], "company.added");
     assert!(listed.body[0].get("secret").is_none(), "{}", listed.body);
+    // Nobody listens at its address: the delivery waits, and says so.
+    let zeta = http.call(
+        "POST",
+        "/api/v1/companies",
+        Some(&admin),
+        Some(r#"{"slug":"zeta"}"#),
+    );
+    assert_eq!(zeta.status, 201);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = String::from_utf8_lossy(&http.bytes("/metrics", &reader).2).into_owned();
+        if text.contains("walink_webhook_deliveries{outcome=\"pending\"} 1") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let id = hook.body["id"].as_i64().expect("id");
     assert_eq!(
         http.call(

@@ -349,3 +349,21 @@ fn device_free(sim: &SimProcess) -> bool {
     let (_, devices) = sim.call("GET", "/devices", "");
     devices.as_array().is_some_and(|d| d.is_empty())
 }
+
+#[test]
+fn an_attached_command_whose_server_dies_exits_1_with_a_sentence() {
+    let sim = SimProcess::start();
+    let dir = TempDataDir::new();
+    assert!(
+        walink(&dir.path, &["company", "add", "acme"])
+            .status
+            .success()
+    );
+    let mut serve = Serve::start(&dir.path, &sim);
+    let mut pair = Pairing::start(&dir.path, &["pair", "acme", "--qr"]);
+    pair.line(|l| l.contains("Scan with WhatsApp"));
+    serve.kill_9();
+    let (code, out, err) = pair.finish();
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(err.contains("walink serve went away"), "{err}");
+}
