@@ -21,11 +21,18 @@ pub struct ServeArgs {
     /// these origins, with preflight) [default: none]
     #[arg(long, value_name = "URL", requires = "http")]
     cors_origin: Vec<String>,
+    /// Serve the API over HTTPS with this PEM certificate (chain)
+    #[arg(long, value_name = "PEM", requires_all = ["http", "tls_key"])]
+    tls_cert: Option<std::path::PathBuf>,
+    /// … and this PEM private key
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
     if let Some(addr) = args.http {
-        crate::http::check_addr(addr, args.behind_proxy).map_err(CliError::usage)?;
+        crate::http::check_addr(addr, args.behind_proxy, args.tls_cert.is_some())
+            .map_err(CliError::usage)?;
     }
     let origins = args
         .cors_origin
@@ -33,6 +40,12 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         .map(|o| crate::http::parse_origin(o))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CliError::usage(format!("--cors-origin: {e}")))?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(crate::http::tls::config(cert, key).map_err(CliError::usage)?)
+        }
+        _ => None,
+    };
     let config = engine_run::config(&ctx, global, true)?;
     let socket = ctx.data.socket_path();
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
@@ -62,9 +75,20 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
                 store,
                 http_stop.clone(),
             );
-            tokio::spawn(crate::http::serve(listener, api, origins, http_stop.clone()));
-            tracing::info!(%bound, "HTTP API listening");
-            eprintln!("walink serve: HTTP API on http://{bound}");
+            let scheme = match tls {
+                Some(config) => {
+                    let listener =
+                        crate::http::tls::TlsListener::new(listener, config).map_err(CliError::other)?;
+                    tokio::spawn(crate::http::serve_tls(listener, api, origins, http_stop.clone()));
+                    "https"
+                }
+                None => {
+                    tokio::spawn(crate::http::serve(listener, api, origins, http_stop.clone()));
+                    "http"
+                }
+            };
+            tracing::info!(%bound, scheme, "HTTP API listening");
+            eprintln!("walink serve: HTTP API on {scheme}://{bound}");
         }
         tracing::info!(pid = std::process::id(), socket = %socket.display(), "walink serve started");
         eprintln!(

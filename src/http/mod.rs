@@ -11,6 +11,7 @@ mod log;
 mod metrics;
 mod qr;
 mod sessions;
+pub mod tls;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -242,14 +243,27 @@ async fn declared_size(
 
 /// Why an address may not be listened on: plain HTTP leaves this machine
 /// only behind a TLS proxy.
-pub fn check_addr(addr: SocketAddr, behind_proxy: bool) -> Result<(), String> {
-    if addr.ip().is_loopback() || behind_proxy {
+pub fn check_addr(addr: SocketAddr, behind_proxy: bool, tls: bool) -> Result<(), String> {
+    if addr.ip().is_loopback() || behind_proxy || tls {
         return Ok(());
     }
     Err(format!(
         "--http {addr} is reachable from other machines, and tokens would cross the network in clear: \
-         listen on 127.0.0.1 behind a TLS proxy, or say --behind-proxy if one is in front"
+         give --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy \
+         (say --behind-proxy if one is in front)"
     ))
+}
+
+/// Serve HTTPS until `stop`.
+pub async fn serve_tls(
+    listener: tls::TlsListener,
+    api: Api,
+    origins: Vec<HeaderValue>,
+    stop: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(api, &origins))
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
 }
 
 /// Serve until `stop`; in-flight requests are finished.

@@ -13,6 +13,7 @@ mod engine_sim;
 mod http;
 mod http_more;
 mod http_rules;
+mod http_tls;
 mod plain_build;
 mod serve;
 mod serve_wire;
