@@ -49,12 +49,14 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
     let config = engine_run::config(&ctx, global, true)?;
     let socket = ctx.data.socket_path();
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
+    // Event ids go on from the last one kept, so readers resume across restarts.
+    let first_event = store.last_api_event().map_err(CliError::other)? as u64 + 1;
     let outcome = ctx.rt.block_on(async {
         let mut term = signal(SignalKind::terminate()).map_err(CliError::other)?;
         let mut int = signal(SignalKind::interrupt()).map_err(CliError::other)?;
         let (engine, updates) = Engine::start(store, config);
         let mut serving =
-            crate::service::start(socket.clone(), engine.clone(), updates).map_err(|e| {
+            crate::service::start_at(socket.clone(), engine.clone(), updates, first_event).map_err(|e| {
                 CliError::other(format!(
                     "cannot open the control socket {}: {e}",
                     socket.display()

@@ -106,6 +106,55 @@ fn sse(event: &Event, who: &Principal) -> Option<Sse> {
     )
 }
 
+/// What came after `id`: from the registry while it is older than what
+/// memory holds, then from memory. The last id covered comes back too.
+fn missed(api: &Api, who: &Principal, id: u64) -> (Vec<Sse>, u64) {
+    let mut out = Vec::new();
+    let mut seen = id;
+    let oldest = api.view.read(|m| m.oldest_event());
+    if oldest.is_none_or(|o| o > id + 1) {
+        let kept = api
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .api_events_after(id as i64, 100_000)
+            .unwrap_or_else(|e| {
+                tracing::error!("cannot read the event journal: {e}");
+                Vec::new()
+            });
+        for (kid, company, name, data) in kept {
+            seen = kid as u64;
+            if !who.sees(company) {
+                continue;
+            }
+            let mut data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+            if !who.may(Scope::Admin)
+                && let Some(p) = data["phone"].as_str()
+            {
+                data["phone"] = mask_digits(p.trim_start_matches('+')).into();
+            }
+            out.push(
+                Sse::default()
+                    .id(kid.to_string())
+                    .event(name)
+                    .data(data.to_string()),
+            );
+        }
+    }
+    match api.view.read(|m| m.events_after(seen)) {
+        Some(events) => {
+            seen = events.last().map_or(seen, |e| e.id);
+            out.extend(events.iter().filter_map(|e| sse(e, who)));
+        }
+        None => out.push(
+            Sse::default()
+                .event("gap")
+                .data(r#"{"message":"events after that id are no longer kept; read GET /api/v1/sessions again"}"#),
+        ),
+    }
+    (out, seen)
+}
+
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
     responses((status = 200, description = "text/event-stream of session.status, link.code, link.qr, link.linked, session.failure, log, company.added, company.removed", content_type = "text/event-stream")))]
@@ -122,17 +171,7 @@ pub async fn stream(
     let mut first: Vec<Sse> = Vec::new();
     let mut seen = 0;
     if let Some(id) = after {
-        match api.view.read(|m| m.events_after(id)) {
-            Some(missed) => {
-                seen = missed.last().map_or(id, |e| e.id);
-                first.extend(missed.iter().filter_map(|e| sse(e, &who)));
-            }
-            None => first.push(
-                Sse::default()
-                    .event("gap")
-                    .data(r#"{"message":"events after that id are no longer kept; read GET /api/v1/sessions again"}"#),
-            ),
-        }
+        (first, seen) = missed(&api, &who, id);
     }
     let who = Arc::new(who);
     let rest = stream::unfold((live, who, seen), |(mut rx, who, seen)| async move {

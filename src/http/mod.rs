@@ -5,6 +5,7 @@
 mod companies;
 mod error;
 mod events;
+mod journal;
 mod legacy;
 mod link;
 mod log;
@@ -58,11 +59,13 @@ impl Api {
         let first = crate::service::first_attempt().0;
         let metrics = Arc::new(metrics::Metrics::new());
         metrics::follow(metrics.clone(), &view);
+        let store = Arc::new(Mutex::new(store));
+        journal::start(store.clone(), &view, stopping.clone());
         Self {
             metrics,
             engine,
             view,
-            store: Arc::new(Mutex::new(store)),
+            store,
             attempts: Arc::new(AtomicU64::new(first)),
             stopping,
         }

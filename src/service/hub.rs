@@ -87,11 +87,11 @@ pub struct Hub {
 }
 
 impl Hub {
-    pub fn new(view: View) -> Self {
+    pub fn new(view: View, first_event: u64) -> Self {
         Self {
             view,
             clients: HashMap::new(),
-            next_event: 1,
+            next_event: first_event.max(1),
         }
     }
 

@@ -111,6 +111,11 @@ impl Mirror {
         self.live.get(&company)
     }
 
+    /// The oldest event still kept in memory.
+    pub fn oldest_event(&self) -> Option<u64> {
+        self.recent.front().map(|e| e.id)
+    }
+
     /// Events after `id`, when every one of them is still kept.
     pub fn events_after(&self, id: u64) -> Option<Vec<std::sync::Arc<super::hub::Event>>> {
         let oldest = self.recent.front().map_or(id + 1, |e| e.id);

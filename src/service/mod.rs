@@ -34,10 +34,21 @@ pub fn start(
     engine: EngineHandle,
     updates: mpsc::Receiver<Update>,
 ) -> std::io::Result<Serving> {
+    start_at(socket, engine, updates, 1)
+}
+
+/// As `start`, numbering events from `first_event` (after the ones a
+/// previous server kept in the registry).
+pub fn start_at(
+    socket: PathBuf,
+    engine: EngineHandle,
+    updates: mpsc::Receiver<Update>,
+    first_event: u64,
+) -> std::io::Result<Serving> {
     let listener = listen::bind(&socket)?;
     let (hub_tx, hub_rx) = mpsc::unbounded_channel();
     let view = hub::View::new();
-    let hub = tokio::spawn(hub::Hub::new(view.clone()).run(updates, hub_rx));
+    let hub = tokio::spawn(hub::Hub::new(view.clone(), first_event).run(updates, hub_rx));
     let stop = CancellationToken::new();
     let accept = listen::Accept {
         engine: engine.clone(),

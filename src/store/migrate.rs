@@ -79,6 +79,15 @@ const STEPS: &[&str] = &[
         outcome     TEXT
      );
      CREATE INDEX webhook_outbox_due ON webhook_outbox(done_at, next_at);",
+    // 4: the API's events, so a reader resumes after a restart.
+    "CREATE TABLE api_events (
+        id         INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL,
+        name       TEXT NOT NULL,
+        data       TEXT NOT NULL,
+        at         INTEGER NOT NULL
+     );
+     CREATE INDEX api_events_at ON api_events(at);",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use crate::common::walink;
-use crate::http::{setup, setup_with, token};
+use crate::http::{Http, setup, setup_with, token};
+use crate::serve::Serve;
 
 #[test]
 fn tokens_fence_tenants_and_scopes_and_are_stored_only_hashed() {
@@ -164,7 +165,7 @@ fn declared_post(base: &str, path: &str, token: &str, length: usize) -> (u16, St
 
 #[test]
 fn events_come_in_order_and_resume_after_the_last_id() {
-    let (sim, dir, _serve, http) = setup();
+    let (sim, dir, serve, http) = setup();
     let t = token(&dir.path, &["--scope", "link", "--company", "acme"]);
     let events = http.events(&t, None);
     let a = http.call(
@@ -214,6 +215,39 @@ fn events_come_in_order_and_resume_after_the_last_id() {
             .recv_timeout(Duration::from_secs(5))
             .expect("replayed");
         assert_eq!((&rid, &revent), (id, event));
+    }
+
+    // After a restart, the registry replays them, and ids go on.
+    assert_eq!(serve.terminate(), 0);
+    let serve = Serve::start_with(&dir.path, &sim, &["--http", "127.0.0.1:0"]);
+    let http = Http::new(serve.http());
+    let resumed = http.events(&t, Some(&seen[0].0));
+    for (id, event, _) in &seen[1..] {
+        let (rid, revent, _) = resumed
+            .recv_timeout(Duration::from_secs(5))
+            .expect("replayed after a restart");
+        assert_eq!((&rid, &revent), (id, event));
+    }
+    let last: u64 = seen.last().expect("events").0.parse().expect("id");
+    // A refused link (acme is linked) is a new event: its id goes on.
+    let a = http.call(
+        "POST",
+        "/api/v1/sessions/acme/link",
+        Some(&t),
+        Some(r#"{"method":"qr"}"#),
+    );
+    assert_eq!(a.status, 409, "{}", a.body);
+    loop {
+        let (id, event, _) = resumed
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the refusal");
+        assert!(
+            id.parse::<u64>().expect("id") > last,
+            "ids restarted: {id} after {last}"
+        );
+        if event == "session.failure" {
+            break;
+        }
     }
 }
 

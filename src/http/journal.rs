@@ -1,0 +1,67 @@
+//! Keeps every API event in the registry (a week of them), so an event
+//! stream resumes after `Last-Event-ID` across restarts without a gap.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::{Principal, Scope};
+use crate::service::hub::View;
+use crate::store::{Store, now_unix};
+
+const KEEP_FOR: i64 = 7 * 86_400;
+
+/// The events as an admin sees them (whole numbers); readers with less
+/// get them masked when they are sent.
+fn everything() -> Principal {
+    Principal {
+        token_id: 0,
+        scope: Scope::Admin,
+        company: None,
+    }
+}
+
+pub fn start(store: Arc<Mutex<Store>>, view: &View, stop: CancellationToken) {
+    let mut events = view.events.subscribe();
+    tokio::spawn(async move {
+        let mut prune = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            let event = tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = prune.tick() => {
+                    let s = store.lock().unwrap_or_else(PoisonError::into_inner);
+                    if let Err(e) = s.prune_api_events(now_unix() - KEEP_FOR) {
+                        tracing::warn!("cannot prune the event journal: {e}");
+                    }
+                    continue;
+                }
+                e = events.recv() => match e {
+                    Ok(e) => e,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!("the event journal missed {n} events");
+                        continue;
+                    }
+                    Err(_) => return,
+                },
+            };
+            let Some((name, data)) = super::events::shape(&event.update, &everything()) else {
+                continue;
+            };
+            let Some(company) = data["company"].as_i64() else {
+                continue;
+            };
+            let s = store.lock().unwrap_or_else(PoisonError::into_inner);
+            let kept = s.keep_api_event(
+                event.id as i64,
+                company,
+                name,
+                &data.to_string(),
+                now_unix(),
+            );
+            if let Err(e) = kept {
+                tracing::warn!("cannot keep an event: {e}");
+            }
+        }
+    });
+}
