@@ -225,6 +225,7 @@ async fn bench() {
     walink::webhook::start(
         Store::open(&data.registry_path()).expect("registry"),
         &serving.view,
+        serving.publisher.clone(),
         stop.clone(),
     );
     let api = walink::http::Api::new(engine.clone(), serving.view.clone(), store, stop.clone());

@@ -64,7 +64,12 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
             })?;
         let http_stop = tokio_util::sync::CancellationToken::new();
         let hooks = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
-        crate::webhook::start(hooks, &serving.view, http_stop.clone());
+        crate::webhook::start(
+            hooks,
+            &serving.view,
+            serving.publisher.clone(),
+            http_stop.clone(),
+        );
         if let Some(addr) = args.http {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await

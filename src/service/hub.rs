@@ -32,6 +32,18 @@ pub struct ClientTx {
 
 pub enum HubMsg {
     Attach(ClientTx),
+    /// News from beside the engine (webhook deliveries), told like its own.
+    Publish(Update),
+}
+
+/// How in-process parts of the server (webhooks) tell every client.
+#[derive(Clone)]
+pub struct Publisher(pub(super) mpsc::UnboundedSender<HubMsg>);
+
+impl Publisher {
+    pub fn publish(&self, update: Update) {
+        let _ = self.0.send(HubMsg::Publish(update));
+    }
 }
 
 pub fn encode(update: &Update, now: Instant) -> Option<Line> {
@@ -108,7 +120,10 @@ impl Hub {
                     None | Some(Update::Stopped) => break,
                     Some(update) => self.publish(&update),
                 },
-                Some(HubMsg::Attach(client)) = attach.recv() => self.attach(client),
+                Some(msg) = attach.recv() => match msg {
+                    HubMsg::Attach(client) => self.attach(client),
+                    HubMsg::Publish(update) => self.publish(&update),
+                },
             }
         }
         for client in self.clients.values() {

@@ -69,7 +69,13 @@ impl Mirror {
                     self.log.pop_front();
                 }
             }
-            Update::Notice(text) => self.notices.push(text.clone()),
+            Update::Notice(text) => {
+                self.notices.push(text.clone());
+                // A newcomer needs the standing ones, not the history.
+                if self.notices.len() > 8 {
+                    self.notices.remove(0);
+                }
+            }
             _ => {}
         }
     }

@@ -25,6 +25,7 @@ pub struct Serving {
     /// For in-process adapters (the HTTP API).
     pub view: hub::View,
     pub engine: EngineHandle,
+    pub publisher: hub::Publisher,
     stop: CancellationToken,
 }
 
@@ -50,6 +51,7 @@ pub fn start_at(
     let view = hub::View::new();
     let hub = tokio::spawn(hub::Hub::new(view.clone(), first_event).run(updates, hub_rx));
     let stop = CancellationToken::new();
+    let publisher = hub::Publisher(hub_tx.clone());
     let accept = listen::Accept {
         engine: engine.clone(),
         hub: hub_tx,
@@ -66,6 +68,7 @@ pub fn start_at(
         hub,
         view,
         engine,
+        publisher,
         stop,
     })
 }

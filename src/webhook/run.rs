@@ -9,11 +9,15 @@ use tokio_util::sync::CancellationToken;
 
 use super::{GIVE_UP_AFTER, SIGNATURE_HEADER, backoff, envelope, sign};
 use crate::auth::{Principal, Scope};
-use crate::service::hub::View;
+use std::collections::HashMap;
+
+use crate::engine::{LogEntry, Update};
+use crate::service::hub::{Publisher, View};
 use crate::store::{Delivery, Store, now_unix};
 
-/// Start both tasks on `store` (a registry connection of their own).
-pub fn start(store: Store, view: &View, stop: CancellationToken) {
+/// Start both tasks on `store` (a registry connection of their own);
+/// `tell` carries what dashboards should see of the deliveries.
+pub fn start(store: Store, view: &View, tell: Publisher, stop: CancellationToken) {
     let store = Arc::new(Mutex::new(store));
     let due = Arc::new(Notify::new());
     tokio::spawn(enqueue(
@@ -22,7 +26,53 @@ pub fn start(store: Store, view: &View, stop: CancellationToken) {
         due.clone(),
         stop.clone(),
     ));
-    tokio::spawn(deliver(store, due, stop));
+    tokio::spawn(deliver(store, due, tell, stop));
+}
+
+/// What dashboards are told: each outcome in the company's log, and a
+/// standing notice when a webhook starts failing and when it recovers.
+struct Teller {
+    tell: Publisher,
+    /// Webhooks failing now, and since when.
+    failing: Mutex<HashMap<i64, i64>>,
+}
+
+impl Teller {
+    fn log(&self, company: Option<i64>, detail: &str) {
+        let Some(company) = company else { return };
+        self.tell.publish(Update::Logged {
+            company,
+            entry: LogEntry {
+                at: std::time::SystemTime::now(),
+                kind: "webhook".into(),
+                detail: detail.to_owned(),
+            },
+        });
+    }
+
+    fn failed(&self, d: &Delivery, why: &str, now: i64) {
+        let mut failing = self.failing.lock().unwrap_or_else(PoisonError::into_inner);
+        if failing.insert(d.webhook_id, now).is_some() {
+            return;
+        }
+        let since = chrono::Local::now().format("%H:%M");
+        self.tell.publish(Update::Notice(format!(
+            "webhook {} failing since {since}: {why}",
+            d.url
+        )));
+    }
+
+    fn delivered(&self, d: &Delivery) {
+        let was = self
+            .failing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&d.webhook_id);
+        if was.is_some() {
+            self.tell
+                .publish(Update::Notice(format!("webhook {} delivers again", d.url)));
+        }
+    }
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -49,6 +99,12 @@ async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: C
                 Err(_) => return,
             },
         };
+        // Deliveries are not themselves delivered (a "log" webhook would loop).
+        if let Update::Logged { entry, .. } = &event.update
+            && entry.kind == "webhook"
+        {
+            continue;
+        }
         let Some((name, data)) = crate::http::event_shape(&event.update, &everyone) else {
             continue;
         };
@@ -89,7 +145,16 @@ async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: C
     }
 }
 
-async fn deliver(store: Arc<Mutex<Store>>, due: Arc<Notify>, stop: CancellationToken) {
+async fn deliver(
+    store: Arc<Mutex<Store>>,
+    due: Arc<Notify>,
+    tell: Publisher,
+    stop: CancellationToken,
+) {
+    let teller = Teller {
+        tell,
+        failing: Mutex::default(),
+    };
     loop {
         let batch = lock(&store)
             .due_deliveries(now_unix(), 20)
@@ -104,7 +169,7 @@ async fn deliver(store: Arc<Mutex<Store>>, due: Arc<Notify>, stop: CancellationT
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
-            settle(&store, &d, answer);
+            settle(&store, &d, answer, &teller);
         }
         tokio::select! {
             _ = stop.cancelled() => return,
@@ -133,17 +198,19 @@ fn post(d: &Delivery) -> Result<u16, String> {
 }
 
 /// Record a try in the outbox and, for outcomes, the company's event log.
-fn settle(store: &Mutex<Store>, d: &Delivery, answer: Result<u16, String>) {
+fn settle(store: &Mutex<Store>, d: &Delivery, answer: Result<u16, String>, teller: &Teller) {
     let now = now_unix();
     let s = lock(store);
     let log = |detail: String| {
         if let Err(e) = s.log_event(d.company_id, "webhook", &detail) {
             tracing::error!("cannot log a webhook delivery: {e}");
         }
+        teller.log(d.company_id, &detail);
     };
     let result = match answer {
         Ok(status) if (200..300).contains(&status) => {
             log(format!("{} delivered to {}", d.event, d.url));
+            teller.delivered(d);
             s.record_delivery(d.id, now, Ok("delivered"))
         }
         Ok(410) => {
@@ -156,6 +223,7 @@ fn settle(store: &Mutex<Store>, d: &Delivery, answer: Result<u16, String>) {
                 Ok(status) => format!("answered {status}"),
                 Err(e) => format!("could not be reached ({e})"),
             };
+            teller.failed(d, &why, now);
             if now - d.created_at >= GIVE_UP_AFTER {
                 log(format!(
                     "{} {why}; gave up on {} after 24 h",

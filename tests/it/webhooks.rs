@@ -11,9 +11,12 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
+use walink::engine::Update;
+use walink::service::attach::OnLoss;
+
 use crate::cli_pair::Pairing;
 use crate::common::{TempDataDir, stdout, walink};
-use crate::serve::Serve;
+use crate::serve::{Attached, Serve};
 use crate::sim_process::SimProcess;
 use crate::wa::PHONE;
 
@@ -219,4 +222,41 @@ fn deliveries_survive_a_restart_and_410_unsubscribes() {
         list.contains("stopped: the receiver answered 410"),
         "{list}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_webhook_is_shown_to_attached_dashboards() {
+    let sim = SimProcess::start();
+    let dir = TempDataDir::new();
+    // An address where nobody listens.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let added = walink(
+        &dir.path,
+        &["webhook", "add", &url, "--events", "company.added"],
+    );
+    assert!(added.status.success());
+    let serve = Serve::start(&dir.path, &sim);
+    let mut watcher = Attached::to(&serve.socket, OnLoss::End).await;
+    let data = dir.path.clone();
+    tokio::task::spawn_blocking(move || {
+        assert!(walink(&data, &["company", "add", "gamma"]).status.success());
+    })
+    .await
+    .expect("company add");
+    let notice = watcher
+        .until(15, |u| match u {
+            Update::Notice(text) if text.contains("webhook") => Some(text.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(
+        notice.starts_with(&format!("webhook {url} failing since ")),
+        "{notice}"
+    );
+    assert!(notice.contains("could not be reached"), "{notice}");
 }
