@@ -1,8 +1,6 @@
 //! What a session does with each client fact: the registry rows, the
 //! updates, and whether the session goes on.
 
-use tokio::sync::OwnedSemaphorePermit;
-
 use super::classify::{self, classify};
 use std::time::Instant;
 
@@ -16,7 +14,7 @@ use crate::store::{AttemptOutcome, now_unix};
 #[derive(Default)]
 pub struct FactState {
     /// Held by restored sessions until they first connect (bounded restore).
-    pub permit: Option<OwnedSemaphorePermit>,
+    pub permit: Option<super::restore::Ticket>,
     /// The session started from stored keys (not for a link attempt).
     pub restored: bool,
 }
@@ -125,7 +123,9 @@ pub async fn on_fact(
             Flow::Continue
         }
         ClientFact::Connected => {
-            state.permit = None;
+            if let Some(ticket) = state.permit.take() {
+                ticket.connected();
+            }
             ctx.set_state(SessionState::Connected).await;
             Flow::Continue
         }

@@ -8,6 +8,7 @@ mod db;
 mod facts;
 pub mod guard;
 pub mod reach;
+mod restore;
 pub mod server;
 mod session;
 pub mod snapshot;
@@ -52,6 +53,9 @@ pub struct EngineConfig {
     /// The process's open-file limit, once raised: the supervisor says at
     /// start when the linked sessions do not fit under it.
     pub fd_limit: Option<crate::fdlimit::FdLimit>,
+    /// From this many linked sessions on, the restore at start says how
+    /// far it got ("restoring linked sessions: 120 / 1000…").
+    pub restore_progress_from: usize,
 }
 
 impl EngineConfig {
@@ -66,6 +70,7 @@ impl EngineConfig {
             connect_timeout: Duration::from_secs(15),
             logout_deadline: Duration::from_secs(20),
             fd_limit: None,
+            restore_progress_from: 20,
         }
     }
 }
@@ -121,6 +126,7 @@ impl Engine {
             config.restore_concurrency,
         );
         supervisor.fd_limit = config.fd_limit;
+        supervisor.progress_from = config.restore_progress_from;
         tokio::spawn(supervisor.run(cmd_rx, config.restore));
         (EngineHandle { tx: cmd_tx }, upd_rx)
     }

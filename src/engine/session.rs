@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{self, ClientOptions};
@@ -143,7 +143,7 @@ pub async fn run(
     mode: Mode,
     mut cmds: mpsc::Receiver<SessionCmd>,
     cancel: CancellationToken,
-    permit: Option<OwnedSemaphorePermit>,
+    permit: Option<super::restore::Ticket>,
 ) {
     let store_path = ctx.shared.data.session_file(&ctx.slug);
     let mut opts = ctx.shared.client.clone();

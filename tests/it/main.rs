@@ -8,6 +8,7 @@ mod e2e;
 mod e2e_serve;
 mod engine_faults;
 mod engine_fixture;
+mod engine_restore;
 mod engine_rules;
 mod engine_sim;
 mod http;

@@ -49,6 +49,9 @@ pub struct Supervisor {
     owners: HashMap<Id, i64>,
     root: CancellationToken,
     pub fd_limit: Option<crate::fdlimit::FdLimit>,
+    pub progress_from: usize,
+    /// The start-up restore's progress, while its sessions are spawned.
+    startup: Option<Arc<super::restore::Progress>>,
 }
 
 impl Supervisor {
@@ -68,6 +71,8 @@ impl Supervisor {
             owners: HashMap::new(),
             root: CancellationToken::new(),
             fd_limit: None,
+            progress_from: usize::MAX,
+            startup: None,
         }
     }
 
@@ -86,9 +91,20 @@ impl Supervisor {
             .map(|r| (r.company, r.slug.clone()))
             .collect();
         if restore {
+            let progress = super::restore::Progress::new(linked.len());
+            if linked.len() >= self.progress_from {
+                let every = Duration::from_secs(2);
+                tokio::spawn(super::restore::announce(
+                    progress.clone(),
+                    self.updates.clone(),
+                    every,
+                ));
+            }
+            self.startup = Some(progress);
             for (company, slug) in &linked {
                 self.spawn(*company, slug.clone(), Mode::Restore, None);
             }
+            self.startup = None;
         }
         let _ = self.updates.send(Update::Snapshot(rows)).await;
         let over_budget = self
@@ -198,10 +214,15 @@ impl Supervisor {
         let cancel = self.root.child_token();
         let ctx = self.ctx(company, slug);
         let gate = matches!(mode, Mode::Restore).then(|| self.restore_gate.clone());
+        let progress = self.startup.clone();
         let token = cancel.clone();
         let handle = self.tasks.spawn(async move {
             let permit = match gate {
-                Some(g) => g.acquire_owned().await.ok(),
+                Some(g) => g
+                    .acquire_owned()
+                    .await
+                    .ok()
+                    .map(|p| super::restore::Ticket::new(p, progress)),
                 None => None,
             };
             session::run(ctx, mode, rx, token, permit).await;
