@@ -7,6 +7,7 @@
 //! share this machine's two cores: the figures are a floor.
 
 mod common;
+use common::figures;
 mod linked;
 use linked::{registry, start};
 
@@ -25,18 +26,6 @@ const COMPANIES: usize = 10_000;
 const CLIENTS: usize = 50;
 const SECONDS: u64 = 10;
 const SSE_CLIENTS: usize = 100;
-
-fn figures(mut v: Vec<Duration>) -> String {
-    v.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    format!(
-        "median {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} samples)",
-        ms(v[v.len() / 2]),
-        ms(v[(v.len() * 99 / 100).min(v.len() - 1)]),
-        ms(v[v.len() - 1]),
-        v.len()
-    )
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()

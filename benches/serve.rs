@@ -9,7 +9,7 @@
 
 mod common;
 mod linked;
-use common::rss_mib;
+use common::{figures, rss_mib};
 use linked::{link_all, registry, start};
 
 use std::collections::HashSet;
@@ -32,18 +32,6 @@ const COMPANIES: usize = 10_000;
 const DASHBOARDS: usize = 10;
 const SAMPLES: usize = 50;
 const IDLE_CLIENTS: usize = 50;
-
-fn figures(mut v: Vec<Duration>) -> String {
-    v.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    format!(
-        "median {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} samples)",
-        ms(v[v.len() / 2]),
-        ms(v[(v.len() * 99 / 100).min(v.len() - 1)]),
-        ms(v[v.len() - 1]),
-        v.len()
-    )
-}
 
 fn dashboard_app() -> App {
     App::new(Theme::from_no_color(None), true, None)

@@ -10,3 +10,17 @@ pub fn rss_mib() -> f64 {
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
+
+/// "median, p99, max (n samples)" of latencies, in milliseconds.
+#[allow(dead_code)] // not every bench measures latencies
+pub fn figures(mut v: Vec<std::time::Duration>) -> String {
+    v.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    format!(
+        "median {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} samples)",
+        ms(v[v.len() / 2]),
+        ms(v[(v.len() * 99 / 100).min(v.len() - 1)]),
+        ms(v[v.len() - 1]),
+        v.len()
+    )
+}
