@@ -8,6 +8,7 @@ pub mod domain;
 pub mod engine;
 pub mod fdlimit;
 pub mod http;
+pub mod invite;
 pub mod lockfile;
 pub mod logging;
 pub mod qr;

@@ -65,7 +65,7 @@ fn add(ctx: &mut Context, slug: &str, name: Option<&str>) -> Result<(), CliError
 
 /// Send one order to the sessions' owner (a server, or an engine of our
 /// own that restores nothing) and wait for the update `answer` picks.
-fn through_engine<T>(
+pub(super) fn through_engine<T>(
     ctx: &mut Context,
     cmd: Command,
     answer: impl Fn(&Update) -> Option<T>,

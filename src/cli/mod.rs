@@ -7,6 +7,7 @@ mod context;
 mod dashboard;
 mod engine_run;
 mod error;
+mod invite;
 mod logout;
 mod pair;
 mod serve;
@@ -100,6 +101,9 @@ pub enum Command {
     /// Make, list or revoke tokens for the HTTP API (walink serve --http)
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Invite a company to link its own phone from a one-time web page
+    /// (walink invite SLUG, walink invite list, walink invite revoke ID)
+    Invite(invite::InviteArgs),
     /// Add, list or remove webhooks (walink serve posts events to them)
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
@@ -169,6 +173,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(args) => status::run(&mut Context::open(data, "status")?, &global, args),
         Command::Logout(args) => logout::run(&mut Context::open(data, "logout")?, &global, args),
         Command::Token(cmd) => token::run(&mut Context::open(data, "token")?, cmd),
+        Command::Invite(args) => {
+            let country = global.default_country()?;
+            invite::run(
+                &mut Context::open(data, "invite")?,
+                args,
+                country.as_deref(),
+            )
+        }
         Command::Webhook(cmd) => webhook::run(&mut Context::open(data, "webhook")?, cmd),
         Command::Serve(args) => serve::run(Context::own(data)?, &global, args),
         #[cfg(feature = "sandbox")]

@@ -3,10 +3,12 @@
 mod company;
 pub mod country;
 mod failure;
+mod invitation;
 mod phone;
 mod session;
 
 pub use company::{Company, DisplayName, NameError, Slug, SlugError};
 pub use failure::{FailureReason, GuardWhy, UnixTime};
+pub use invitation::{InviteMethod, InviteStatus};
 pub use phone::{Phone, PhoneError, PhoneWarning, mask_digits};
 pub use session::{AttemptId, LinkMethod, PairCode, SessionState};

@@ -1,6 +1,6 @@
 //! Orders to the engine (App or CLI → engine). Imperative names.
 
-use crate::domain::{AttemptId, DisplayName, LinkMethod, Slug};
+use crate::domain::{AttemptId, DisplayName, InviteMethod, LinkMethod, Phone, Slug};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -24,6 +24,27 @@ pub enum Command {
     AddCompany { slug: Slug, name: DisplayName },
     /// Stop its session, forget it, delete its keys.
     RemoveCompany { company: i64 },
+    /// Record an invitation (only its token's hash), reported as
+    /// `Update::Invited` with the same hash.
+    Invite {
+        company: i64,
+        hash: String,
+        phone: Option<Phone>,
+        method: InviteMethod,
+        expires_at: crate::domain::UnixTime,
+        by: String,
+    },
+    /// Revoke a live invitation.
+    RevokeInvitation { id: i64 },
+    /// A link through this invitation succeeded: it is used up.
+    UseInvitation { id: i64 },
+    /// Write a line in the company's event log (kept, and told to every
+    /// client): what an adapter such as the invitation page did.
+    Note {
+        company: i64,
+        kind: &'static str,
+        detail: String,
+    },
     /// Stop every session (flushing keys), then report `Update::Stopped`.
     Shutdown,
 }

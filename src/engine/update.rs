@@ -79,6 +79,19 @@ pub enum Update {
     CompanyRemoved {
         company: i64,
     },
+    /// A live invitation for this company (at start, once for each live
+    /// one, after the snapshot). `hash` lets its maker find it.
+    Invited {
+        company: i64,
+        id: i64,
+        hash: String,
+        until: SystemTime,
+    },
+    /// The invitation was used or revoked.
+    InvitationEnded {
+        company: i64,
+        id: i64,
+    },
     /// Something the admin should know about the whole engine (e.g. the
     /// open-file limit is too low for the linked sessions).
     Notice(String),

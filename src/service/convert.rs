@@ -142,7 +142,25 @@ impl WireCommand {
                 name: name.to_string(),
             },
             Command::RemoveCompany { company } => Self::RemoveCompany { company: *company },
-            Command::Shutdown => return None,
+            Command::Invite {
+                company,
+                hash,
+                phone,
+                method,
+                expires_at,
+                by: _,
+            } => Self::Invite {
+                company: *company,
+                hash: hash.clone(),
+                phone: phone.clone(),
+                method: *method,
+                expires_at: *expires_at,
+            },
+            Command::RevokeInvitation { id } => Self::RevokeInvitation { id: *id },
+            // Only the server's own adapters use these.
+            Command::UseInvitation { .. } | Command::Note { .. } | Command::Shutdown => {
+                return None;
+            }
         })
     }
 
@@ -182,6 +200,21 @@ impl WireCommand {
                 Command::AddCompany { slug: s, name: n }
             }
             Self::RemoveCompany { company } => Command::RemoveCompany { company },
+            Self::Invite {
+                company,
+                hash,
+                phone,
+                method,
+                expires_at,
+            } => Command::Invite {
+                company,
+                hash,
+                phone,
+                method,
+                expires_at,
+                by: client.to_owned(),
+            },
+            Self::RevokeInvitation { id } => Command::RevokeInvitation { id },
         })
     }
 }
@@ -266,6 +299,21 @@ impl WireUpdate {
             },
             Update::CompanyRemoved { company } => Self::CompanyRemoved { company: *company },
             Update::Notice(text) => Self::Notice { text: text.clone() },
+            Update::Invited {
+                company,
+                id,
+                hash,
+                until,
+            } => Self::Invited {
+                company: *company,
+                id: *id,
+                hash: hash.clone(),
+                until_ms: to_ms(*until),
+            },
+            Update::InvitationEnded { company, id } => Self::InvitationEnded {
+                company: *company,
+                id: *id,
+            },
             Update::Stopped | Update::Server(_) => return None,
         })
     }
@@ -349,6 +397,18 @@ impl WireUpdate {
             Self::CompanyNotAdded { slug, sentence } => Update::CompanyNotAdded { slug, sentence },
             Self::CompanyRemoved { company } => Update::CompanyRemoved { company },
             Self::Notice { text } => Update::Notice(text),
+            Self::Invited {
+                company,
+                id,
+                hash,
+                until_ms,
+            } => Update::Invited {
+                company,
+                id,
+                hash,
+                until: from_ms(until_ms),
+            },
+            Self::InvitationEnded { company, id } => Update::InvitationEnded { company, id },
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Mirror {
     live: HashMap<i64, Update>,
     log: VecDeque<Update>,
     notices: Vec<String>,
+    /// Live invitations: id → the `Invited` that made it.
+    invited: HashMap<i64, Update>,
 }
 
 impl Mirror {
@@ -51,6 +53,15 @@ impl Mirror {
             } => self.end_live(*company, *attempt),
             Update::CompanyRemoved { company } => {
                 self.live.remove(company);
+                self.invited.retain(
+                    |_, u| !matches!(u, Update::Invited { company: c, .. } if c == company),
+                );
+            }
+            Update::Invited { id, .. } => {
+                self.invited.insert(*id, update.clone());
+            }
+            Update::InvitationEnded { id, .. } => {
+                self.invited.remove(id);
             }
             Update::StateChanged { company, state, .. } => {
                 use crate::domain::SessionState as S;
@@ -105,6 +116,13 @@ impl Mirror {
         };
         out.extend(self.live.values().filter(still_live).cloned());
         out.extend(self.notices.iter().cloned().map(Update::Notice));
+        let wall = std::time::SystemTime::now();
+        out.extend(
+            self.invited
+                .values()
+                .filter(|u| matches!(u, Update::Invited { until, .. } if *until > wall))
+                .cloned(),
+        );
         out
     }
 

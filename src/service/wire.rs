@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{FailureReason, Phone, UnixTime};
 
 /// Bumped whenever a line changes shape; both sides name theirs first.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 /// A client's first line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +97,16 @@ pub enum WireCommand {
     RemoveCompany {
         company: i64,
     },
+    Invite {
+        company: i64,
+        hash: String,
+        phone: Option<Phone>,
+        method: crate::domain::InviteMethod,
+        expires_at: i64,
+    },
+    RevokeInvitation {
+        id: i64,
+    },
 }
 
 /// Server → client.
@@ -157,5 +167,15 @@ pub enum WireUpdate {
     },
     Notice {
         text: String,
+    },
+    Invited {
+        company: i64,
+        id: i64,
+        hash: String,
+        until_ms: i64,
+    },
+    InvitationEnded {
+        company: i64,
+        id: i64,
     },
 }

@@ -88,6 +88,23 @@ const STEPS: &[&str] = &[
         at         INTEGER NOT NULL
      );
      CREATE INDEX api_events_at ON api_events(at);",
+    // 5: invitations (hashes only) and settings such as the public URL.
+    "CREATE TABLE invitations (
+        id          INTEGER PRIMARY KEY,
+        hash        TEXT NOT NULL UNIQUE,
+        company_id  INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        phone       TEXT,
+        method      TEXT NOT NULL,
+        created_by  TEXT NOT NULL DEFAULT '',
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        used_at     INTEGER,
+        revoked_at  INTEGER
+     );
+     CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+     );",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

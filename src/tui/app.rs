@@ -107,6 +107,8 @@ pub struct App {
     pub server: Option<crate::engine::ServerLink>,
     /// Minute of the last draw, so "since" columns refresh once a minute.
     pub last_minute: i64,
+    /// Live invitations: id → (company, valid until).
+    pub invited: std::collections::BTreeMap<i64, (i64, std::time::SystemTime)>,
 }
 
 impl App {
@@ -132,6 +134,7 @@ impl App {
             notice: None,
             server: None,
             last_minute: 0,
+            invited: Default::default(),
         }
     }
 
@@ -166,6 +169,19 @@ impl App {
             Screen::Pairing(form) => Some(form),
             Screen::Table => None,
         }
+    }
+
+    /// When the company's live invitation (the longest one) runs out.
+    pub fn invited_until(
+        &self,
+        company: i64,
+        now: std::time::SystemTime,
+    ) -> Option<std::time::SystemTime> {
+        self.invited
+            .values()
+            .filter(|(c, until)| *c == company && *until > now)
+            .map(|(_, until)| *until)
+            .max()
     }
 
     pub fn row(&self, company: i64) -> Option<&SessionRow> {

@@ -83,6 +83,14 @@ impl App {
                 self.toast(text.clone(), Tone::Warn, now);
                 self.notice = Some(text);
             }
+            Update::Invited {
+                company, id, until, ..
+            } => {
+                self.invited.insert(id, (company, until));
+            }
+            Update::InvitationEnded { id, .. } => {
+                self.invited.remove(&id);
+            }
             Update::Stopped => self.stopped = true,
             Update::Server(link) => {
                 // Back from an absence: the server's snapshot follows, and

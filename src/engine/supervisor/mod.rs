@@ -18,6 +18,7 @@ use crate::domain::{FailureReason, SessionState};
 use crate::store::now_unix;
 
 mod companies;
+mod invitations;
 mod link;
 
 /// How long shutdown waits for sessions (stopping in parallel, each within
@@ -107,6 +108,7 @@ impl Supervisor {
             self.startup = None;
         }
         let _ = self.updates.send(Update::Snapshot(rows)).await;
+        self.announce_invitations().await;
         let over_budget = self
             .fd_limit
             .and_then(|l| l.budget_sentence(linked.len() as u64));
@@ -170,6 +172,31 @@ impl Supervisor {
             Command::Logout { company } => self.logout(company).await,
             Command::AddCompany { slug, name } => self.add_company(slug, name).await,
             Command::RemoveCompany { company } => self.remove_company(company).await,
+            Command::Invite {
+                company,
+                hash,
+                phone,
+                method,
+                expires_at,
+                by,
+            } => {
+                let new = invitations::New {
+                    company,
+                    hash,
+                    phone,
+                    method,
+                    expires_at,
+                    by,
+                };
+                self.invite(new).await
+            }
+            Command::Note {
+                company,
+                kind,
+                detail,
+            } => self.note(company, kind, detail).await,
+            Command::RevokeInvitation { id } => self.end_invitation(id, false).await,
+            Command::UseInvitation { id } => self.end_invitation(id, true).await,
             Command::Shutdown => {}
         }
     }
