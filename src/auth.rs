@@ -41,6 +41,11 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// How a link attempt names this caller to other askers.
+    pub fn by(&self) -> String {
+        format!("HTTP token #{}", self.token_id)
+    }
+
     /// A company this token may not see is, to it, a company that does
     /// not exist.
     pub fn sees(&self, company: i64) -> bool {

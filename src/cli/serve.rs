@@ -27,6 +27,11 @@ pub struct ServeArgs {
     /// … and this PEM private key
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// The base URL companies' browsers reach this API at, for invitation
+    /// links (e.g. https://walink.example.com behind your proxy)
+    /// [default: the --http address]
+    #[arg(long, env = "WALINK_PUBLIC_URL", value_name = "URL", requires = "http")]
+    public_url: Option<String>,
 }
 
 pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
@@ -46,6 +51,12 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         }
         _ => None,
     };
+    let public_url = args
+        .public_url
+        .as_deref()
+        .map(crate::invite::check_public_url)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--public-url: {e}")))?;
     let config = engine_run::config(&ctx, global, true)?;
     let socket = ctx.data.socket_path();
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
@@ -76,12 +87,13 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
                 .map_err(|e| CliError::other(format!("cannot listen on {addr} for the HTTP API: {e}")))?;
             let bound = listener.local_addr().map_err(CliError::other)?;
             let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
-            let api = crate::http::Api::new(
+            let mut api = crate::http::Api::new(
                 engine.clone(),
                 serving.view.clone(),
                 store,
                 http_stop.clone(),
             );
+            api.behind_proxy = args.behind_proxy;
             let scheme = match tls {
                 Some(config) => {
                     let listener =
@@ -94,6 +106,11 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
                     "http"
                 }
             };
+            // Where `walink invite` points companies, unless it is told.
+            let base = public_url.clone().unwrap_or_else(|| format!("{scheme}://{bound}"));
+            if let Err(e) = ctx.store.set_setting(crate::invite::PUBLIC_URL, &base) {
+                tracing::error!("cannot record the public URL: {e}");
+            }
             tracing::info!(%bound, scheme, "HTTP API listening");
             eprintln!("walink serve: HTTP API on {scheme}://{bound}");
         }

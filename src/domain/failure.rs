@@ -134,7 +134,7 @@ impl FailureReason {
 }
 
 /// "14:32" within the next 20 hours, else "Nov 27 14:32".
-fn clock(t: UnixTime, now: UnixTime, tz: FixedOffset) -> String {
+pub(super) fn clock(t: UnixTime, now: UnixTime, tz: FixedOffset) -> String {
     let Some(when) = DateTime::<Utc>::from_timestamp(t, 0) else {
         return "later".into();
     };

@@ -3,6 +3,7 @@
 mod company;
 pub mod country;
 mod failure;
+mod failure_page;
 mod invitation;
 mod phone;
 mod session;

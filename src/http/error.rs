@@ -12,6 +12,9 @@ pub struct ApiError {
     pub message: String,
     /// For 429: when to try again (Unix seconds).
     pub retry_at: Option<i64>,
+    /// The engine's reason, when it refused: the invitation page writes
+    /// its own sentence from it.
+    pub reason: Option<crate::domain::FailureReason>,
 }
 
 /// Every error's body.
@@ -38,6 +41,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_at: None,
+            reason: None,
         }
     }
 

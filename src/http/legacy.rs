@@ -44,7 +44,7 @@ pub async fn pairing_code(
     let Json(body) = body?;
     let phone = phone(&body.phone_number)?;
     let formatted = phone.formatted.clone();
-    let issued = start_link(&api, &who, row.company, LinkMethod::Code { phone }).await?;
+    let issued = start_link(&api, who.by(), row.company, LinkMethod::Code { phone }).await?;
     Ok(Json(Answer {
         success: true,
         code: issued.code.unwrap_or_default(),

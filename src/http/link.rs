@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ErrorBody;
 use super::sessions::{failure_key, utc, wall};
 use super::{Api, ApiError};
-use crate::auth::{Principal, Scope};
+use crate::auth::Scope;
 use crate::domain::{AttemptId, FailureReason, LinkMethod, Phone};
 use crate::engine::{Command, Update};
 
@@ -39,6 +39,9 @@ pub struct Issued {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qr: Option<String>,
     pub expires_at: String,
+    /// The same deadline, for adapters that count down.
+    #[serde(skip)]
+    pub deadline: std::time::Instant,
 }
 
 /// A phone as people and the old system write it; 422 with the sentence.
@@ -48,7 +51,7 @@ pub fn phone(raw: &str) -> Result<Phone, ApiError> {
 }
 
 /// The sentence of a refused or failed attempt, with its status.
-fn refused(reason: &FailureReason) -> ApiError {
+pub fn refused(reason: &FailureReason) -> ApiError {
     let message = reason.sentence(crate::store::now_unix(), utc());
     let (status, code, retry_at) = match reason {
         FailureReason::GuardRefused { until, .. } => {
@@ -64,6 +67,7 @@ fn refused(reason: &FailureReason) -> ApiError {
     };
     let mut e = ApiError::new(status, code, message);
     e.retry_at = retry_at;
+    e.reason = Some(reason.clone());
     if code == "link_failed" {
         tracing::warn!(reason = %failure_key(reason), "an HTTP link attempt failed");
     }
@@ -73,17 +77,27 @@ fn refused(reason: &FailureReason) -> ApiError {
 /// Send the link and wait for its first code or QR, or its refusal.
 pub async fn start_link(
     api: &Api,
-    who: &Principal,
+    by: String,
     company: i64,
+    method: LinkMethod,
+) -> Result<Issued, ApiError> {
+    let attempt = AttemptId(api.attempts.fetch_add(1, Ordering::Relaxed));
+    start_attempt(api, by, company, attempt, method).await
+}
+
+/// `start_link` with an attempt id the caller took (and registered).
+pub async fn start_attempt(
+    api: &Api,
+    by: String,
+    company: i64,
+    attempt: AttemptId,
     method: LinkMethod,
 ) -> Result<Issued, ApiError> {
     if api.stopping.is_cancelled() {
         return Err(ApiError::unavailable());
     }
-    let attempt = AttemptId(api.attempts.fetch_add(1, Ordering::Relaxed));
     // Subscribed before sending, so the answer cannot slip past.
     let mut events = api.view.events.subscribe();
-    let by = format!("HTTP token #{}", who.token_id);
     let cmd = Command::Link {
         company,
         attempt,
@@ -115,6 +129,7 @@ pub async fn start_link(
                         code: Some(code.to_string()),
                         qr: None,
                         expires_at: wall(*expires_at),
+                        deadline: *expires_at,
                     });
                 }
                 Update::QrIssued {
@@ -129,6 +144,7 @@ pub async fn start_link(
                         code: None,
                         qr: Some(payload.clone()),
                         expires_at: wall(*expires_at),
+                        deadline: *expires_at,
                     });
                 }
                 Update::Failed {
@@ -174,7 +190,7 @@ pub async fn start(
             ));
         }
     };
-    Ok(Json(start_link(&api, &who, row.company, method).await?))
+    Ok(Json(start_link(&api, who.by(), row.company, method).await?))
 }
 
 async fn order(

@@ -5,6 +5,7 @@
 mod companies;
 mod error;
 mod events;
+pub mod invite;
 mod journal;
 mod legacy;
 mod link;
@@ -47,6 +48,10 @@ pub struct Api {
     pub attempts: Arc<AtomicU64>,
     pub stopping: CancellationToken,
     pub metrics: Arc<metrics::Metrics>,
+    /// Link attempts started from invitation pages.
+    pub invites: Arc<invite::Attempts>,
+    /// A proxy is in front: the client's address is its X-Forwarded-For.
+    pub behind_proxy: bool,
 }
 
 impl Api {
@@ -61,14 +66,18 @@ impl Api {
         metrics::follow(metrics.clone(), &view);
         let store = Arc::new(Mutex::new(store));
         journal::start(store.clone(), &view, stopping.clone());
-        Self {
+        let api = Self {
             metrics,
+            invites: Arc::default(),
+            behind_proxy: false,
             engine,
             view,
             store,
             attempts: Arc::new(AtomicU64::new(first)),
             stopping,
-        }
+        };
+        invite::follow(&api);
+        api
     }
 
     /// The caller's token: `Authorization: Bearer T` or `X-Api-Key: T`.
@@ -203,6 +212,7 @@ pub fn routes() -> (Router<Api>, utoipa::openapi::OpenApi) {
 pub fn router(api: Api, origins: &[HeaderValue]) -> Router {
     let routes = routes()
         .0
+        .merge(invite::routes())
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(declared_size));
@@ -257,6 +267,26 @@ pub fn check_addr(addr: SocketAddr, behind_proxy: bool, tls: bool) -> Result<(),
     ))
 }
 
+/// The address a request came from (plain or TLS), for the logs.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+    for Peer
+{
+    fn connect_info(s: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Self(*s.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
+    for Peer
+{
+    fn connect_info(s: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Self {
+        Self(*s.remote_addr())
+    }
+}
+
 /// Serve HTTPS until `stop`.
 pub async fn serve_tls(
     listener: tls::TlsListener,
@@ -264,7 +294,8 @@ pub async fn serve_tls(
     origins: Vec<HeaderValue>,
     stop: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(api, &origins))
+    let app = router(api, &origins).into_make_service_with_connect_info::<Peer>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
 }
@@ -276,7 +307,8 @@ pub async fn serve(
     origins: Vec<HeaderValue>,
     stop: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(api, &origins))
+    let app = router(api, &origins).into_make_service_with_connect_info::<Peer>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
 }
