@@ -16,9 +16,15 @@ impl FailureReason {
             Self::GuardRefused { until, why } => {
                 let what = match why {
                     GuardWhy::Cooldown => "this number is cooling down after WhatsApp's rate limit",
-                    GuardWhy::TooManyCodes => "three pairing codes were asked for this number in the last hour",
-                    GuardWhy::TooManyQr => "five QR codes were shown for this number in the last hour",
-                    GuardWhy::CodeOutstanding => "another pairing code for this number is still live",
+                    GuardWhy::TooManyCodes => {
+                        "three pairing codes were asked for this number in the last hour"
+                    }
+                    GuardWhy::TooManyQr => {
+                        "five QR codes were shown for this number in the last hour"
+                    }
+                    GuardWhy::CodeOutstanding => {
+                        "another pairing code for this number is still live"
+                    }
                 };
                 format!(
                     "Not now: {what}, and more attempts earn hours of cooldown from WhatsApp. Try again after {}.",

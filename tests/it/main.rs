@@ -1,5 +1,6 @@
 //! One integration-test binary: a module per area.
 
+mod browser;
 mod cli;
 mod cli_input;
 mod cli_pair;
@@ -15,6 +16,8 @@ mod http;
 mod http_more;
 mod http_rules;
 mod http_tls;
+mod invite;
+mod invite_page;
 mod plain_build;
 mod serve;
 mod serve_wire;

@@ -50,7 +50,10 @@ pub async fn start(
     body: Result<Json<StartBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Ok(Json(body)) = body else {
-        return error(StatusCode::BAD_REQUEST, "send {\"method\": \"code\" or \"qr\"}");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "send {\"method\": \"code\" or \"qr\"}",
+        );
     };
     let lang = Lang::pick(body.lang.as_deref(), &Default::default());
     let Some(inv) = api.invitation(&token) else {

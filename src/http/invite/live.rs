@@ -126,13 +126,21 @@ impl Follow {
             } if *company == self.company && self.mine(*attempt) => {
                 let now = crate::store::now_unix();
                 let message = reason.page_sentence(self.lang == Lang::Ru, now, self.tz);
-                json("failed", serde_json::json!({"attempt": attempt.0.to_string(), "message": message}))
+                json(
+                    "failed",
+                    serde_json::json!({"attempt": attempt.0.to_string(), "message": message}),
+                )
             }
-            Update::QrExhausted { company, attempt } if *company == self.company && self.mine(*attempt) => {
+            Update::QrExhausted { company, attempt }
+                if *company == self.company && self.mine(*attempt) =>
+            {
                 let now = crate::store::now_unix();
                 let reason = crate::domain::FailureReason::QrExhausted;
                 let message = reason.page_sentence(self.lang == Lang::Ru, now, self.tz);
-                json("failed", serde_json::json!({"attempt": attempt.0.to_string(), "message": message}))
+                json(
+                    "failed",
+                    serde_json::json!({"attempt": attempt.0.to_string(), "message": message}),
+                )
             }
             _ => None,
         }

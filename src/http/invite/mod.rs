@@ -44,7 +44,6 @@ impl Attempts {
     pub fn of(&self, attempt: AttemptId) -> Option<i64> {
         self.lock().get(&attempt).copied()
     }
-
 }
 
 /// One task for the whole server: an invitation whose attempt links is
@@ -115,7 +114,10 @@ async fn headers(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -12,7 +12,7 @@
   var base = location.pathname.replace(/\/+$/, "");
   var go = $("go"), phone = $("phone"), phoneRow = $("phone-row");
   var error = $("error"), done = $("done"), codeBox = $("code"), qrBox = $("qr");
-  var current = null, timer = null, finished = false;
+  var current = null, timer = null, finished = false, lastQr = null;
 
   function show(el, on) { if (el) el.hidden = !on; }
 
@@ -36,6 +36,7 @@
   function backToForm(message) {
     stopTimer();
     current = null;
+    lastQr = null;
     show(codeBox, false);
     show(qrBox, false);
     form.hidden = false;
@@ -75,6 +76,9 @@
     } else {
       show(codeBox, false);
       show(qrBox, true);
+      // The start answer and the live stream both bring the first QR.
+      if (s.svg === lastQr) return;
+      lastQr = s.svg;
       var doc = new DOMParser().parseFromString(s.svg, "image/svg+xml");
       var svg = document.importNode(doc.documentElement, true);
       svg.setAttribute("role", "img");

@@ -77,7 +77,11 @@ fn valid(lang: Lang, inv: &Invitation) -> String {
         String::new()
     } else {
         let (value, lock, hint) = match &phone {
-            Some(p) => (format!(" value=\"{}\" readonly", esc(p)), " data-locked", t.phone_locked),
+            Some(p) => (
+                format!(" value=\"{}\" readonly", esc(p)),
+                " data-locked",
+                t.phone_locked,
+            ),
             None => (String::new(), "", t.phone_hint),
         };
         format!(
