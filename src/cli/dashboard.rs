@@ -23,6 +23,10 @@ pub fn open(
             "the dashboard needs a terminal; from scripts use walink status, walink pair or walink company",
         ));
     }
+    let extras = Extras {
+        registry: Some(ctx.data.registry_path()),
+        ..extras
+    };
     let first = crate::service::first_attempt();
     let running = engine_run::start(&mut ctx, config, OnLoss::Reattach)?;
     let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());
@@ -124,6 +128,7 @@ pub mod sandbox {
         let mut config = EngineConfig::new(data, server);
         config.fd_limit = ctx.fd_limit;
         let extras = Extras {
+            registry: None,
             sim: Some(Arc::new(sim)),
         };
         super::open(ctx, config, extras, country)

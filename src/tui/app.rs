@@ -45,6 +45,8 @@ pub enum Focus {
     AddForm,
     Confirm,
     Help,
+    /// The invitation just made: its URL and QR.
+    Invite,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +60,7 @@ pub enum Overlay {
     Help,
     Confirm(Confirm),
     Add(AddForm),
+    Invite(super::invite::Shown),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +146,7 @@ impl App {
             Some(Overlay::Help) => Focus::Help,
             Some(Overlay::Confirm(_)) => Focus::Confirm,
             Some(Overlay::Add(_)) => Focus::AddForm,
+            Some(Overlay::Invite(_)) => Focus::Invite,
             None => self.focus_below_overlay(),
         }
     }
@@ -215,6 +219,11 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
+            Msg::Invitation { company, made } => {
+                self.dirty = true;
+                self.invitation_made(company, made, now);
+                Vec::new()
+            }
             Msg::Quit(_) => {
                 self.stopping = true;
                 self.dirty = true;
@@ -234,6 +243,7 @@ impl App {
             }
             Some(Overlay::Confirm(_)) => self.on_confirm(action, now),
             Some(Overlay::Add(_)) => self.on_add_form(action),
+            Some(Overlay::Invite(_)) => self.on_invite(action),
             None => match self.screen {
                 Screen::Table => self.on_table(action, now),
                 Screen::Pairing(_) => self.on_pairing(action, now),

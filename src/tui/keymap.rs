@@ -34,6 +34,7 @@ pub fn map(focus: Focus, key: &KeyEvent) -> Option<Action> {
         Focus::AddForm => add_form(key),
         Focus::Confirm => confirm(key),
         Focus::Help => help(key),
+        Focus::Invite => invite(key),
     }
 }
 
@@ -93,8 +94,22 @@ fn table(key: &KeyEvent) -> Option<Action> {
         'l' => Action::ToggleLog,
         'r' => Action::RestartLink,
         'f' => Action::InjectFault,
+        'i' => Action::Invite,
         _ => return None,
     })
+}
+
+fn invite(key: &KeyEvent) -> Option<Action> {
+    match key.code {
+        KeyCode::Esc | KeyCode::Enter => return Some(Action::Back),
+        _ => {}
+    }
+    match plain_char(key)? {
+        'q' => Some(Action::Back),
+        'c' => Some(Action::CopyCode),
+        '?' => Some(Action::ShowHelp),
+        _ => None,
+    }
 }
 
 fn filter(key: &KeyEvent) -> Option<Action> {

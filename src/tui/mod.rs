@@ -5,6 +5,7 @@
 pub mod add_form;
 pub mod app;
 pub mod confirm;
+pub mod invite;
 pub mod keymap;
 mod link_flow;
 pub mod msg;
@@ -19,6 +20,8 @@ pub mod view;
 
 #[cfg(test)]
 mod app_tests;
+#[cfg(test)]
+mod invite_tests;
 #[cfg(test)]
 mod render_tests;
 #[cfg(test)]

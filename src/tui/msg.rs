@@ -17,6 +17,11 @@ pub enum Msg {
     Tick,
     /// The terminal changed size.
     Resize,
+    /// An invitation was made (its URL) or could not be (why).
+    Invitation {
+        company: i64,
+        made: Result<String, String>,
+    },
     Quit(QuitCause),
 }
 
@@ -70,6 +75,8 @@ pub enum Action {
     Confirm,
     /// `n` / Esc in a question.
     Deny,
+    /// `i`: invite the selected company to link its own phone.
+    Invite,
     /// Sandbox: let the simulated phone enter the code or scan the QR.
     PlayPhone,
     /// Sandbox: arm the next simulator fault on the selected session.
@@ -100,6 +107,10 @@ pub enum Effect {
         company: i64,
         phone: Option<String>,
         fault: SandboxFault,
+    },
+    /// Make an invitation (a token only the loop may draw) for the company.
+    Invite {
+        company: i64,
     },
     /// Start the shutdown order (DESIGN: Command::Shutdown, wait, restore).
     Exit,

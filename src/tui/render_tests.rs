@@ -19,7 +19,7 @@ use crate::qr::{cell_light, qr_rows};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
-fn draw(app: &App, now: Now, (w, h): (u16, u16)) -> Terminal<TestBackend> {
+pub(super) fn draw(app: &App, now: Now, (w, h): (u16, u16)) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
     terminal
         .draw(|frame| render(app, now, frame))
@@ -28,14 +28,14 @@ fn draw(app: &App, now: Now, (w, h): (u16, u16)) -> Terminal<TestBackend> {
 }
 
 /// `name_80x24` and `name_120x40`.
-fn snap(name: &str, app: &App, now: Now) {
+pub(super) fn snap(name: &str, app: &App, now: Now) {
     for size in SIZES {
         let terminal = draw(app, now, size);
         insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), terminal.backend());
     }
 }
 
-fn text_of(terminal: &Terminal<TestBackend>) -> String {
+pub(super) fn text_of(terminal: &Terminal<TestBackend>) -> String {
     terminal.backend().to_string()
 }
 
@@ -311,6 +311,12 @@ fn qr_round_trip_through_the_terminal() {
     let payload = pairing_payload();
     let qr = qr_rows(&payload).expect("payload fits a QR");
     let terminal = draw(&app, t, (120, 40));
+    assert_eq!(qr_on_screen(&terminal, &qr), payload);
+}
+
+/// The one QR drawn in `terminal` (of `qr`'s size), read back from its
+/// cells and decoded.
+pub(super) fn qr_on_screen(terminal: &Terminal<TestBackend>, qr: &crate::qr::QrRows) -> String {
     let buffer = terminal.backend().buffer();
     let (w, h) = (qr.width(), qr.height());
     // The quiet zone's top row is the first run of w full blocks.
@@ -337,8 +343,7 @@ fn qr_round_trip_through_the_terminal() {
     });
     let grids = img.detect_grids();
     assert_eq!(grids.len(), 1, "one QR found");
-    let (_meta, content) = grids[0].decode().expect("decodes");
-    assert_eq!(content, payload);
+    grids[0].decode().expect("decodes").1
 }
 
 #[test]

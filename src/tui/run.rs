@@ -16,6 +16,8 @@ use crate::store::now_unix;
 /// What the sandbox adds: a simulator whose phone and faults keys reach.
 #[derive(Clone, Default)]
 pub struct Extras {
+    /// The registry, for what invitations need (the public URL).
+    pub registry: Option<std::path::PathBuf>,
     #[cfg(feature = "sandbox")]
     pub sim: Option<std::sync::Arc<crate::sim::Simulator>>,
 }
@@ -71,12 +73,15 @@ pub async fn run(
             _ = tokio::time::sleep_until(deadline), if stop_by.is_some() => break,
         };
         let now = now();
-        for msg in msgs {
+        let mut queue = std::collections::VecDeque::from(msgs);
+        while let Some(msg) = queue.pop_front() {
             for effect in app.update(msg, now) {
-                if perform(effect, &engine, &extras).await && stop_by.is_none() {
+                let mut back = Vec::new();
+                if perform(effect, &engine, &extras, &mut back).await && stop_by.is_none() {
                     stop_by = Some(tokio::time::Instant::now() + crate::engine::STOP_WAIT);
                     app.dirty = true;
                 }
+                queue.extend(back);
             }
         }
         if app.stopped {
@@ -93,8 +98,14 @@ pub async fn run(
     Ok(exit_code)
 }
 
-/// Carry out one effect; true when it starts the shutdown.
-async fn perform(effect: Effect, engine: &EngineHandle, extras: &Extras) -> bool {
+/// Carry out one effect; true when it starts the shutdown. What the App
+/// must hear back goes in `back`.
+async fn perform(
+    effect: Effect,
+    engine: &EngineHandle,
+    extras: &Extras,
+    back: &mut Vec<Msg>,
+) -> bool {
     let send = |cmd| async move {
         if engine.send(cmd).await.is_err() {
             tracing::error!("the engine has stopped");
@@ -113,10 +124,42 @@ async fn perform(effect: Effect, engine: &EngineHandle, extras: &Extras) -> bool
         Effect::InjectFault { phone, fault, .. } => {
             super::sandbox_play::inject(extras, phone, fault)
         }
+        Effect::Invite { company } => {
+            let made = invite(company, engine, extras).await;
+            back.push(Msg::Invitation { company, made });
+        }
         Effect::Exit => {
             send(Command::Shutdown).await;
             return true;
         }
     }
     false
+}
+
+/// Draw a token, record its hash through the engine, and give the URL.
+async fn invite(company: i64, engine: &EngineHandle, extras: &Extras) -> Result<String, String> {
+    use crate::invite;
+    let base = extras
+        .registry
+        .as_deref()
+        .and_then(|path| crate::store::Store::open(path).ok())
+        .and_then(|store| store.setting(invite::PUBLIC_URL).ok().flatten())
+        .ok_or_else(|| {
+            "No public URL for invitations yet: run walink serve --http ADDR [--public-url URL]."
+                .to_owned()
+        })?;
+    let expires_at = now_unix() + invite::DEFAULT_TTL;
+    let by = format!("dashboard (pid {})", std::process::id());
+    let (token, cmd) = invite::make(
+        company,
+        None,
+        crate::domain::InviteMethod::Any,
+        expires_at,
+        &by,
+    )?;
+    engine
+        .send(cmd)
+        .await
+        .map_err(|_| "The session engine has stopped.".to_owned())?;
+    Ok(invite::url(&base, &token))
 }

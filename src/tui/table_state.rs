@@ -107,6 +107,7 @@ impl App {
             Action::LogoutCompany => self.ask_about_selected(Confirm::logout),
             Action::RestartLink => return self.reconnect_selected(now),
             Action::InjectFault => return self.inject_fault(now),
+            Action::Invite => return self.invite_selected(now),
             _ => {}
         }
         Vec::new()

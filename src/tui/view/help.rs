@@ -33,6 +33,7 @@ const TABLE: &[KeyHelp] = &[
     k("l", "event log", false),
     k("r", "reconnect", false),
     k("a", "add company", true),
+    k("i", "invite: the company links its own phone", false),
     k("d", "remove company", false),
     k("L", "log out", false),
     k("?", "help", true),
@@ -72,6 +73,7 @@ const ADD: &[KeyHelp] = &[
 ];
 const CONFIRM: &[KeyHelp] = &[k("y Enter", "yes", true), k("n Esc", "no", true)];
 const HELP: &[KeyHelp] = &[k("Esc ? q", "close help", true)];
+const INVITE: &[KeyHelp] = &[k("c", "copy the link", true), k("Esc q", "close", true)];
 
 /// What the keys of a live or ended attempt can do right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -124,6 +126,7 @@ pub fn keys(focus: Focus, sandbox: bool) -> Vec<KeyHelp> {
         Focus::AddForm => (ADD, false),
         Focus::Confirm => (CONFIRM, false),
         Focus::Help => (HELP, false),
+        Focus::Invite => (INVITE, false),
     };
     let extra: &[KeyHelp] = if sandbox && with_sandbox {
         SANDBOX

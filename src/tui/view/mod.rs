@@ -7,6 +7,7 @@ pub mod dialog;
 pub mod field;
 pub mod header;
 pub mod help;
+pub mod invite;
 pub mod log;
 pub mod pairing;
 pub mod qr_pane;
@@ -60,6 +61,7 @@ pub fn render(app: &App, now: Now, frame: &mut Frame) {
         Some(Overlay::Help) => help::render(app, frame, area),
         Some(Overlay::Confirm(ask)) => dialog::confirm(app, ask, frame, area),
         Some(Overlay::Add(form)) => dialog::add(app, form, frame, area),
+        Some(Overlay::Invite(shown)) => invite::render(app, shown, now, frame, area),
         None => {}
     }
 }

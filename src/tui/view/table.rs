@@ -64,7 +64,10 @@ pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
     let selected = sel.index(&app.rows);
     let offset = selected.map_or(0, |i| i.saturating_sub(height - 1));
     let rows = visible.iter().skip(offset).take(height).map(|r| {
-        let (state, tone) = describe(&r.state, now);
+        let (state, tone) = match invited(app, r, now) {
+            Some(shown) => shown,
+            None => describe(&r.state, now),
+        };
         let slug_w = Span::raw(&r.slug).width();
         let name_room = usize::from(company_w).saturating_sub(slug_w + 1);
         let company = Line::from(vec![
@@ -143,4 +146,33 @@ fn filter_line(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(suffix, theme.tone(super::theme::Tone::Warn)),
         rest,
     );
+}
+
+/// "invited · 24 min left" while a live invitation waits on a company
+/// that is neither linked nor linking; what the company does then shows
+/// as the state it brings.
+fn invited(
+    app: &App,
+    r: &crate::engine::SessionRow,
+    now: Now,
+) -> Option<(String, super::theme::Tone)> {
+    use crate::domain::SessionState as S;
+    let waiting = matches!(
+        r.state,
+        S::NotLinked | S::LoggedOut | S::Failed { .. } | S::Replaced
+    );
+    if !waiting {
+        return None;
+    }
+    let until = app.invited_until(r.company, crate::engine::snapshot::unix_to_system(now.unix))?;
+    let secs = until
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+        - now.unix;
+    // Rounded up: "1 min left" until it is gone.
+    let minutes = (secs + 59) / 60;
+    Some((
+        format!("invited · {minutes} min left"),
+        super::theme::Tone::Info,
+    ))
 }
