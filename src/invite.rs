@@ -3,6 +3,7 @@
 
 use crate::domain::{InviteMethod, Phone, UnixTime};
 use crate::engine::Command;
+use crate::engine::command::Invite;
 
 /// The registry setting `walink serve --http` keeps its public URL in.
 pub const PUBLIC_URL: &str = "public_url";
@@ -56,14 +57,14 @@ pub fn make(
     by: &str,
 ) -> Result<(String, Command), String> {
     let token = new_token()?;
-    let cmd = Command::Invite {
+    let cmd = Command::Invite(Invite {
         company,
         hash: crate::auth::hash(&token),
         phone,
         method,
         expires_at,
         by: by.to_owned(),
-    };
+    });
     Ok((token, cmd))
 }
 
@@ -78,11 +79,11 @@ mod tests {
         assert_eq!(a.len(), 48);
         assert_ne!(a, b);
         let (token, cmd) = make(1, None, InviteMethod::Any, 100, "test").expect("made");
-        let Command::Invite { hash, .. } = cmd else {
+        let Command::Invite(made) = cmd else {
             panic!("not an invite: {cmd:?}")
         };
-        assert_eq!(hash, crate::auth::hash(&token));
-        assert!(!hash.contains(&token));
+        assert_eq!(made.hash, crate::auth::hash(&token));
+        assert!(!made.hash.contains(&token));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::token::rfc3339;
 use super::{CliError, Context, company::through_engine};
 use crate::domain::{InviteMethod, Phone, mask_digits};
 use crate::engine::{Command, Update};
@@ -74,10 +75,10 @@ fn create(ctx: &mut Context, args: &InviteArgs, country: Option<&str>) -> Result
     let by = format!("walink invite (pid {})", std::process::id());
     let (token, cmd) =
         invite::make(company.id, phone, method, expires_at, &by).map_err(CliError::other)?;
-    let Command::Invite { hash, .. } = &cmd else {
+    let Command::Invite(made) = &cmd else {
         return Err(CliError::other("not an invitation"));
     };
-    let hash = hash.clone();
+    let hash = made.hash.clone();
     let id = through_engine(ctx, cmd, |u| match u {
         Update::Invited { id, hash: h, .. } if *h == hash => Some(*id),
         _ => None,
@@ -128,12 +129,6 @@ struct Line {
     created_by: String,
     created_at: String,
     expires_at: String,
-}
-
-fn rfc3339(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
 }
 
 fn line(i: &Invitation, now: i64) -> Line {

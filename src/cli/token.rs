@@ -46,7 +46,7 @@ struct Line {
     revoked: bool,
 }
 
-fn rfc3339(t: i64) -> String {
+pub(super) fn rfc3339(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()

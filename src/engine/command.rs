@@ -26,14 +26,7 @@ pub enum Command {
     RemoveCompany { company: i64 },
     /// Record an invitation (only its token's hash), reported as
     /// `Update::Invited` with the same hash.
-    Invite {
-        company: i64,
-        hash: String,
-        phone: Option<Phone>,
-        method: InviteMethod,
-        expires_at: crate::domain::UnixTime,
-        by: String,
-    },
+    Invite(Invite),
     /// Revoke a live invitation.
     RevokeInvitation { id: i64 },
     /// A link through this invitation succeeded: it is used up.
@@ -47,4 +40,17 @@ pub enum Command {
     },
     /// Stop every session (flushing keys), then report `Update::Stopped`.
     Shutdown,
+}
+
+/// A new invitation: only its token's hash travels and is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub company: i64,
+    pub hash: String,
+    /// The one number it may link, if named.
+    pub phone: Option<Phone>,
+    pub method: InviteMethod,
+    pub expires_at: crate::domain::UnixTime,
+    /// Who made it (set by the server for its clients).
+    pub by: String,
 }

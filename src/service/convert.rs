@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::wire::{WireCommand, WireRow, WireState, WireUpdate};
-use crate::domain::{AttemptId, DisplayName, LinkMethod, PairCode, SessionState, Slug};
-use crate::engine::{Command, LogEntry, SessionRow, Update};
+use crate::domain::{AttemptId, DisplayName, LinkMethod, PairCode, Slug};
+use crate::engine::{Command, LogEntry, Update};
 
 pub fn to_ms(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
@@ -23,96 +23,12 @@ pub fn from_ms(ms: i64) -> SystemTime {
     }
 }
 
-fn left(deadline: Instant, now: Instant) -> u64 {
+pub(super) fn left(deadline: Instant, now: Instant) -> u64 {
     u64::try_from(deadline.saturating_duration_since(now).as_millis()).unwrap_or(u64::MAX)
 }
 
-fn deadline(ms: u64, now: Instant) -> Instant {
+pub(super) fn deadline(ms: u64, now: Instant) -> Instant {
     now + Duration::from_millis(ms)
-}
-
-impl WireState {
-    pub fn from_state(s: &SessionState, now: Instant) -> Self {
-        use SessionState as S;
-        match s {
-            S::NotLinked => Self::NotLinked,
-            S::Connecting => Self::Connecting,
-            S::LinkingCode { expires_at } => Self::LinkingCode {
-                expires_in_ms: left(*expires_at, now),
-            },
-            S::LinkingQr { expires_at } => Self::LinkingQr {
-                expires_in_ms: left(*expires_at, now),
-            },
-            S::FinishingSync => Self::FinishingSync,
-            S::Connected => Self::Connected,
-            S::Disconnected { retry_at } => Self::Disconnected {
-                retry_in_ms: retry_at.map(|t| left(t, now)),
-            },
-            S::LoggedOut => Self::LoggedOut,
-            S::Replaced => Self::Replaced,
-            S::Banned { until } => Self::Banned { until: *until },
-            S::Cooldown { until } => Self::Cooldown { until: *until },
-            S::PasskeyRequired => Self::PasskeyRequired,
-            S::Failed { reason } => Self::Failed {
-                reason: reason.clone(),
-            },
-        }
-    }
-
-    pub fn into_state(self, now: Instant) -> SessionState {
-        use SessionState as S;
-        match self {
-            Self::NotLinked => S::NotLinked,
-            Self::Connecting => S::Connecting,
-            Self::LinkingCode { expires_in_ms } => S::LinkingCode {
-                expires_at: deadline(expires_in_ms, now),
-            },
-            Self::LinkingQr { expires_in_ms } => S::LinkingQr {
-                expires_at: deadline(expires_in_ms, now),
-            },
-            Self::FinishingSync => S::FinishingSync,
-            Self::Connected => S::Connected,
-            Self::Disconnected { retry_in_ms } => S::Disconnected {
-                retry_at: retry_in_ms.map(|ms| deadline(ms, now)),
-            },
-            Self::LoggedOut => S::LoggedOut,
-            Self::Replaced => S::Replaced,
-            Self::Banned { until } => S::Banned { until },
-            Self::Cooldown { until } => S::Cooldown { until },
-            Self::PasskeyRequired => S::PasskeyRequired,
-            Self::Failed { reason } => S::Failed { reason },
-        }
-    }
-}
-
-impl WireRow {
-    pub fn from_row(r: &SessionRow, now: Instant) -> Self {
-        Self {
-            company: r.company,
-            slug: r.slug.clone(),
-            name: r.name.clone(),
-            phone: r.phone.clone(),
-            jid: r.jid.clone(),
-            push_name: r.push_name.clone(),
-            state: WireState::from_state(&r.state, now),
-            since_ms: to_ms(r.since),
-            last_event: r.last_event.clone(),
-        }
-    }
-
-    pub fn into_row(self, now: Instant) -> SessionRow {
-        SessionRow {
-            company: self.company,
-            slug: self.slug,
-            name: self.name,
-            phone: self.phone,
-            jid: self.jid,
-            push_name: self.push_name,
-            state: self.state.into_state(now),
-            since: from_ms(self.since_ms),
-            last_event: self.last_event,
-        }
-    }
 }
 
 impl WireCommand {
@@ -142,19 +58,12 @@ impl WireCommand {
                 name: name.to_string(),
             },
             Command::RemoveCompany { company } => Self::RemoveCompany { company: *company },
-            Command::Invite {
-                company,
-                hash,
-                phone,
-                method,
-                expires_at,
-                by: _,
-            } => Self::Invite {
-                company: *company,
-                hash: hash.clone(),
-                phone: phone.clone(),
-                method: *method,
-                expires_at: *expires_at,
+            Command::Invite(i) => Self::Invite {
+                company: i.company,
+                hash: i.hash.clone(),
+                phone: i.phone.clone(),
+                method: i.method,
+                expires_at: i.expires_at,
             },
             Command::RevokeInvitation { id } => Self::RevokeInvitation { id: *id },
             // Only the server's own adapters use these.
@@ -206,14 +115,14 @@ impl WireCommand {
                 phone,
                 method,
                 expires_at,
-            } => Command::Invite {
+            } => Command::Invite(crate::engine::command::Invite {
                 company,
                 hash,
                 phone,
                 method,
                 expires_at,
                 by: client.to_owned(),
-            },
+            }),
             Self::RevokeInvitation { id } => Command::RevokeInvitation { id },
         })
     }

@@ -1,6 +1,7 @@
 //! Updates and commands across the wire and back.
 use super::*;
-use crate::domain::{FailureReason, GuardWhy, Phone};
+use crate::domain::{FailureReason, GuardWhy, Phone, SessionState};
+use crate::engine::SessionRow;
 
 fn at(ms: i64) -> SystemTime {
     from_ms(ms)
@@ -93,4 +94,53 @@ fn commands_cross_the_wire_and_names_are_checked_again() {
         matches!(*answer, Update::CompanyNotAdded { .. }),
         "{answer:?}"
     );
+}
+
+#[test]
+fn invitations_cross_the_wire_and_the_server_names_their_maker() {
+    let now = Instant::now();
+    let made = Command::Invite(crate::engine::command::Invite {
+        company: 2,
+        hash: "ab".repeat(32),
+        phone: Phone::parse("+7 900 123 45 67", None).ok(),
+        method: crate::domain::InviteMethod::Code,
+        expires_at: 1_795_000_000,
+        by: "what the client claims".into(),
+    });
+    let wire = WireCommand::from_command(&made).expect("on the wire");
+    let text = serde_json::to_string(&wire).expect("json");
+    let back: WireCommand = serde_json::from_str(&text).expect("parse");
+    let Ok(Command::Invite(got)) = back.into_command("invite (pid 5)") else {
+        panic!("not an invitation")
+    };
+    assert_eq!(got.by, "invite (pid 5)");
+    let Command::Invite(sent) = made else {
+        unreachable!()
+    };
+    assert_eq!(
+        Command::Invite(got.clone()),
+        Command::Invite(crate::engine::command::Invite {
+            by: got.by.clone(),
+            ..sent
+        })
+    );
+    // Only the server's own adapters use these.
+    assert_eq!(
+        WireCommand::from_command(&Command::UseInvitation { id: 1 }),
+        None
+    );
+    for u in [
+        Update::Invited {
+            company: 2,
+            id: 3,
+            hash: "cd".repeat(32),
+            until: at(1_795_000_000_000),
+        },
+        Update::InvitationEnded { company: 2, id: 3 },
+    ] {
+        let wire = WireUpdate::from_update(&u, now).expect("on the wire");
+        let text = serde_json::to_string(&wire).expect("json");
+        let back: WireUpdate = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back.into_update(now), u, "{text}");
+    }
 }

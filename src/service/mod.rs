@@ -4,6 +4,7 @@
 
 pub mod attach;
 pub mod convert;
+mod convert_row;
 pub mod hub;
 pub mod listen;
 pub mod mirror;

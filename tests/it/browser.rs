@@ -204,10 +204,10 @@ impl Browser {
                 continue;
             };
             let m: Value = serde_json::from_str(message).unwrap_or_default();
-            if m["message"]["method"] == "Network.requestWillBeSent" {
-                if let Some(u) = m["message"]["params"]["request"]["url"].as_str() {
-                    urls.push(u.to_owned());
-                }
+            if m["message"]["method"] == "Network.requestWillBeSent"
+                && let Some(u) = m["message"]["params"]["request"]["url"].as_str()
+            {
+                urls.push(u.to_owned());
             }
         }
         urls

@@ -2,22 +2,13 @@
 //! commands, the invitation page) hears of them through the same updates.
 
 use super::Supervisor;
-use crate::domain::{InviteMethod, Phone, UnixTime};
+use crate::engine::command::Invite;
 use crate::engine::snapshot::unix_to_system;
 use crate::engine::update::{LogEntry, Update};
 use crate::store::{NewInvitation, now_unix};
 
-pub(super) struct New {
-    pub company: i64,
-    pub hash: String,
-    pub phone: Option<Phone>,
-    pub method: InviteMethod,
-    pub expires_at: UnixTime,
-    pub by: String,
-}
-
 impl Supervisor {
-    pub(super) async fn invite(&mut self, new: New) {
+    pub(super) async fn invite(&mut self, new: Invite) {
         let hash = new.hash.clone();
         let made = self
             .db

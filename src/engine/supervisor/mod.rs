@@ -172,24 +172,7 @@ impl Supervisor {
             Command::Logout { company } => self.logout(company).await,
             Command::AddCompany { slug, name } => self.add_company(slug, name).await,
             Command::RemoveCompany { company } => self.remove_company(company).await,
-            Command::Invite {
-                company,
-                hash,
-                phone,
-                method,
-                expires_at,
-                by,
-            } => {
-                let new = invitations::New {
-                    company,
-                    hash,
-                    phone,
-                    method,
-                    expires_at,
-                    by,
-                };
-                self.invite(new).await
-            }
+            Command::Invite(new) => self.invite(new).await,
             Command::Note {
                 company,
                 kind,

@@ -55,19 +55,7 @@ pub fn render(app: &App, shown: &Shown, now: Now, frame: &mut Frame, area: Rect)
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
     match qr {
-        Some(q) => {
-            let at = body.centered(
-                Constraint::Length(q.width()),
-                Constraint::Length(q.height()),
-            );
-            let style = theme.qr();
-            let rows: Vec<Line> = q
-                .rows()
-                .iter()
-                .map(|r| Line::styled(r.as_str(), style))
-                .collect();
-            frame.render_widget(Paragraph::new(rows), at);
-        }
+        Some(q) => super::qr_pane::draw(app, q, frame, body),
         None => frame.render_widget(
             Paragraph::new(Span::styled(
                 "A larger terminal shows the link as a QR too.",

@@ -62,7 +62,7 @@ pub fn render(app: &App, shown: &QrShown, now: Now, frame: &mut Frame, area: Rec
     }
 }
 
-fn draw(app: &App, qr: &QrRows, frame: &mut Frame, body: Rect) {
+pub(super) fn draw(app: &App, qr: &QrRows, frame: &mut Frame, body: Rect) {
     let rect = body.centered(
         Constraint::Length(qr.width()),
         Constraint::Length(qr.height()),
