@@ -12,6 +12,7 @@ mod engine_fixture;
 mod engine_restore;
 mod engine_rules;
 mod engine_sim;
+mod fd_limit;
 mod http;
 mod http_more;
 mod http_rules;
