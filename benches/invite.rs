@@ -32,7 +32,6 @@ fn bytes(url: &str) -> usize {
 
 fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let _sim_keep;
     let (_tmp, data, _) = registry(OPENINGS, 0);
     let store = Store::open(&data.registry_path()).expect("registry");
     let companies: Vec<i64> = store
@@ -41,10 +40,9 @@ fn main() {
         .iter()
         .map(|c| c.id)
         .collect();
-    let (base, engine) = rt.block_on(async {
+    let (base, engine, _sim) = rt.block_on(async {
         let sim = Simulator::start(SimConfig::default()).await.expect("sim");
         let (engine, updates) = start(&sim, &data, false);
-        _sim_keep = sim;
         let serving =
             walink::service::start(data.socket_path(), engine.clone(), updates).expect("serve");
         let stop = tokio_util::sync::CancellationToken::new();
@@ -54,8 +52,9 @@ fn main() {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(walink::http::serve(listener, api, Vec::new(), stop));
+        // The hub runs as long as the bench: never closed.
         std::mem::forget(serving);
-        (base, engine)
+        (base, engine, sim)
     });
 
     let b = browser::Browser::start();

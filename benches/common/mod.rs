@@ -1,6 +1,7 @@
 //! What the benchmarks share.
 
 /// This process's resident memory, in MiB.
+#[allow(dead_code)] // not every bench measures memory
 pub fn rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status

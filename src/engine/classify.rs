@@ -72,6 +72,7 @@ pub fn classify(fact: &ClientFact, cx: Context) -> Option<FailureReason> {
             disconnected: false,
         }
         | ClientFact::Connected
+        | ClientFact::LoggedIn
         | ClientFact::Disconnected { .. }
         | ClientFact::SelfPushName { .. }
         | ClientFact::StreamError { .. } => return None,

@@ -122,6 +122,14 @@ pub async fn on_fact(
             ctx.set_state(SessionState::FinishingSync).await;
             Flow::Continue
         }
+        ClientFact::LoggedIn => {
+            // The handshake is done: the next restore may start while this
+            // one finishes its sync.
+            if let Some(ticket) = state.permit.as_mut() {
+                ticket.logged_in();
+            }
+            Flow::Continue
+        }
         ClientFact::Connected => {
             if let Some(ticket) = state.permit.take() {
                 ticket.connected();

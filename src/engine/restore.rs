@@ -1,6 +1,8 @@
 //! Restoring the linked sessions at start, a few at a time: each holds a
-//! ticket (a slot of the gate) until it first connects or gives up, and
-//! the admin is told how far it got.
+//! slot of the gate until WhatsApp accepts its login (or it gives up), and
+//! the admin is told how far the restore got. A slot paces handshakes, not
+//! the wait after them: whatsapp-rust may sit 10 s after login waiting for
+//! an app-state key, and eight such waits must not hold everyone else.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,18 +30,34 @@ impl Progress {
     }
 }
 
-/// A restoring session's slot; given back when it connects or ends.
+/// A restoring session's slot (given back at login) and its place in the
+/// progress (settled when it connects or ends).
 pub struct Ticket {
-    _permit: OwnedSemaphorePermit,
+    permit: Option<OwnedSemaphorePermit>,
     progress: Option<Arc<Progress>>,
 }
 
 impl Ticket {
     pub fn new(permit: OwnedSemaphorePermit, progress: Option<Arc<Progress>>) -> Self {
         Self {
-            _permit: permit,
+            permit: Some(permit),
             progress,
         }
+    }
+
+    /// A restore that ends before it ever needs a slot (no descriptors
+    /// for it): it still counts as settled.
+    pub fn without_slot(progress: Option<Arc<Progress>>) -> Self {
+        Self {
+            permit: None,
+            progress,
+        }
+    }
+
+    /// Logged in: the slot goes to the next session; the progress waits
+    /// for `Connected`.
+    pub fn logged_in(&mut self) {
+        self.permit = None;
     }
 
     /// The session connected: count it, then give the slot back.

@@ -137,6 +137,28 @@ pub enum Flow {
     StopAndRetire,
 }
 
+/// A session the process has no descriptors for: it ends in the named
+/// state at once, opening nothing (an attempt never reached WhatsApp, so
+/// the guard does not count it). `r` brings it back once there is room.
+pub async fn out_of_files(
+    ctx: Ctx,
+    mode: Mode,
+    why: String,
+    _settles: Option<super::restore::Ticket>,
+) {
+    let reason = FailureReason::OutOfFiles;
+    let link = match mode {
+        Mode::Link(info) => Some(info),
+        Mode::Restore => None,
+    };
+    ctx.fail(link.as_ref().map(|l| l.attempt), reason.clone(), &why)
+        .await;
+    if let Some(l) = &link {
+        ctx.finish_attempt(l, AttemptOutcome::Unreached, None).await;
+    }
+    ctx.set_state(SessionState::Failed { reason }).await;
+}
+
 /// Run one session until it stops, is cancelled, or its client ends.
 pub async fn run(
     ctx: Ctx,

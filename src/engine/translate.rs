@@ -39,6 +39,10 @@ pub enum ClientFact {
         raw: String,
     },
     PasskeyRequired,
+    /// WhatsApp accepted the login and delivered the offline queue; the
+    /// client may still wait (up to 10 s for an app-state key) before
+    /// `Connected`.
+    LoggedIn,
     Connected,
     Disconnected {
         raw: String,
@@ -105,6 +109,7 @@ pub fn translate(event: &Event) -> Option<ClientFact> {
         },
         Event::PairPasskeyRequest(_) => ClientFact::PasskeyRequired,
         Event::Connected(_) => ClientFact::Connected,
+        Event::OfflineSyncCompleted(_) => ClientFact::LoggedIn,
         Event::Disconnected(d) => ClientFact::Disconnected {
             raw: d.reason.to_string(),
         },

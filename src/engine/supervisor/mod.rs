@@ -226,17 +226,32 @@ impl Supervisor {
         let gate = matches!(mode, Mode::Restore).then(|| self.restore_gate.clone());
         let progress = self.startup.clone();
         let token = cancel.clone();
-        let handle = self.tasks.spawn(async move {
-            let permit = match gate {
-                Some(g) => g
-                    .acquire_owned()
-                    .await
-                    .ok()
-                    .map(|p| super::restore::Ticket::new(p, progress)),
-                None => None,
-            };
-            session::run(ctx, mode, rx, token, permit).await;
-        });
+        // Past the open-file budget a session would take the descriptors
+        // the control socket, the API and the registry need: it ends named
+        // before it opens anything.
+        let budget = self.fd_limit.map(|l| l.sessions());
+        let handle = if budget.is_some_and(|fit| self.sessions.len() as u64 >= fit) {
+            let why = format!(
+                "{} sessions run, as many as the open-file limit allows",
+                self.sessions.len()
+            );
+            let ticket = matches!(mode, Mode::Restore)
+                .then(|| super::restore::Ticket::without_slot(progress));
+            self.tasks
+                .spawn(session::out_of_files(ctx, mode, why, ticket))
+        } else {
+            self.tasks.spawn(async move {
+                let permit = match gate {
+                    Some(g) => g
+                        .acquire_owned()
+                        .await
+                        .ok()
+                        .map(|p| super::restore::Ticket::new(p, progress)),
+                    None => None,
+                };
+                session::run(ctx, mode, rx, token, permit).await;
+            })
+        };
         self.owners.insert(handle.id(), company);
         self.sessions.insert(
             company,
