@@ -62,6 +62,7 @@ fn main() {
     let mut click_to_qr = Vec::new();
     let mut opened_to_qr = Vec::new();
     let mut first_url = String::new();
+    let mut svg_bytes = 0;
     for &company in companies.iter().take(OPENINGS) {
         let (token, cmd) =
             walink::invite::make(company, None, InviteMethod::Qr, now_unix() + 1800, "bench")
@@ -80,7 +81,8 @@ fn main() {
                  if (document.querySelector('#qr-img svg')) {
                    o.disconnect();
                    const nav = performance.getEntriesByType('navigation')[0];
-                   done([nav.loadEventEnd, performance.now() - t0]);
+                   done([nav.loadEventEnd, performance.now() - t0,
+                         document.querySelector('#qr-img').innerHTML.length]);
                  }
                }).observe(document.body, {subtree: true, childList: true});
                document.getElementById('go').click();
@@ -91,6 +93,7 @@ fn main() {
         load.push(ms(0));
         click_to_qr.push(ms(1));
         opened_to_qr.push(ms(0) + ms(1));
+        svg_bytes = got[2].as_u64().unwrap_or(0);
     }
     let outside: Vec<String> = b
         .requests()
@@ -108,8 +111,9 @@ fn main() {
     let css = bytes(&format!("{base}/link/_/page.css"));
     println!(
         "page weight: HTML {html} B, script {js} B, style {css} B; \
-         total {:.1} KiB (target ≤ 50 KiB), plus the QR's SVG in each answer",
-        (html + js + css) as f64 / 1024.0
+         total {:.1} KiB (target ≤ 50 KiB); each QR adds {:.1} KiB of SVG",
+        (html + js + css) as f64 / 1024.0,
+        svg_bytes as f64 / 1024.0
     );
     println!(
         "requests that left this server: {} {outside:?}",

@@ -91,6 +91,9 @@ pub async fn all_connected(
                 payload, company, ..
             })) => {
                 let sim_phone = sim.phone(&format!("7900{:07}", company / 4));
+                // Real accounts have a push name (from their first app-state
+                // sync); without one every reconnect waits 10 s for a key.
+                sim_phone.set_push_name(Some("Bench"));
                 tokio::spawn(async move {
                     let _ = sim_phone.scan_qr(&payload).await;
                 });
