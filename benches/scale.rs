@@ -3,9 +3,11 @@
 //! and descriptors per idle session, CPU at rest over 60 s, and a
 //! dashboard's keypress-to-redraw latency while the restore runs.
 //!
-//! `cargo bench --bench scale` (N = 1,000), `WALINK_BENCH_N=10000 cargo
-//! bench --bench scale`. This machine's two cores are shared by walink,
-//! the simulator and the measuring dashboard: the figures are a ceiling.
+//! `cargo bench --bench scale` (N = 1,000), `WALINK_BENCH_N=3500 cargo
+//! bench --bench scale`: N sessions need 4 N descriptors in serve and 5 N
+//! here while linking, under each process's hard limit (`ulimit -Hn`).
+//! This machine's two cores are shared by walink, the simulator and the
+//! measuring dashboard: the figures are a ceiling.
 
 mod common;
 use common::figures;
@@ -25,13 +27,10 @@ struct Serve {
 }
 
 impl Serve {
-    /// `walink serve` under a descriptor limit that fits `n` sessions.
-    fn start(data: &walink::config::DataDir, sim: &Simulator, n: usize) -> Self {
+    /// `walink serve`; it raises its soft descriptor limit to the hard one.
+    fn start(data: &walink::config::DataDir, sim: &Simulator) -> Self {
         let log = tempfile::NamedTempFile::new().expect("log");
-        let limit = n * 8 + 1024;
-        let child = Command::new("prlimit")
-            .arg(format!("--nofile={limit}:{limit}"))
-            .arg(env!("CARGO_BIN_EXE_walink"))
+        let child = Command::new(env!("CARGO_BIN_EXE_walink"))
             .arg("--data-dir")
             .arg(data.root())
             .args(["--log-level", "warn", "--server", &sim.url(), "serve"])
@@ -39,7 +38,7 @@ impl Serve {
             .stdout(Stdio::null())
             .stderr(log.reopen().expect("log"))
             .spawn()
-            .expect("prlimit (util-linux) runs walink serve");
+            .expect("walink serve");
         Self { child, log }
     }
 
@@ -91,6 +90,14 @@ impl Serve {
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())
             .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Serve {
+    /// A failed run must not leave a server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
@@ -151,17 +158,18 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     // This process holds the simulator's side of every connection, and the
-    // linking engine's descriptors while it links: more than a login shell's
-    // hard limit at 10,000, so (as root) raise that too.
-    let want = (n * 8 + 1024).max(65_536) as libc::rlim_t;
-    let lim = libc::rlimit {
-        rlim_cur: want,
-        rlim_max: want,
-    };
-    // SAFETY: setrlimit reads the struct we own.
-    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
-        let _ = walink::fdlimit::raise();
-    }
+    // linking engine's four descriptors a session while it links: five a
+    // session under one hard limit.
+    let limit = walink::fdlimit::raise().expect("the open-file limit");
+    let fits = (limit.soft.saturating_sub(walink::fdlimit::MARGIN) / 5) as usize;
+    assert!(
+        n <= fits,
+        "N = {n} needs about {} descriptors in this process (linking) and {} in walink serve; \
+         the hard limit here is {}: at most N = {fits}",
+        n * 5,
+        n * 4,
+        limit.hard
+    );
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sim = rt
         .block_on(Simulator::start(SimConfig::default()))
@@ -169,8 +177,11 @@ fn main() {
 
     // An empty serve first: what walink costs before any session.
     let (_empty_tmp, empty, _) = registry(0, 0);
-    let base = Serve::start(&empty, &sim, 0);
-    base.restored(Duration::from_secs(30));
+    let base = Serve::start(&empty, &sim);
+    // Nothing to restore: settled once it listens.
+    while std::os::unix::net::UnixStream::connect(empty.socket_path()).is_err() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     std::thread::sleep(Duration::from_secs(2));
     let (base_rss, base_fds) = (base.rss_mib(), base.fds());
     base.stop();
@@ -179,7 +190,7 @@ fn main() {
     rt.block_on(link_all(&sim, &data, &ids));
 
     let began = Instant::now();
-    let serve = Serve::start(&data, &sim, n);
+    let serve = Serve::start(&data, &sim);
     let socket = data.socket_path();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watch = rt.spawn(dashboard_latency(socket, stop.clone()));

@@ -42,6 +42,11 @@ pub fn run(args: SimArgs, log_level: Option<&str>) -> Result<(), CliError> {
         .with_ansi(false)
         .try_init();
     control::check_loopback(&args.listen).map_err(CliError::usage)?;
+    // One descriptor per client: thousands of clients need the hard limit.
+    match crate::fdlimit::raise() {
+        Ok(l) => tracing::info!(soft = l.soft, hard = l.hard, "open-file limit"),
+        Err(e) => tracing::warn!("cannot read the open-file limit: {e}"),
+    }
     let control_addr = args.control.unwrap_or_else(|| {
         let port = if args.listen.port() == 0 {
             0

@@ -140,6 +140,14 @@ impl Limited {
     }
 }
 
+impl Drop for Limited {
+    /// A failed run must not leave a server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// state → how many companies are in it, as `walink status --json` says.
 fn states(dir: &TempDataDir) -> HashMap<String, usize> {
     let out = walink(&dir.path, &["status", "--json"]);

@@ -13,10 +13,21 @@ fn the_unit_file_has_the_hardening_and_systemd_accepts_it() {
         "ReadWritePaths=/var/lib/walink",
         "NoNewPrivileges=yes",
         "Restart=on-failure",
-        "LimitNOFILE=65536",
     ] {
         assert!(UNIT.lines().any(|l| l == line), "the unit lacks {line}");
     }
+    let limit: u64 = UNIT
+        .lines()
+        .find_map(|l| l.strip_prefix("LimitNOFILE="))
+        .and_then(|v| v.parse().ok())
+        .expect("LimitNOFILE=N");
+    let fits = walink::fdlimit::FdLimit {
+        soft: limit,
+        hard: limit,
+        was: limit,
+    }
+    .sessions();
+    assert!(fits >= 100_000, "LimitNOFILE={limit} fits {fits} sessions");
     if Command::new("systemd-analyze")
         .arg("--version")
         .output()
