@@ -66,3 +66,40 @@ fn link_through_an_attached_dashboard_quit_reopen_still_connected() {
     t.keys(&["q"]);
     assert_eq!(t.exit_status(), 0);
 }
+
+/// `i` on a dashboard attached to `walink serve --http`: the link on the
+/// screen opens the page; the row says the company is invited; what the
+/// company does there shows in the dashboard's log as it happens.
+#[test]
+fn i_invites_the_company_and_the_dashboard_follows_its_page() {
+    let sim = SimProcess::start();
+    let dir = TempDataDir::new();
+    assert!(
+        walink(&dir.path, &["company", "add", "acme", "--name", "Acme LLC"])
+            .status
+            .success()
+    );
+    let serve = Serve::start_with(&dir.path, &sim, &["--http", "127.0.0.1:0"]);
+    let mut t = dashboard(&dir);
+    t.wait_text(&format!("walink serve · pid {}", serve.pid()));
+    t.keys(&["i"]);
+    let screen = t.wait_text("Send this link to the company");
+    let start = screen.find("http://").expect("the link on screen");
+    let url: String = screen[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '│')
+        .collect();
+    assert!(
+        url.starts_with(&serve.http()) && url.contains("/link/"),
+        "{url}\n{screen}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_text("invited · 30 min left");
+
+    let (status, _, page) = crate::invite::get(&url, None);
+    assert_eq!(status, 200, "{page}");
+    t.keys(&["l"]);
+    t.wait_text("opened from 127.0.0.1");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}

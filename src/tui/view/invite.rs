@@ -33,7 +33,12 @@ pub fn render(app: &App, shown: &Shown, now: Now, frame: &mut Frame, area: Rect)
         .as_ref()
         .ok()
         .filter(|q| q.width() + 2 <= area.width && q.height() + TEXT_ROWS + 2 <= area.height);
-    let width = qr.map_or(72, |q| q.width().max(72) + 2);
+    // Wide enough for the link on one line (a terminal copies it whole)
+    // when the terminal is.
+    let url_w = u16::try_from(shown.url.chars().count()).unwrap_or(u16::MAX);
+    let width = qr
+        .map_or(72, |q| q.width().max(72) + 2)
+        .max(url_w.saturating_add(2));
     let height = TEXT_ROWS + 2 + qr.map_or(1, |q| q.height());
     let rect = popup(frame, area, width, height);
     let block = Block::bordered()
