@@ -87,6 +87,16 @@ struct Limited {
 
 impl Limited {
     fn start(dir: &TempDataDir, sim: &SimProcess, soft: u32, hard: u32) -> Self {
+        Self::start_with(dir, sim, soft, hard, &[])
+    }
+
+    fn start_with(
+        dir: &TempDataDir,
+        sim: &SimProcess,
+        soft: u32,
+        hard: u32,
+        extra: &[&str],
+    ) -> Self {
         let log = tempfile::NamedTempFile::new().expect("log");
         let child = Command::new("prlimit")
             .arg(format!("--nofile={soft}:{hard}"))
@@ -94,6 +104,7 @@ impl Limited {
             .arg("--data-dir")
             .arg(&dir.path)
             .args(["--server", &sim.ws, "serve"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log.reopen().expect("log"))
@@ -148,16 +159,24 @@ impl Drop for Limited {
     }
 }
 
-/// state → how many companies are in it, as `walink status --json` says.
-fn states(dir: &TempDataDir) -> HashMap<String, usize> {
+/// slug → state, as `walink status --json` says.
+fn rows(dir: &TempDataDir) -> Vec<(String, String)> {
     let out = walink(&dir.path, &["status", "--json"]);
     let rows: serde_json::Value = serde_json::from_str(&stdout(&out))
         .unwrap_or_else(|e| panic!("{e}: {}", crate::common::stderr(&out)));
+    let field = |r: &serde_json::Value, k: &str| r[k].as_str().unwrap_or("?").to_owned();
+    rows.as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| (field(r, "slug"), field(r, "state")))
+        .collect()
+}
+
+/// state → how many companies are in it.
+fn states(dir: &TempDataDir) -> HashMap<String, usize> {
     let mut count = HashMap::new();
-    for r in rows.as_array().expect("rows") {
-        *count
-            .entry(r["state"].as_str().unwrap_or("?").to_owned())
-            .or_insert(0) += 1;
+    for (_, state) in rows(dir) {
+        *count.entry(state).or_insert(0) += 1;
     }
     count
 }
@@ -179,7 +198,7 @@ async fn forty_sessions_under_a_low_open_file_limit() {
 
         // Both limits low: said once, the sessions that do not fit stop
         // named, the others stay connected, and nothing hangs.
-        let tight = Limited::start(&dir, &sim, 128, 128);
+        let tight = Limited::start_with(&dir, &sim, 128, 128, &["--http", "127.0.0.1:0"]);
         let log = tight.restored();
         assert!(
             log.contains("the open-file limit (128) allows about 16 sessions and 40 are linked: raise LimitNOFILE"),
@@ -200,6 +219,46 @@ async fn forty_sessions_under_a_low_open_file_limit() {
             )
             .expect("count");
         assert_eq!(named as usize, failed, "{count:?}");
+
+        // Room again (a connected company removed): the API's reconnect
+        // brings a stopped one back.
+        let now = rows(&dir);
+        let pick = |want: &str| {
+            now.iter()
+                .find(|(_, s)| s == want)
+                .map(|(slug, _)| slug.clone())
+                .expect("a row")
+        };
+        let (up, down) = (pick("connected"), pick("failed"));
+        assert!(
+            walink(&dir.path, &["company", "rm", &up, "--yes"])
+                .status
+                .success()
+        );
+        let t = crate::http::token(&dir.path, &["--scope", "link"]);
+        let base = tight
+            .stderr()
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("walink serve: HTTP API on ")
+                    .map(str::to_owned)
+            })
+            .expect("the API's address");
+        let api = crate::http::Http::new(base.trim().to_owned());
+        let path = format!("/api/v1/sessions/{down}/reconnect");
+        assert_eq!(api.call("POST", &path, Some(&t), None).status, 202);
+        let deadline = Instant::now() + Duration::from_secs(40);
+        while !rows(&dir)
+            .iter()
+            .any(|(slug, s)| *slug == down && s == "connected")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{down} never came back: {:?}",
+                rows(&dir)
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
         tight.stop();
     });
 }
