@@ -196,11 +196,18 @@ fn main() {
     let watch = rt.spawn(dashboard_latency(socket, stop.clone()));
     let line = serve.restored(Duration::from_secs(1800));
     let restore = began.elapsed();
+    // What the restore cost walink itself: the simulator and the measuring
+    // dashboard share this box's two cores with it.
+    let restore_cpu = serve.cpu_secs();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let during = rt.block_on(watch).expect("dashboard");
     println!(
         "N = {n}: walink serve restored them in {:.1} s from its start ({line})",
         restore.as_secs_f64()
+    );
+    println!(
+        "N = {n}: walink serve's CPU for it: {restore_cpu:.1} s ({:.1} ms a session)",
+        restore_cpu * 1000.0 / n as f64
     );
     if during.is_empty() {
         println!("N = {n}: no keypress measured (the restore ended before a dashboard attached)");

@@ -9,6 +9,7 @@ use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_log::NormalizeEvent;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::writer::{BoxMakeWriter, MakeWriterExt};
 use tracing_subscriber::layer::{Context, Filter, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
@@ -26,21 +27,39 @@ const SECRET_TARGETS: &[&str] = &[
 ];
 
 pub fn is_secret_target(target: &str) -> bool {
-    SECRET_TARGETS
-        .iter()
-        .any(|t| target == *t || target.starts_with(&format!("{t}::")))
+    // No allocation: it runs for every line the level lets through.
+    SECRET_TARGETS.iter().any(|t| {
+        target
+            .strip_prefix(t)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
 }
 
 /// Drops events of the secret targets, including those bridged from the
 /// `log` crate (whose real target is only known once normalised).
-struct NoSecrets;
+struct NoSecrets {
+    /// `--log-secrets`: let them through.
+    off: bool,
+    /// The level filter it is stacked on. Without a hint the subscriber's
+    /// maximum level is TRACE, the `log` bridge then hands over every debug
+    /// and trace line of whatsapp-rust (keepalives included) only for it
+    /// to be dropped here: measured at a tenth of walink's CPU at rest.
+    within: Option<LevelFilter>,
+}
 
 impl<S: tracing::Subscriber> Filter<S> for NoSecrets {
     fn enabled(&self, meta: &Metadata<'_>, _cx: &Context<'_, S>) -> bool {
-        !is_secret_target(meta.target())
+        self.off || !is_secret_target(meta.target())
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        self.within
     }
 
     fn event_enabled(&self, event: &tracing::Event<'_>, _cx: &Context<'_, S>) -> bool {
+        if self.off {
+            return true;
+        }
         let target = match event.normalized_metadata() {
             Some(meta) => meta.target().to_owned(),
             None => event.metadata().target().to_owned(),
@@ -71,20 +90,25 @@ pub fn init(dir: &Path, level: Option<&str>, secrets: bool, stderr: bool) -> Opt
         BoxMakeWriter::new(writer)
     };
     let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    subscriber(filter, secrets, writer).try_init().ok()?;
+    Some(guard)
+}
+
+fn subscriber(
+    filter: EnvFilter,
+    secrets: bool,
+    writer: BoxMakeWriter,
+) -> impl tracing::Subscriber + Send + Sync {
     let file = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(false);
-    let registry =
-        tracing_subscriber::registry().with(crate::engine::reach::ConnectFailures::layer());
-    let done = if secrets {
-        registry.with(file.with_filter(filter)).try_init()
-    } else {
-        registry
-            .with(file.with_filter(filter).with_filter(NoSecrets))
-            .try_init()
+    let no_secrets = NoSecrets {
+        off: secrets,
+        within: filter.max_level_hint(),
     };
-    done.ok()?;
-    Some(guard)
+    tracing_subscriber::registry()
+        .with(crate::engine::reach::ConnectFailures::layer())
+        .with(file.with_filter(filter).with_filter(no_secrets))
 }
 
 #[cfg(test)]
@@ -97,11 +121,32 @@ mod tests {
             ("Bot/PairCode", true),
             ("Client/PairCode", true),
             ("whatsapp_rust::pair", true),
+            ("Client/PairCode::inner", true),
+            ("Client/PairCodes", false),
             ("whatsapp_rust::pair_code", false),
             ("whatsapp_rust::client::lifecycle", false),
             ("walink::engine", false),
         ] {
             assert_eq!(is_secret_target(target), secret, "{target}");
+        }
+    }
+
+    /// The `log` bridge takes its maximum level from the subscriber's hint:
+    /// at "info" the client's debug and trace lines must stop at the macro.
+    #[test]
+    fn the_subscriber_tells_its_level() {
+        use tracing::Subscriber as _;
+        for (level, secrets, hint) in [
+            ("info", false, LevelFilter::INFO),
+            ("info", true, LevelFilter::INFO),
+            ("warn,walink=debug", false, LevelFilter::DEBUG),
+        ] {
+            let s = subscriber(
+                EnvFilter::new(level),
+                secrets,
+                BoxMakeWriter::new(std::io::sink),
+            );
+            assert_eq!(s.max_level_hint(), Some(hint), "{level}");
         }
     }
 }
