@@ -4,103 +4,27 @@
 //! dashboard's keypress-to-redraw latency while the restore runs.
 //!
 //! `cargo bench --bench scale` (N = 1,000), `WALINK_BENCH_N=3500 cargo
-//! bench --bench scale`: N sessions need 4 N descriptors in serve and 5 N
-//! here while linking, under each process's hard limit (`ulimit -Hn`).
+//! bench --bench scale`: N sessions need 4 N descriptors in serve, under
+//! each process's hard limit (`ulimit -Hn`). Past it, `WALINK_BENCH_SERVES=K`
+//! splits them over K serve processes (K registries on one simulator):
+//! the sum then stands for one walink, and the simulator's own figures
+//! (descriptors, RSS, CPU) are those of N connections.
 //! This machine's two cores are shared by walink, the simulator and the
 //! measuring dashboard: the figures are a ceiling.
 
 mod common;
 use common::figures;
+use common::rss_mib;
 mod linked;
-use linked::{link_all, registry};
+use linked::{link_all_from, registry};
+mod serve_proc;
+use serve_proc::{Serve, own_cpu_secs, own_fds};
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use walink::service::attach::{self, OnLoss};
 use walink::sim::{SimConfig, Simulator};
 use walink::tui::msg::{Action, Msg};
-
-struct Serve {
-    child: Child,
-    log: tempfile::NamedTempFile,
-}
-
-impl Serve {
-    /// `walink serve`; it raises its soft descriptor limit to the hard one.
-    fn start(data: &walink::config::DataDir, sim: &Simulator) -> Self {
-        let log = tempfile::NamedTempFile::new().expect("log");
-        let child = Command::new(env!("CARGO_BIN_EXE_walink"))
-            .arg("--data-dir")
-            .arg(data.root())
-            .args(["--log-level", "warn", "--server", &sim.url(), "serve"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log.reopen().expect("log"))
-            .spawn()
-            .expect("walink serve");
-        Self { child, log }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(self.log.path()).unwrap_or_default()
-    }
-
-    fn proc(&self, file: &str) -> String {
-        std::fs::read_to_string(format!("/proc/{}/{file}", self.child.id())).unwrap_or_default()
-    }
-
-    fn rss_mib(&self) -> f64 {
-        self.proc("status")
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    }
-
-    fn fds(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).map_or(0, Iterator::count)
-    }
-
-    /// User + system CPU seconds so far.
-    fn cpu_secs(&self) -> f64 {
-        let stat = self.proc("stat");
-        // Fields after the command name, which is in parentheses.
-        let rest = stat.rsplit(')').next().unwrap_or_default();
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        // utime and stime are fields 14 and 15 of stat: 11 and 12 here.
-        (ticks(11) + ticks(12)) / 100.0
-    }
-
-    /// Until serve says how the restore ended.
-    fn restored(&self, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let log = self.stderr();
-            if let Some(line) = log.lines().find(|l| l.contains("restored ")) {
-                return line.to_owned();
-            }
-            assert!(Instant::now() < deadline, "no end of the restore: {log}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Serve {
-    /// A failed run must not leave a server behind.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A dashboard (the real App and view, drawn into a test terminal) attached
 /// to serve, pressing a key every 50 ms until `stop`: key → drawn, as the
@@ -152,28 +76,42 @@ async fn dashboard_latency(
     latencies
 }
 
+/// `n` sessions in `k` registries (one `walink serve` each), as even as
+/// they split.
+fn shares(n: usize, k: usize) -> Vec<usize> {
+    (0..k).map(|i| n / k + usize::from(i < n % k)).collect()
+}
+
 fn main() {
-    let n: usize = std::env::var("WALINK_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    // This process holds the simulator's side of every connection, and the
-    // linking engine's four descriptors a session while it links: five a
-    // session under one hard limit.
+    let env = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let n = env("WALINK_BENCH_N", 1000);
+    let k = env("WALINK_BENCH_SERVES", 1).max(1);
+    let shares = shares(n, k);
+    let largest = shares[0];
+    // This process holds the simulator's side of every connection (N once
+    // the serves run), and while one registry links, that engine's four
+    // descriptors a session too (five); each serve holds four a session.
+    // All under the same hard limit.
     let limit = walink::fdlimit::raise().expect("the open-file limit");
-    let fits = (limit.soft.saturating_sub(walink::fdlimit::MARGIN) / 5) as usize;
+    let budget = limit.soft.saturating_sub(walink::fdlimit::MARGIN) as usize;
     assert!(
-        n <= fits,
-        "N = {n} needs about {} descriptors in this process (linking) and {} in walink serve; \
-         the hard limit here is {}: at most N = {fits}",
-        n * 5,
-        n * 4,
+        n <= budget && largest * 5 <= budget,
+        "N = {n} over {k} serve(s) needs about {} descriptors in this process and {} in each \
+         walink serve; the hard limit here is {}: raise WALINK_BENCH_SERVES",
+        n.max(largest * 5),
+        largest * 4,
         limit.hard
     );
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sim = rt
         .block_on(Simulator::start(SimConfig::default()))
         .expect("simulator");
+    let (sim_rss0, sim_fds0) = (rss_mib(), own_fds());
 
     // An empty serve first: what walink costs before any session.
     let (_empty_tmp, empty, _) = registry(0, 0);
@@ -186,27 +124,49 @@ fn main() {
     let (base_rss, base_fds) = (base.rss_mib(), base.fds());
     base.stop();
 
-    let (_tmp, data, ids) = registry(n, n);
-    rt.block_on(link_all(&sim, &data, &ids));
+    let mut registries = Vec::new();
+    let mut offset = 0;
+    for &share in &shares {
+        let (tmp, data, ids) = registry(share, share);
+        rt.block_on(link_all_from(&sim, &data, &ids, offset));
+        offset += share as i64;
+        registries.push((tmp, data));
+    }
 
     let began = Instant::now();
-    let serve = Serve::start(&data, &sim);
-    let socket = data.socket_path();
+    let serves: Vec<Serve> = registries
+        .iter()
+        .map(|(_, data)| Serve::start(data, &sim))
+        .collect();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let watch = rt.spawn(dashboard_latency(socket, stop.clone()));
-    let line = serve.restored(Duration::from_secs(1800));
+    let watch = rt.spawn(dashboard_latency(
+        registries[0].1.socket_path(),
+        stop.clone(),
+    ));
+    let lines: Vec<String> = serves
+        .iter()
+        .map(|s| s.restored(Duration::from_secs(1800)))
+        .collect();
     let restore = began.elapsed();
     // What the restore cost walink itself: the simulator and the measuring
     // dashboard share this box's two cores with it.
-    let restore_cpu = serve.cpu_secs();
+    let restore_cpu: f64 = serves.iter().map(Serve::cpu_secs).sum();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let during = rt.block_on(watch).expect("dashboard");
+    let what = if k == 1 {
+        "walink serve".to_string()
+    } else {
+        format!("{k} walink serve processes ({largest} sessions at most each)")
+    };
     println!(
-        "N = {n}: walink serve restored them in {:.1} s from its start ({line})",
+        "N = {n}: {what} restored them in {:.1} s from the start",
         restore.as_secs_f64()
     );
+    for line in lines {
+        println!("  {line}");
+    }
     println!(
-        "N = {n}: walink serve's CPU for it: {restore_cpu:.1} s ({:.1} ms a session)",
+        "N = {n}: walink's CPU for it: {restore_cpu:.1} s ({:.1} ms a session)",
         restore_cpu * 1000.0 / n as f64
     );
     if during.is_empty() {
@@ -219,22 +179,42 @@ fn main() {
     }
 
     std::thread::sleep(Duration::from_secs(5));
-    let (rss, fds) = (serve.rss_mib(), serve.fds());
+    let rss: f64 = serves.iter().map(Serve::rss_mib).sum();
+    let fds: usize = serves.iter().map(Serve::fds).sum();
+    let (empty_rss, empty_fds) = (base_rss * k as f64, base_fds * k);
     println!(
-        "N = {n}: walink serve RSS {rss:.0} MiB ({base_rss:.0} MiB empty): {:.3} MiB per idle session",
-        (rss - base_rss) / n as f64
+        "N = {n}: walink RSS {rss:.0} MiB ({empty_rss:.0} MiB empty): {:.3} MiB per idle session",
+        (rss - empty_rss) / n as f64
     );
     println!(
-        "N = {n}: descriptors {fds} ({base_fds} empty): {:.2} per session",
-        (fds - base_fds) as f64 / n as f64
+        "N = {n}: walink's descriptors {fds} ({empty_fds} empty): {:.2} per session",
+        (fds - empty_fds) as f64 / n as f64
     );
-    let cpu0 = serve.cpu_secs();
+    let (sim_rss, sim_fds) = (rss_mib(), own_fds());
+    println!(
+        "N = {n}: the simulator holds {} descriptors ({:.2} a connection) and {:.0} MiB more RSS \
+         ({:.3} MiB a connection)",
+        sim_fds - sim_fds0,
+        (sim_fds - sim_fds0) as f64 / n as f64,
+        sim_rss - sim_rss0,
+        (sim_rss - sim_rss0) / n as f64
+    );
+    let cpu0: f64 = serves.iter().map(Serve::cpu_secs).sum();
+    let sim_cpu0 = own_cpu_secs();
     std::thread::sleep(Duration::from_secs(60));
-    let cpu = serve.cpu_secs() - cpu0;
+    let cpu = serves.iter().map(Serve::cpu_secs).sum::<f64>() - cpu0;
+    let sim_cpu = own_cpu_secs() - sim_cpu0;
     println!(
-        "N = {n}: CPU at rest over 60 s: {:.2} s, {:.1} % of one core",
+        "N = {n}: walink's CPU at rest over 60 s: {:.2} s, {:.1} % of one core",
         cpu,
         cpu / 60.0 * 100.0
     );
-    serve.stop();
+    println!(
+        "N = {n}: the simulator's CPU over the same 60 s: {:.2} s, {:.1} % of one core",
+        sim_cpu,
+        sim_cpu / 60.0 * 100.0
+    );
+    for serve in serves {
+        serve.stop();
+    }
 }

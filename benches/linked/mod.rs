@@ -32,6 +32,13 @@ pub fn registry(companies: usize, linked: usize) -> (tempfile::TempDir, DataDir,
 
 /// Link every company in `ids` by QR through an engine, then stop it.
 pub async fn link_all(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>) {
+    link_all_from(sim, data, ids, 0).await;
+}
+
+/// `link_all` for one of several registries on the same simulator: their
+/// company ids repeat, so each takes its phones from `offset` on (a phone
+/// holds four companions, as WhatsApp allows).
+pub async fn link_all_from(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>, offset: i64) {
     let (engine, mut updates) = start(sim, data, false);
     let linking = Instant::now();
     for &company in ids {
@@ -46,7 +53,7 @@ pub async fn link_all(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>) {
             .await
             .expect("engine");
     }
-    all_connected(&mut updates, ids, sim).await;
+    all_connected(&mut updates, ids, sim, offset).await;
     println!(
         "N = {}: linked through the engine in {:.1} s",
         ids.len(),
@@ -83,6 +90,7 @@ pub async fn all_connected(
     updates: &mut tokio::sync::mpsc::Receiver<Update>,
     ids: &HashSet<i64>,
     sim: &Simulator,
+    offset: i64,
 ) {
     let mut left = ids.clone();
     while !left.is_empty() {
@@ -90,7 +98,7 @@ pub async fn all_connected(
             Ok(Some(Update::QrIssued {
                 payload, company, ..
             })) => {
-                let sim_phone = sim.phone(&format!("7900{:07}", company / 4));
+                let sim_phone = sim.phone(&format!("7900{:07}", (offset + company) / 4));
                 // Real accounts have a push name (from their first app-state
                 // sync); without one every reconnect waits 10 s for a key.
                 sim_phone.set_push_name(Some("Bench"));

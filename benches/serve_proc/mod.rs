@@ -1,0 +1,102 @@
+//! `walink serve` as its own process, for the benchmarks that measure it
+//! from outside: its RSS, descriptors and CPU from /proc.
+#![allow(dead_code)] // each bench uses its part
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use walink::sim::Simulator;
+
+pub struct Serve {
+    child: Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl Serve {
+    /// `walink serve`; it raises its soft descriptor limit to the hard one.
+    pub fn start(data: &walink::config::DataDir, sim: &Simulator) -> Self {
+        let log = tempfile::NamedTempFile::new().expect("log");
+        let child = Command::new(env!("CARGO_BIN_EXE_walink"))
+            .arg("--data-dir")
+            .arg(data.root())
+            .args(["--log-level", "warn", "--server", &sim.url(), "serve"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log.reopen().expect("log"))
+            .spawn()
+            .expect("walink serve");
+        Self { child, log }
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    pub fn proc(&self, file: &str) -> String {
+        std::fs::read_to_string(format!("/proc/{}/{file}", self.child.id())).unwrap_or_default()
+    }
+
+    pub fn rss_mib(&self) -> f64 {
+        self.proc("status")
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
+    pub fn fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).map_or(0, Iterator::count)
+    }
+
+    /// User + system CPU seconds so far.
+    pub fn cpu_secs(&self) -> f64 {
+        cpu_secs(&self.proc("stat"))
+    }
+
+    /// Until serve says how the restore ended.
+    pub fn restored(&self, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let log = self.stderr();
+            if let Some(line) = log.lines().find(|l| l.contains("restored ")) {
+                return line.to_owned();
+            }
+            assert!(Instant::now() < deadline, "no end of the restore: {log}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Serve {
+    /// A failed run must not leave a server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// User + system CPU seconds in a /proc/PID/stat line.
+pub fn cpu_secs(stat: &str) -> f64 {
+    // Fields after the command name, which is in parentheses.
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat: 11 and 12 here.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// This process: the simulator, once the linking is over.
+pub fn own_cpu_secs() -> f64 {
+    cpu_secs(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
+}
+
+pub fn own_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
+}
