@@ -2,7 +2,8 @@
 //! slot of the gate until WhatsApp accepts its login (or it gives up), and
 //! the admin is told how far the restore got. A slot paces handshakes, not
 //! the wait after them: whatsapp-rust may sit 10 s after login waiting for
-//! an app-state key, and eight such waits must not hold everyone else.
+//! an app-state key, and a gate full of such waits must not hold everyone
+//! else.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
