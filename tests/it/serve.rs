@@ -62,14 +62,21 @@ impl Serve {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
-    /// `http://ADDR` of the HTTP API, as serve printed it.
+    /// `http://ADDR` of the HTTP API, as serve printed it (≤ 15 s): the
+    /// control socket may accept clients before the line is written.
     pub fn http(&self) -> String {
-        let log = self.log();
-        log.lines()
-            .find_map(|l| l.strip_prefix("walink serve: HTTP API on "))
-            .unwrap_or_else(|| panic!("no HTTP API: {log}"))
-            .trim()
-            .to_owned()
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let log = self.log();
+            if let Some(addr) = log
+                .lines()
+                .find_map(|l| l.strip_prefix("walink serve: HTTP API on "))
+            {
+                return addr.trim().to_owned();
+            }
+            assert!(Instant::now() < deadline, "no HTTP API: {log}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn pid(&self) -> u32 {
