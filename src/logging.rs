@@ -43,7 +43,7 @@ struct NoSecrets {
     /// The level filter it is stacked on. Without a hint the subscriber's
     /// maximum level is TRACE, the `log` bridge then hands over every debug
     /// and trace line of whatsapp-rust (keepalives included) only for it
-    /// to be dropped here: measured at a tenth of walink's CPU at rest.
+    /// to be dropped here: a tenth of the perf samples at rest.
     within: Option<LevelFilter>,
 }
 

@@ -15,6 +15,7 @@ pub mod snapshot;
 mod supervisor;
 pub mod translate;
 pub mod update;
+mod watchdog;
 
 use std::sync::Arc;
 use std::time::Duration;

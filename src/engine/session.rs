@@ -13,6 +13,7 @@ use super::guard::Limits;
 use super::snapshot::state_detail;
 use super::translate::ClientFact;
 use super::update::{LogEntry, Update};
+use super::watchdog::Watchdog;
 use crate::config::DataDir;
 use crate::domain::{AttemptId, FailureReason, LinkMethod, SessionState};
 use crate::store::AttemptOutcome;
@@ -318,56 +319,6 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-/// Fires once when no socket comes up in time (or at once on a certificate
-/// failure), with the cause; re-armed by an explicit reconnect.
-struct Watchdog {
-    timeout: Duration,
-    armed_at: Option<tokio::time::Instant>,
-}
-
-impl Watchdog {
-    fn new(timeout: Duration) -> Self {
-        Self {
-            timeout,
-            armed_at: Some(tokio::time::Instant::now()),
-        }
-    }
-
-    fn rearm(&mut self) {
-        self.armed_at = Some(tokio::time::Instant::now());
-    }
-
-    async fn fire(
-        &mut self,
-        client: &whatsapp_rust::Client,
-        server: Option<&str>,
-        since: Instant,
-    ) -> ClientFact {
-        let Some(armed_at) = self.armed_at else {
-            return std::future::pending().await;
-        };
-        let deadline = armed_at + self.timeout;
-        let mut tick = tokio::time::interval(Duration::from_millis(500));
-        loop {
-            tick.tick().await;
-            if client.is_connected() {
-                // A socket came up: whatever follows, the client reports.
-                self.armed_at = None;
-                return std::future::pending().await;
-            }
-            let cert = super::reach::unverified_since(since);
-            if cert.is_some() || tokio::time::Instant::now() >= deadline {
-                self.armed_at = None;
-                let cause = match cert {
-                    Some(c) => c,
-                    None => super::reach::diagnose(server, since).await,
-                };
-                return ClientFact::NoSocket { cause };
-            }
-        }
     }
 }
 
