@@ -144,6 +144,15 @@ impl Store {
         Ok(rows)
     }
 
+    /// When the next delivery falls due (unix seconds), if any waits.
+    pub fn next_delivery_at(&self) -> Result<Option<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT MIN(o.next_at) FROM webhook_outbox o JOIN webhooks w ON w.id = o.webhook_id
+             WHERE o.done_at IS NULL AND w.disabled_at IS NULL",
+        )?;
+        Ok(stmt.query_row([], |r| r.get(0))?)
+    }
+
     /// Record one try: done with `outcome`, or due again at `next_at`.
     pub fn record_delivery(
         &self,

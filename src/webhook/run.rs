@@ -157,11 +157,12 @@ async fn deliver(
     };
     loop {
         let batch = lock(&store)
-            .due_deliveries(now_unix(), 20)
+            .due_deliveries(now_unix(), BATCH)
             .unwrap_or_else(|e| {
                 tracing::error!("cannot read the webhook outbox: {e}");
                 Vec::new()
             });
+        let full = batch.len() == BATCH;
         for d in batch {
             let answer = tokio::task::spawn_blocking({
                 let d = d.clone();
@@ -171,12 +172,36 @@ async fn deliver(
             .unwrap_or_else(|e| Err(e.to_string()));
             settle(&store, &d, answer, &teller);
         }
+        if full {
+            continue;
+        }
+        // Asleep until the next try falls due or a new delivery is queued:
+        // polling instead cost a thousand sessions' worth of idle CPU.
+        let wait = next_wait(&lock(&store), now_unix());
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = due.notified() => {}
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = tokio::time::sleep(wait) => {}
         }
     }
+}
+
+/// Deliveries sent per look at the outbox.
+const BATCH: usize = 20;
+
+/// How long the sender may sleep: until the earliest pending try, at most a
+/// minute (the outbox keeps wall-clock times; the clock may be set).
+fn next_wait(store: &Store, now: i64) -> Duration {
+    const AT_MOST: i64 = 60;
+    let secs = match store.next_delivery_at() {
+        Ok(Some(at)) => (at - now).clamp(0, AT_MOST),
+        Ok(None) => AT_MOST,
+        Err(e) => {
+            tracing::error!("cannot read the webhook outbox: {e}");
+            AT_MOST
+        }
+    };
+    Duration::from_secs(secs as u64)
 }
 
 /// One try: the receiver's status, or why it could not be reached.

@@ -176,3 +176,46 @@ fn an_existing_loose_data_dir_is_tightened() {
         & 0o777;
     assert_eq!(mode, 0o700);
 }
+
+#[test]
+fn the_outbox_tells_when_its_next_try_falls_due() {
+    let dir = TempDataDir::new();
+    let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
+    data.ensure().expect("ensure");
+    let store = Store::open(&data.registry_path()).expect("open");
+    assert_eq!(store.next_delivery_at().expect("read"), None, "empty");
+
+    let a = store
+        .add_webhook("http://127.0.0.1:9/a", None, "*", "s", 100)
+        .expect("a");
+    let b = store
+        .add_webhook("http://127.0.0.1:9/b", None, "*", "s", 100)
+        .expect("b");
+    store
+        .enqueue_delivery(a, None, "state", "{}", 100)
+        .expect("queue a");
+    assert_eq!(store.next_delivery_at().expect("read"), Some(100));
+
+    let first = store.due_deliveries(100, 10).expect("due");
+    assert_eq!(first.len(), 1);
+    store
+        .record_delivery(first[0].id, 100, Err(130))
+        .expect("failed try");
+    assert_eq!(store.next_delivery_at().expect("read"), Some(130));
+
+    store
+        .enqueue_delivery(b, None, "state", "{}", 120)
+        .expect("queue b");
+    assert_eq!(store.next_delivery_at().expect("read"), Some(120));
+    store.disable_webhook(b, 121, "410 Gone").expect("disable");
+    assert_eq!(
+        store.next_delivery_at().expect("read"),
+        Some(130),
+        "a disabled webhook's deliveries wait for nothing"
+    );
+
+    store
+        .record_delivery(first[0].id, 130, Ok("200"))
+        .expect("delivered");
+    assert_eq!(store.next_delivery_at().expect("read"), None, "all done");
+}
