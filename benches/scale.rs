@@ -76,6 +76,38 @@ async fn dashboard_latency(
     latencies
 }
 
+/// What this box charges for `n` bare timers at whatsapp-rust's keepalive
+/// cadence (each task wakes every 15–30 s and does nothing), in a runtime
+/// like serve's: the floor under walink's CPU at rest, before any protocol
+/// work. Seconds of CPU over 60 s.
+fn timer_floor(n: usize) -> f64 {
+    use wacore::protocol::keepalive::{KEEP_ALIVE_INTERVAL_MAX, KEEP_ALIVE_INTERVAL_MIN};
+    let (min, span) = (
+        KEEP_ALIVE_INTERVAL_MIN.as_millis() as u64,
+        (KEEP_ALIVE_INTERVAL_MAX - KEEP_ALIVE_INTERVAL_MIN).as_millis() as u64,
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        for i in 0..n {
+            tokio::spawn(async move {
+                // xorshift: each timer its own spread over the interval.
+                let mut x = (i as u64).wrapping_mul(2_654_435_761) | 1;
+                loop {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    tokio::time::sleep(Duration::from_millis(min + x % (span + 1))).await;
+                }
+            });
+        }
+        // None wakes before the shortest interval.
+        tokio::time::sleep(KEEP_ALIVE_INTERVAL_MIN).await;
+        let cpu0 = own_cpu_secs();
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        own_cpu_secs() - cpu0
+    })
+}
+
 /// `n` sessions in `k` registries (one `walink serve` each), as even as
 /// they split.
 fn shares(n: usize, k: usize) -> Vec<usize> {
@@ -106,6 +138,13 @@ fn main() {
         n.max(largest * 5),
         largest * 4,
         limit.hard
+    );
+    let floor = timer_floor(n);
+    println!(
+        "N = {n}: the floor here: {n} bare tokio timers at the keepalive cadence cost {:.2} s \
+         over 60 s, {:.1} % of one core",
+        floor,
+        floor / 60.0 * 100.0
     );
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sim = rt
@@ -199,21 +238,24 @@ fn main() {
         sim_rss - sim_rss0,
         (sim_rss - sim_rss0) / n as f64
     );
-    let cpu0: f64 = serves.iter().map(Serve::cpu_secs).sum();
-    let sim_cpu0 = own_cpu_secs();
-    std::thread::sleep(Duration::from_secs(60));
-    let cpu = serves.iter().map(Serve::cpu_secs).sum::<f64>() - cpu0;
-    let sim_cpu = own_cpu_secs() - sim_cpu0;
-    println!(
-        "N = {n}: walink's CPU at rest over 60 s: {:.2} s, {:.1} % of one core",
-        cpu,
-        cpu / 60.0 * 100.0
-    );
-    println!(
-        "N = {n}: the simulator's CPU over the same 60 s: {:.2} s, {:.1} % of one core",
-        sim_cpu,
-        sim_cpu / 60.0 * 100.0
-    );
+    // Each minute after the restore separately: a session's first minutes
+    // still carry its post-login work; rest is where the figures flatten.
+    let minutes = env("WALINK_BENCH_REST_MINUTES", 1).max(1);
+    for minute in 1..=minutes {
+        let cpu0: f64 = serves.iter().map(Serve::cpu_secs).sum();
+        let sim_cpu0 = own_cpu_secs();
+        std::thread::sleep(Duration::from_secs(60));
+        let cpu = serves.iter().map(Serve::cpu_secs).sum::<f64>() - cpu0;
+        let sim_cpu = own_cpu_secs() - sim_cpu0;
+        println!(
+            "N = {n}: minute {minute} at rest: walink's CPU {:.2} s, {:.1} % of one core; \
+             the simulator's {:.2} s, {:.1} %",
+            cpu,
+            cpu / 60.0 * 100.0,
+            sim_cpu,
+            sim_cpu / 60.0 * 100.0
+        );
+    }
     for serve in serves {
         serve.stop();
     }

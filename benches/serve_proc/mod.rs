@@ -23,6 +23,7 @@ impl Serve {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log.reopen().expect("log"))
+            .envs(extra_env())
             .spawn()
             .expect("walink serve");
         Self { child, log }
@@ -72,6 +73,17 @@ impl Serve {
             .status();
         let _ = self.child.wait();
     }
+}
+
+/// `WALINK_BENCH_SERVE_ENV=K=V,K=V`: more environment for serve alone, to
+/// try a setting (`TOKIO_WORKER_THREADS=1`, say) without the simulator's.
+fn extra_env() -> Vec<(String, String)> {
+    std::env::var("WALINK_BENCH_SERVE_ENV")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }
 
 impl Drop for Serve {
