@@ -63,23 +63,18 @@ async fn ask<T>(
     cmd: Command,
     answer: impl Fn(&Update) -> Option<Result<T, ApiError>>,
 ) -> Result<T, ApiError> {
-    let mut events = api.view.events.subscribe();
+    let mut events = api.view.follow("an API request");
     api.engine
         .send(cmd)
         .await
         .map_err(|_| ApiError::unavailable())?;
     tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match events.recv().await {
-                Ok(e) => {
-                    if let Some(r) = answer(&e.update) {
-                        return r;
-                    }
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(_) => return Err(ApiError::unavailable()),
+        while let Some(e) = events.next().await {
+            if let Some(r) = answer(&e.update) {
+                return r;
             }
         }
+        Err(ApiError::unavailable())
     })
     .await
     .unwrap_or_else(|_| Err(ApiError::unavailable()))

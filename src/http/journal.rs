@@ -23,7 +23,7 @@ fn everything() -> Principal {
 }
 
 pub fn start(store: Arc<Mutex<Store>>, view: &View, stop: CancellationToken) {
-    let mut events = view.events.subscribe();
+    let mut events = view.follow("the event journal");
     tokio::spawn(async move {
         let mut prune = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -36,13 +36,9 @@ pub fn start(store: Arc<Mutex<Store>>, view: &View, stop: CancellationToken) {
                     }
                     continue;
                 }
-                e = events.recv() => match e {
-                    Ok(e) => e,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!("the event journal missed {n} events");
-                        continue;
-                    }
-                    Err(_) => return,
+                e = events.next() => match e {
+                    Some(e) => e,
+                    None => return,
                 },
             };
             let Some((name, data)) = super::events::shape(&event.update, &everything()) else {

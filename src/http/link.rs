@@ -97,7 +97,7 @@ pub async fn start_attempt(
         return Err(ApiError::unavailable());
     }
     // Subscribed before sending, so the answer cannot slip past.
-    let mut events = api.view.events.subscribe();
+    let mut events = api.view.follow("a link request");
     let cmd = Command::Link {
         company,
         attempt,
@@ -111,10 +111,8 @@ pub async fn start_attempt(
         .map_err(|_| ApiError::unavailable())?;
     let answer = tokio::time::timeout(CODE_WAIT, async {
         loop {
-            let event = match events.recv().await {
-                Ok(e) => e,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(_) => return Err(ApiError::unavailable()),
+            let Some(event) = events.next().await else {
+                return Err(ApiError::unavailable());
             };
             match &event.update {
                 Update::CodeIssued {

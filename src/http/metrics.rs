@@ -175,16 +175,10 @@ impl Metrics {
 
 /// Count every event the server publishes, for as long as it runs.
 pub fn follow(metrics: Arc<Metrics>, view: &View) {
-    let mut events = view.events.subscribe();
+    let mut events = view.follow("metrics");
     tokio::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(e) => metrics.count(&e.update),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!("metrics missed {n} events");
-                }
-                Err(_) => break,
-            }
+        while let Some(e) = events.next().await {
+            metrics.count(&e.update);
         }
     });
 }

@@ -86,17 +86,13 @@ async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: C
         scope: Scope::Read,
         company: None,
     };
-    let mut events = view.events.subscribe();
+    let mut events = view.follow("webhooks");
     loop {
         let event = tokio::select! {
             _ = stop.cancelled() => return,
-            e = events.recv() => match e {
-                Ok(e) => e,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!("webhooks missed {n} events");
-                    continue;
-                }
-                Err(_) => return,
+            e = events.next() => match e {
+                Some(e) => e,
+                None => return,
             },
         };
         // Deliveries are not themselves delivered (a "log" webhook would loop).

@@ -10,7 +10,6 @@ use axum::response::sse::{Event as Sse, KeepAlive, Sse as SseBody};
 use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt, stream};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
 
 use super::{Api, Lang, text};
 use crate::domain::{SessionState, mask_digits};
@@ -59,7 +58,7 @@ pub struct Params {
 
 /// What one stream remembers: whose it is, and the number it linked.
 struct Follow {
-    rx: broadcast::Receiver<std::sync::Arc<crate::service::hub::Event>>,
+    rx: crate::service::follow::Follower,
     api: Api,
     invitation: i64,
     company: i64,
@@ -158,7 +157,7 @@ pub async fn events(
         return super::page::invalid(lang);
     };
     let follow = Follow {
-        rx: api.view.events.subscribe(),
+        rx: api.view.follow("an invitation page"),
         api: api.clone(),
         invitation: inv.id,
         company: inv.company_id,
@@ -167,17 +166,12 @@ pub async fn events(
         linked: None,
     };
     let events = stream::unfold(follow, |mut f| async move {
-        loop {
-            match f.rx.recv().await {
-                Ok(e) => {
-                    if let Some(s) = f.shape(&e.update) {
-                        return Some((s, f));
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return None,
+        while let Some(e) = f.rx.next().await {
+            if let Some(s) = f.shape(&e.update) {
+                return Some((s, f));
             }
         }
+        None
     });
     let events: std::pin::Pin<Box<dyn Stream<Item = Result<Sse, Infallible>> + Send>> =
         Box::pin(events.map(Ok));

@@ -15,7 +15,6 @@ use std::sync::{Mutex, PoisonError};
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::routing::{get, post};
-use tokio::sync::broadcast;
 
 pub use lang::Lang;
 
@@ -50,19 +49,11 @@ impl Attempts {
 /// used up. Ended attempts stay known (a few a day): a page's stream may
 /// read the `Linked` after this task has.
 pub fn follow(api: &Api) {
-    let mut events = api.view.events.subscribe();
+    let mut events = api.view.follow("the invitation follower");
     let attempts = api.invites.clone();
     let engine = api.engine.clone();
     tokio::spawn(async move {
-        loop {
-            let event = match events.recv().await {
-                Ok(e) => e,
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(missed = n, "invitation follower lagged");
-                    continue;
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            };
+        while let Some(event) = events.next().await {
             if let Update::Linked { attempt, .. } = &event.update
                 && let Some(id) = attempts.of(*attempt)
             {
