@@ -15,12 +15,17 @@ fn slug(s: &str) -> Slug {
 fn name(s: &str) -> DisplayName {
     DisplayName::parse(s).expect("valid name")
 }
-
-#[test]
-fn migrations_run_once_and_survive_reopen() {
+/// A data directory made as walink makes it, on a temp dir.
+fn data_dir() -> (TempDataDir, DataDir) {
     let dir = TempDataDir::new();
     let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
     data.ensure().expect("ensure");
+    (dir, data)
+}
+
+#[test]
+fn migrations_run_once_and_survive_reopen() {
+    let (_dir, data) = data_dir();
     let path = data.registry_path();
     let v1 = Store::open(&path)
         .expect("open")
@@ -114,9 +119,7 @@ fn duplicate_slug_is_a_typed_error() {
 
 #[test]
 fn second_opener_is_refused_and_told_the_holder() {
-    let dir = TempDataDir::new();
-    let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
-    data.ensure().expect("ensure");
+    let (dir, data) = data_dir();
     let held = DirLock::acquire(&data.lock_path()).expect("first lock");
     let err = DirLock::acquire(&data.lock_path()).expect_err("second lock refused");
     let msg = err.to_string();
@@ -131,9 +134,7 @@ fn second_opener_is_refused_and_told_the_holder() {
 
 #[test]
 fn second_process_is_refused_with_one_sentence() {
-    let dir = TempDataDir::new();
-    let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
-    data.ensure().expect("ensure");
+    let (dir, data) = data_dir();
     let _held = DirLock::acquire(&data.lock_path()).expect("lock");
     let out = crate::common::walink(&dir.path, &["company", "add", "acme"]);
     assert_eq!(out.status.code(), Some(1));
@@ -147,9 +148,7 @@ fn second_process_is_refused_with_one_sentence() {
 
 #[test]
 fn files_are_0600_and_dirs_0700() {
-    let dir = TempDataDir::new();
-    let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
-    data.ensure().expect("ensure");
+    let (_dir, data) = data_dir();
     let _store = Store::open(&data.registry_path()).expect("open");
     let _lock = DirLock::acquire(&data.lock_path()).expect("lock");
     let mode =
@@ -179,9 +178,7 @@ fn an_existing_loose_data_dir_is_tightened() {
 
 #[test]
 fn the_outbox_tells_when_its_next_try_falls_due() {
-    let dir = TempDataDir::new();
-    let data = DataDir::resolve(Some(dir.path.clone())).expect("resolve");
-    data.ensure().expect("ensure");
+    let (_dir, data) = data_dir();
     let store = Store::open(&data.registry_path()).expect("open");
     assert_eq!(store.next_delivery_at().expect("read"), None, "empty");
 
