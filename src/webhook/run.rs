@@ -168,7 +168,7 @@ async fn deliver(
             .unwrap_or_else(|e| Err(e.to_string()));
             settle(&store, &d, answer, &teller);
         }
-        if full {
+        if full && !stop.is_cancelled() {
             continue;
         }
         // Asleep until the next try falls due or a new delivery is queued:
@@ -186,11 +186,13 @@ async fn deliver(
 const BATCH: usize = 20;
 
 /// How long the sender may sleep: until the earliest pending try, at most a
-/// minute (the outbox keeps wall-clock times; the clock may be set).
+/// minute (the outbox keeps wall-clock times; the clock may be set), at
+/// least a second (a try whose outcome could not be stored stays due, and
+/// must not be sent again in a tight loop).
 fn next_wait(store: &Store, now: i64) -> Duration {
     const AT_MOST: i64 = 60;
     let secs = match store.next_delivery_at() {
-        Ok(Some(at)) => (at - now).clamp(0, AT_MOST),
+        Ok(Some(at)) => (at - now).clamp(1, AT_MOST),
         Ok(None) => AT_MOST,
         Err(e) => {
             tracing::error!("cannot read the webhook outbox: {e}");
