@@ -172,7 +172,8 @@ async fn deliver(
             continue;
         }
         // Asleep until the next try falls due or a new delivery is queued:
-        // polling instead cost a thousand sessions' worth of idle CPU.
+        // polling twice a second was 7 % of serve's samples at rest (2,000
+        // idle sessions, no webhook at all).
         let wait = next_wait(&lock(&store), now_unix());
         tokio::select! {
             _ = stop.cancelled() => return,
