@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// [default: the --http address]
     #[arg(long, env = "WALINK_PUBLIC_URL", value_name = "URL", requires = "http")]
     public_url: Option<String>,
+    /// Open connections one client address may hold, event streams
+    /// included (off with --behind-proxy: every connection is the proxy's)
+    #[arg(long, value_name = "N", default_value_t = crate::http::PER_ADDRESS, requires = "http")]
+    connections_per_address: usize,
 }
 
 pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
@@ -94,11 +98,12 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
                 http_stop.clone(),
             );
             api.behind_proxy = args.behind_proxy;
+            api.per_address = args.connections_per_address;
             let scheme = match tls {
                 Some(config) => {
                     let listener =
                         crate::http::tls::TlsListener::new(listener, config).map_err(CliError::other)?;
-                    tokio::spawn(crate::http::serve_tls(listener, api, origins, http_stop.clone()));
+                    tokio::spawn(crate::http::serve(listener, api, origins, http_stop.clone()));
                     "https"
                 }
                 None => {

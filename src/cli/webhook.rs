@@ -34,6 +34,10 @@ pub enum WebhookCommand {
         /// [default: a new one, printed once]
         #[arg(long)]
         secret: Option<String>,
+        /// Carry whole phone numbers and JIDs (a company's own bot that
+        /// answers them) [default: masked, as a read token sees them]
+        #[arg(long)]
+        whole_numbers: bool,
     },
     /// List webhooks and whether they still receive
     List,
@@ -48,6 +52,7 @@ pub fn run(ctx: &mut Context, cmd: WebhookCommand) -> Result<(), CliError> {
             company,
             events,
             secret,
+            whole_numbers,
         } => {
             let parsed = url::Url::parse(&url)
                 .ok()
@@ -76,7 +81,14 @@ pub fn run(ctx: &mut Context, cmd: WebhookCommand) -> Result<(), CliError> {
             };
             let id = ctx
                 .store
-                .add_webhook(parsed.as_str(), company_id, &events, &secret, now_unix())
+                .add_webhook(
+                    parsed.as_str(),
+                    company_id,
+                    &events,
+                    &secret,
+                    whole_numbers,
+                    now_unix(),
+                )
                 .map_err(CliError::other)?;
             println!("Webhook #{id} posts to {parsed}.");
             if made {

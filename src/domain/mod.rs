@@ -11,5 +11,5 @@ mod session;
 pub use company::{Company, DisplayName, NameError, Slug, SlugError};
 pub use failure::{FailureReason, GuardWhy, UnixTime};
 pub use invitation::{InviteMethod, InviteStatus};
-pub use phone::{Phone, PhoneError, PhoneWarning, mask_digits};
+pub use phone::{Phone, PhoneError, PhoneWarning, mask_digits, mask_jid};
 pub use session::{AttemptId, LinkMethod, PairCode, SessionState};

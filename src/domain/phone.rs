@@ -177,6 +177,15 @@ pub fn mask_digits(digits: &str) -> String {
     format!("+{head}•••{tail}")
 }
 
+/// A JID with its user part masked like a number:
+/// `7916•••4321:1@s.whatsapp.net`.
+pub fn mask_jid(jid: &str) -> String {
+    let end = jid.find([':', '@']).unwrap_or(jid.len());
+    let (user, rest) = jid.split_at(end);
+    let masked = mask_digits(user);
+    format!("{}{rest}", masked.trim_start_matches('+'))
+}
+
 /// Short English name: "Russia", not "The Russian Federation".
 pub(super) fn country_name(id: CountryId) -> String {
     let alpha2 = id.as_ref();
@@ -326,5 +335,14 @@ mod tests {
         assert_eq!(mask_digits("79001234567"), "+7900•••4567");
         assert_eq!(mask_digits("447911123456"), "+4479•••3456");
         assert_eq!(mask_digits("123"), "+12•••");
+        assert_eq!(
+            mask_jid("79001234567:1@s.whatsapp.net"),
+            "7900•••4567:1@s.whatsapp.net"
+        );
+        assert_eq!(
+            mask_jid("79001234567@s.whatsapp.net"),
+            "7900•••4567@s.whatsapp.net"
+        );
+        assert_eq!(mask_jid("79001234567"), "7900•••4567");
     }
 }

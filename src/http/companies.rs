@@ -57,18 +57,23 @@ pub async fn list(
     })))
 }
 
-/// Send `cmd`, then wait (≤ 10 s) for the update `answer` picks.
+/// How long an answer is waited for before the request says what is
+/// still going on.
+const ANSWER_WAIT: Duration = Duration::from_secs(10);
+
+/// Send `cmd`, then wait (≤ 10 s) for the update `answer` picks; `None`
+/// when that took longer (the command goes on).
 async fn ask<T>(
     api: &Api,
     cmd: Command,
     answer: impl Fn(&Update) -> Option<Result<T, ApiError>>,
-) -> Result<T, ApiError> {
+) -> Result<Option<T>, ApiError> {
     let mut events = api.view.follow("an API request");
     api.engine
         .send(cmd)
         .await
         .map_err(|_| ApiError::unavailable())?;
-    tokio::time::timeout(Duration::from_secs(10), async {
+    let waited = tokio::time::timeout(ANSWER_WAIT, async {
         while let Some(e) = events.next().await {
             if let Some(r) = answer(&e.update) {
                 return r;
@@ -76,12 +81,16 @@ async fn ask<T>(
         }
         Err(ApiError::unavailable())
     })
-    .await
-    .unwrap_or_else(|_| Err(ApiError::unavailable()))
+    .await;
+    match waited {
+        Ok(r) => r.map(Some),
+        Err(_) => Ok(None),
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/companies", tag = "companies", security(("bearer" = [])), request_body = NewCompany,
-    responses((status = 201, body = Company), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 201, body = Company), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody),
+              (status = 504, description = "Not added within 10 s", body = super::error::ErrorBody)))]
 pub async fn add(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -106,23 +115,42 @@ pub async fn add(
             )),
             _ => None,
         })
-        .await?;
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "no_answer",
+                format!("walink did not add {text:?} within 10 s; GET /api/v1/companies shows whether it did"),
+            )
+        })?;
     Ok((StatusCode::CREATED, Json(added)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/companies/{slug}", tag = "companies", security(("bearer" = [])),
-    params(("slug" = String, Path)), responses((status = 200), (status = 404, body = super::error::ErrorBody)))]
+    params(("slug" = String, Path)),
+    responses((status = 200, description = "Removed"),
+              (status = 202, description = "Removing: its session is still stopping; company.removed follows on the event stream"),
+              (status = 404, body = super::error::ErrorBody)))]
 pub async fn remove(
     State(api): State<Api>,
     headers: HeaderMap,
     Path(slug): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let who = api.allowed(&headers, Scope::Admin)?;
     let row = api.row(&who, &slug)?;
     let id = row.company;
-    ask(&api, Command::RemoveCompany { company: id }, |u| {
+    let done = ask(&api, Command::RemoveCompany { company: id }, |u| {
         matches!(u, Update::CompanyRemoved { company } if *company == id).then_some(Ok(()))
     })
     .await?;
-    Ok(Json(serde_json::json!({"removed": slug})))
+    Ok(match done {
+        Some(()) => (StatusCode::OK, Json(serde_json::json!({"removed": slug}))),
+        None => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({
+                "removing": slug,
+                "waiting_for": "its session to stop (a logout or a link attempt may take up to 30 s); company.removed follows on /api/v1/events",
+            })),
+        ),
+    })
 }

@@ -13,16 +13,17 @@ use futures::stream::{self, StreamExt};
 use serde_json::json;
 use tokio::sync::broadcast;
 
+use super::fence::{self, Sight};
 use super::sessions::{failure_key, rfc3339, utc, wall};
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
-use crate::domain::mask_digits;
 use crate::engine::Update;
 use crate::service::hub::Event;
 
-/// The event's name and data, if this principal may see it: the one
-/// event model of the API's stream and of webhooks.
-pub fn shape(update: &Update, who: &Principal) -> Option<(&'static str, serde_json::Value)> {
+/// The event's company, name and data as an admin sees them: the one
+/// event model of the API's stream, its journal and webhooks. Readers with
+/// less get it through [`fence::redact`].
+pub fn shape(update: &Update) -> Option<(i64, &'static str, serde_json::Value)> {
     let company = match update {
         Update::StateChanged { company, .. }
         | Update::CodeIssued { company, .. }
@@ -35,10 +36,7 @@ pub fn shape(update: &Update, who: &Principal) -> Option<(&'static str, serde_js
         Update::CompanyAdded(row) => row.company,
         _ => return None,
     };
-    if !who.sees(company) {
-        return None;
-    }
-    Some(match update {
+    let (name, data) = match update {
         Update::StateChanged { state, since, .. } => (
             "session.status",
             json!({"company": company, "state": state.key(), "since": rfc3339(*since)}),
@@ -74,7 +72,7 @@ pub fn shape(update: &Update, who: &Principal) -> Option<(&'static str, serde_js
         } => (
             "link.linked",
             json!({"company": company, "attempt": attempt.0, "jid": jid, "push_name": push_name,
-                   "phone": if who.may(Scope::Admin) { format!("+{phone}") } else { mask_digits(phone) }}),
+                   "phone": format!("+{phone}")}),
         ),
         Update::Failed {
             attempt, reason, ..
@@ -93,11 +91,22 @@ pub fn shape(update: &Update, who: &Principal) -> Option<(&'static str, serde_js
         ),
         Update::CompanyRemoved { .. } => ("company.removed", json!({"company": company})),
         _ => return None,
-    })
+    };
+    Some((company, name, data))
+}
+
+/// The event as `who` may see it, if at all.
+pub fn shape_for(update: &Update, who: &Principal) -> Option<(&'static str, serde_json::Value)> {
+    let (company, name, mut data) = shape(update)?;
+    if !who.sees(company) {
+        return None;
+    }
+    fence::redact(name, &mut data, Sight::of(who));
+    Some((name, data))
 }
 
 fn sse(event: &Event, who: &Principal) -> Option<Sse> {
-    let (name, data) = shape(&event.update, who)?;
+    let (name, data) = shape_for(&event.update, who)?;
     Some(
         Sse::default()
             .id(event.id.to_string())
@@ -112,12 +121,12 @@ fn missed(api: &Api, who: &Principal, id: u64) -> (Vec<Sse>, u64) {
     let mut out = Vec::new();
     let mut seen = id;
     let oldest = api.view.read(|m| m.oldest_event());
-    if oldest.is_none_or(|o| o > id + 1) {
+    if oldest.is_none_or(|o| o > id.saturating_add(1)) {
         let kept = api
             .store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .api_events_after(id as i64, 100_000)
+            .api_events_after(i64::try_from(id).unwrap_or(i64::MAX), 100_000)
             .unwrap_or_else(|e| {
                 tracing::error!("cannot read the event journal: {e}");
                 Vec::new()
@@ -128,11 +137,7 @@ fn missed(api: &Api, who: &Principal, id: u64) -> (Vec<Sse>, u64) {
                 continue;
             }
             let mut data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
-            if !who.may(Scope::Admin)
-                && let Some(p) = data["phone"].as_str()
-            {
-                data["phone"] = mask_digits(p.trim_start_matches('+')).into();
-            }
+            fence::redact(&name, &mut data, Sight::of(who));
             out.push(
                 Sse::default()
                     .id(kid.to_string())
@@ -173,6 +178,11 @@ pub async fn stream(
     if let Some(id) = after {
         (first, seen) = missed(&api, &who, id);
     }
+    // Revoked, expired, or its company removed: the stream ends.
+    let ended = {
+        let (api, who) = (api.clone(), who.clone());
+        Box::pin(async move { api.revoked(&who).await })
+    };
     let who = Arc::new(who);
     let rest = stream::unfold((live, who, seen), |(mut rx, who, seen)| async move {
         loop {
@@ -193,6 +203,6 @@ pub async fn stream(
             }
         }
     });
-    let all = stream::iter(first).chain(rest).map(Ok);
+    let all = stream::iter(first).chain(rest).map(Ok).take_until(ended);
     Ok(SseBody::new(all).keep_alive(KeepAlive::default()))
 }

@@ -1,26 +1,17 @@
 //! Keeps every API event in the registry (a week of them), so an event
 //! stream resumes after `Last-Event-ID` across restarts without a gap.
+//! They are kept as an admin sees them; each reader's fence is applied
+//! when they are sent.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{Principal, Scope};
 use crate::service::hub::View;
 use crate::store::{Store, now_unix};
 
 const KEEP_FOR: i64 = 7 * 86_400;
-
-/// The events as an admin sees them (whole numbers); readers with less
-/// get them masked when they are sent.
-fn everything() -> Principal {
-    Principal {
-        token_id: 0,
-        scope: Scope::Admin,
-        company: None,
-    }
-}
 
 pub fn start(store: Arc<Mutex<Store>>, view: &View, stop: CancellationToken) {
     let mut events = view.follow("the event journal");
@@ -41,10 +32,7 @@ pub fn start(store: Arc<Mutex<Store>>, view: &View, stop: CancellationToken) {
                     None => return,
                 },
             };
-            let Some((name, data)) = super::events::shape(&event.update, &everything()) else {
-                continue;
-            };
-            let Some(company) = data["company"].as_i64() else {
+            let Some((company, name, data)) = super::events::shape(&event.update) else {
                 continue;
             };
             let s = store.lock().unwrap_or_else(PoisonError::into_inner);

@@ -31,7 +31,10 @@ pub struct Answer {
 
 #[utoipa::path(post, path = "/api/whatsapp/sessions/{company_id}/pairing-code", tag = "legacy", security(("bearer" = [])),
     params(("company_id" = String, Path, description = "The company's slug")), request_body = Body,
-    responses((status = 200, body = Answer), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = Answer), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody),
+              (status = 502, description = "WhatsApp refused or failed the attempt", body = ErrorBody),
+              (status = 504, description = "No code came within 30 s", body = ErrorBody)))]
 pub async fn pairing_code(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -44,7 +47,8 @@ pub async fn pairing_code(
     let Json(body) = body?;
     let phone = phone(&body.phone_number)?;
     let formatted = phone.formatted.clone();
-    let issued = start_link(&api, who.by(), row.company, LinkMethod::Code { phone }).await?;
+    let issued = start_link(&api, who.by(), row.company, LinkMethod::Code { phone });
+    let issued = api.while_valid(&who, issued).await?;
     Ok(Json(Answer {
         success: true,
         code: issued.code.unwrap_or_default(),

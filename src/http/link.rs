@@ -63,6 +63,7 @@ pub fn refused(reason: &FailureReason) -> ApiError {
         FailureReason::AlreadyLinked | FailureReason::LinkInProgress { .. } => {
             (StatusCode::CONFLICT, "attempt_live", None)
         }
+        FailureReason::NumberTaken => (StatusCode::CONFLICT, "number_taken", None),
         _ => (StatusCode::BAD_GATEWAY, "link_failed", None),
     };
     let mut e = ApiError::new(status, code, message);
@@ -167,7 +168,9 @@ pub async fn start_attempt(
 #[utoipa::path(post, path = "/api/v1/sessions/{slug}/link", tag = "link", security(("bearer" = [])),
     params(("slug" = String, Path)), request_body = LinkBody,
     responses((status = 200, description = "The first code or QR", body = Issued),
-              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+              (status = 502, description = "WhatsApp refused or failed the attempt", body = ErrorBody),
+              (status = 504, description = "No code or QR came within 30 s", body = ErrorBody)))]
 pub async fn start(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -188,7 +191,8 @@ pub async fn start(
             ));
         }
     };
-    Ok(Json(start_link(&api, who.by(), row.company, method).await?))
+    let issued = start_link(&api, who.by(), row.company, method);
+    Ok(Json(api.while_valid(&who, issued).await?))
 }
 
 async fn order(

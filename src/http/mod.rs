@@ -3,8 +3,12 @@
 //! but /health needs a token; a company token sees only its company.
 
 mod companies;
+mod conns;
+mod doc;
 mod error;
 mod events;
+pub mod fence;
+mod gate;
 pub mod invite;
 mod journal;
 mod legacy;
@@ -27,8 +31,10 @@ use axum::routing::get;
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+pub use conns::{HEADER_WAIT, PER_ADDRESS};
 pub use error::ApiError;
 pub use events::shape as event_shape;
+pub use fence::Sight;
 
 use crate::auth::{Principal, Scope};
 use crate::engine::{EngineHandle, SessionRow};
@@ -52,6 +58,8 @@ pub struct Api {
     pub invites: Arc<invite::Attempts>,
     /// A proxy is in front: the client's address is its X-Forwarded-For.
     pub behind_proxy: bool,
+    /// Open connections one client address may hold (not behind a proxy).
+    pub per_address: usize,
 }
 
 impl Api {
@@ -70,6 +78,7 @@ impl Api {
             metrics,
             invites: Arc::default(),
             behind_proxy: false,
+            per_address: PER_ADDRESS,
             engine,
             view,
             store,
@@ -81,17 +90,13 @@ impl Api {
     }
 
     /// The caller's token: `Authorization: Bearer T` or `X-Api-Key: T`.
+    /// Every guarded route reads it first (see `gate::door`).
     pub fn principal(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
-        let bearer = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-        let token = bearer.or(key).ok_or_else(ApiError::unauthorized)?;
+        let token = gate::presented(headers).ok_or_else(ApiError::unauthorized)?;
         let now = crate::store::now_unix();
         let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         let row = store
-            .token_by_hash(&crate::auth::hash(token.trim()))
+            .token_by_hash(&crate::auth::hash(token))
             .map_err(|e| {
                 tracing::error!("cannot read the tokens: {e}");
                 ApiError::unavailable()
@@ -144,26 +149,6 @@ fn cors(origins: &[HeaderValue]) -> CorsLayer {
         ])
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    info(title = "walink", description = "Sessions of WhatsApp numbers linked to companies"),
-    modifiers(&Bearer)
-)]
-struct Doc;
-
-struct Bearer;
-
-impl utoipa::Modify for Bearer {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
 #[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, description = "{\"status\": \"ok\"}")))]
 async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok"}))
@@ -175,7 +160,7 @@ pub fn routes() -> (Router<Api>, utoipa::openapi::OpenApi) {
     use utoipa::OpenApi;
     use utoipa_axum::router::OpenApiRouter;
     use utoipa_axum::routes;
-    let (router, mut doc) = OpenApiRouter::with_openapi(Doc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(doc::Doc::openapi())
         .routes(routes!(health))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::one))
@@ -192,6 +177,7 @@ pub fn routes() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(webhooks::list, webhooks::add))
         .routes(routes!(webhooks::remove))
         .split_for_parts();
+    doc::complete(&mut doc);
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
     let json = doc.to_json().unwrap_or_default();
     let router = router.route(
@@ -215,6 +201,10 @@ pub fn router(api: Api, origins: &[HeaderValue]) -> Router {
         .merge(invite::routes())
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            api.clone(),
+            gate::door,
+        ))
         .layer(axum::middleware::from_fn(declared_size));
     let routes = if origins.is_empty() {
         routes
@@ -271,45 +261,18 @@ pub fn check_addr(addr: SocketAddr, behind_proxy: bool, tls: bool) -> Result<(),
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
 
-impl
-    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
-    for Peer
-{
-    fn connect_info(s: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
-        Self(*s.remote_addr())
-    }
-}
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
-    for Peer
-{
-    fn connect_info(s: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Self {
-        Self(*s.remote_addr())
-    }
-}
-
-/// Serve HTTPS until `stop`.
-pub async fn serve_tls(
-    listener: tls::TlsListener,
+/// Serve until `stop` on a plain or a TLS listener; in-flight requests
+/// are finished.
+pub async fn serve<L>(
+    listener: L,
     api: Api,
     origins: Vec<HeaderValue>,
     stop: CancellationToken,
-) -> std::io::Result<()> {
-    let app = router(api, &origins).into_make_service_with_connect_info::<Peer>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
-}
-
-/// Serve until `stop`; in-flight requests are finished.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    api: Api,
-    origins: Vec<HeaderValue>,
-    stop: CancellationToken,
-) -> std::io::Result<()> {
-    let app = router(api, &origins).into_make_service_with_connect_info::<Peer>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    L::Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let limit = (!api.behind_proxy).then_some(api.per_address);
+    conns::run(listener, router(api, &origins), limit, stop).await
 }

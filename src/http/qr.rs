@@ -18,9 +18,19 @@ pub struct Format {
     format: Option<String>,
 }
 
+/// `?format=raw`: what the QR encodes.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RawQr {
+    value: String,
+    expires_at: String,
+}
+
 #[utoipa::path(get, path = "/api/v1/sessions/{slug}/qr", tag = "link", security(("bearer" = [])),
     params(("slug" = String, Path), ("format" = Option<String>, Query, description = "png (default), svg or raw")),
-    responses((status = 200, description = "The live QR", content_type = "image/png"), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The live QR: PNG, SVG, or with format=raw its text",
+                content(("image/png"), ("image/svg+xml"), (RawQr = "application/json"))),
+              (status = 404, body = super::error::ErrorBody),
+              (status = 500, description = "The QR could not be drawn", body = super::error::ErrorBody)))]
 pub async fn qr(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -60,8 +70,11 @@ pub async fn qr(
         )
     };
     Ok(match format.as_str() {
-        "raw" => Json(serde_json::json!({"value": payload, "expires_at": wall(expires_at)}))
-            .into_response(),
+        "raw" => Json(RawQr {
+            value: payload,
+            expires_at: wall(expires_at),
+        })
+        .into_response(),
         "svg" => (
             [(header::CONTENT_TYPE, "image/svg+xml")],
             crate::qr::qr_svg(&payload).map_err(drawn)?,

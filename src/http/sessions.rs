@@ -9,9 +9,10 @@ use axum::http::HeaderMap;
 use serde::Serialize;
 
 use super::error::ErrorBody;
+use super::fence::Sight;
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
-use crate::domain::{SessionState, mask_digits};
+use crate::domain::{SessionState, mask_digits, mask_jid};
 use crate::engine::{SessionRow, Update};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -22,6 +23,7 @@ pub struct Session {
     since: String,
     /// Masked (`+7900•••4567`) unless the token is admin.
     phone: Option<String>,
+    /// Its number masked (`7900•••4567:1@s.whatsapp.net`) unless admin.
     jid: Option<String>,
     push_name: Option<String>,
     last_event: Option<String>,
@@ -80,19 +82,23 @@ fn session(row: &SessionRow, live: Option<&Update>, who: &Principal) -> Session 
         }),
         _ => None,
     };
+    let whole = Sight::of(who).whole_numbers;
     Session {
         slug: row.slug.clone(),
         name: row.name.clone(),
         state: row.state.key(),
         since: rfc3339(row.since),
         phone: row.phone.as_deref().map(|p| {
-            if who.may(Scope::Admin) {
+            if whole {
                 format!("+{p}")
             } else {
                 mask_digits(p)
             }
         }),
-        jid: row.jid.clone(),
+        jid: row
+            .jid
+            .as_deref()
+            .map(|j| if whole { j.to_owned() } else { mask_jid(j) }),
         push_name: row.push_name.clone(),
         last_event: row.last_event.clone(),
         last_failure,

@@ -22,6 +22,8 @@ pub struct Hook {
     events: Vec<String>,
     active: bool,
     stopped_why: Option<String>,
+    /// Bodies carry whole numbers and JIDs (else masked).
+    whole_numbers: bool,
     /// Only in the answer that made it.
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
@@ -35,6 +37,9 @@ pub struct NewHook {
     events: Vec<String>,
     /// The signing key [default: a new one, in the answer only]
     secret: Option<String>,
+    /// Carry whole numbers and JIDs (a company's own bot) [default: false]
+    #[serde(default)]
+    whole_numbers: bool,
 }
 
 fn admin(api: &Api, headers: &HeaderMap) -> Result<Principal, ApiError> {
@@ -79,6 +84,7 @@ pub async fn list(State(api): State<Api>, headers: HeaderMap) -> Result<Json<Vec
                     .collect(),
                 active: h.disabled_at.is_none(),
                 stopped_why: h.disabled_why,
+                whole_numbers: h.whole_numbers,
                 secret: None,
             })
             .collect(),
@@ -130,6 +136,7 @@ pub async fn add(
             company_id,
             &events,
             &secret,
+            body.whole_numbers,
             crate::store::now_unix(),
         )
         .map_err(store_error)?;
@@ -142,6 +149,7 @@ pub async fn add(
             events: body.events,
             active: true,
             stopped_why: None,
+            whole_numbers: body.whole_numbers,
             secret: Some(secret),
         }),
     ))

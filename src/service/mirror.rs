@@ -142,8 +142,9 @@ impl Mirror {
 
     /// Events after `id`, when every one of them is still kept.
     pub fn events_after(&self, id: u64) -> Option<Vec<std::sync::Arc<super::hub::Event>>> {
-        let oldest = self.recent.front().map_or(id + 1, |e| e.id);
-        if id + 1 < oldest {
+        let next = id.saturating_add(1);
+        let oldest = self.recent.front().map_or(next, |e| e.id);
+        if next < oldest {
             return None;
         }
         Some(self.recent.iter().filter(|e| e.id > id).cloned().collect())

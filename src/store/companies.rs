@@ -11,7 +11,9 @@ impl Store {
         let now = now_unix();
         let tx = self.conn.transaction()?;
         let inserted = tx.execute(
-            "INSERT INTO companies (slug, name, created_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO companies (id, slug, name, created_at) VALUES (
+                (SELECT MAX(COALESCE((SELECT MAX(id) FROM companies), 0), floor) + 1 FROM company_ids),
+                ?1, ?2, ?3)",
             params![slug.as_str(), name.as_str(), now],
         );
         match inserted {

@@ -105,6 +105,19 @@ const STEPS: &[&str] = &[
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
      );",
+    // 6: a company's id is never given again (its events are keyed by
+    // it: a new company must not inherit a removed one's), and removing a
+    // company takes its API events with it. Webhooks may carry whole
+    // numbers, off by default.
+    "CREATE TABLE company_ids (floor INTEGER NOT NULL);
+     INSERT INTO company_ids SELECT MAX(
+        COALESCE((SELECT MAX(id) FROM companies), 0),
+        COALESCE((SELECT MAX(company_id) FROM api_events), 0));
+     CREATE TRIGGER company_removed AFTER DELETE ON companies BEGIN
+        UPDATE company_ids SET floor = MAX(floor, old.id);
+        DELETE FROM api_events WHERE company_id = old.id;
+     END;
+     ALTER TABLE webhooks ADD COLUMN whole_numbers INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

@@ -37,6 +37,18 @@ pub(super) fn session_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<S
 }
 
 impl Store {
+    /// Every session recorded with this number.
+    pub fn sessions_with_phone(&self, digits: &str) -> Result<Vec<SessionRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT company_id, phone, jid, push_name, state, state_detail, since, session_file
+             FROM sessions WHERE phone = ?1",
+        )?;
+        let rows = stmt
+            .query_map([digits], |r| session_at(r, 0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
     pub fn session(&self, company_id: i64) -> Result<Option<SessionRow>, StoreError> {
         let row = self
             .conn

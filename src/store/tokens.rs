@@ -86,6 +86,15 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Whether token `id` still exists, unrevoked and unexpired at `now`.
+    pub fn token_alive(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT 1 FROM api_tokens WHERE id = ?1 AND revoked_at IS NULL
+             AND (expires_at IS NULL OR expires_at > ?2)",
+        )?;
+        Ok(stmt.exists(params![id, now])?)
+    }
+
     pub fn touch_token(&self, id: i64, now: i64) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",

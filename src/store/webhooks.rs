@@ -17,6 +17,9 @@ pub struct Webhook {
     pub created_at: i64,
     pub disabled_at: Option<i64>,
     pub disabled_why: Option<String>,
+    /// Its bodies carry whole numbers and JIDs (else masked, as a read
+    /// token sees them): for a company's own bot that must answer them.
+    pub whole_numbers: bool,
 }
 
 impl Webhook {
@@ -42,7 +45,7 @@ pub struct Delivery {
 }
 
 const HOOK: &str = "w.id, w.url, w.company_id, c.slug, w.events, w.secret, w.created_at, \
-                    w.disabled_at, w.disabled_why FROM webhooks w LEFT JOIN companies c ON c.id = w.company_id";
+                    w.disabled_at, w.disabled_why, w.whole_numbers FROM webhooks w LEFT JOIN companies c ON c.id = w.company_id";
 
 fn hook(r: &rusqlite::Row<'_>) -> rusqlite::Result<Webhook> {
     Ok(Webhook {
@@ -55,6 +58,7 @@ fn hook(r: &rusqlite::Row<'_>) -> rusqlite::Result<Webhook> {
         created_at: r.get(6)?,
         disabled_at: r.get(7)?,
         disabled_why: r.get(8)?,
+        whole_numbers: r.get(9)?,
     })
 }
 
@@ -65,11 +69,13 @@ impl Store {
         company_id: Option<i64>,
         events: &str,
         secret: &str,
+        whole_numbers: bool,
         now: i64,
     ) -> Result<i64, StoreError> {
         self.conn.execute(
-            "INSERT INTO webhooks (url, company_id, events, secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![url, company_id, events, secret, now],
+            "INSERT INTO webhooks (url, company_id, events, secret, whole_numbers, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![url, company_id, events, secret, whole_numbers, now],
         )?;
         Ok(self.conn.last_insert_rowid())
     }

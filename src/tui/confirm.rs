@@ -109,7 +109,7 @@ impl App {
             Confirm::CancelAttempt { .. } => self.cancel_link(true),
             Confirm::NumberInUse {
                 company, method, ..
-            } => self.start_link(company, method, false),
+            } => self.start_link(company, method, true),
             Confirm::Remove { company, .. } => {
                 self.rows.retain(|r| r.company != company);
                 self.table.repair(&self.rows);

@@ -8,10 +8,10 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::{GIVE_UP_AFTER, SIGNATURE_HEADER, backoff, envelope, sign};
-use crate::auth::{Principal, Scope};
 use std::collections::HashMap;
 
 use crate::engine::{LogEntry, Update};
+use crate::http::fence::{Sight, redact};
 use crate::service::hub::{Publisher, View};
 use crate::store::{Delivery, Store, now_unix};
 
@@ -80,12 +80,6 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 }
 
 async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: CancellationToken) {
-    // Webhooks see what an unbound read token sees (numbers masked).
-    let everyone = Principal {
-        token_id: 0,
-        scope: Scope::Read,
-        company: None,
-    };
     let mut events = view.follow("webhooks");
     loop {
         let event = tokio::select! {
@@ -101,10 +95,7 @@ async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: C
         {
             continue;
         }
-        let Some((name, data)) = crate::http::event_shape(&event.update, &everyone) else {
-            continue;
-        };
-        let Some(company) = data["company"].as_i64() else {
+        let Some((company, name, data)) = crate::http::event_shape(&event.update) else {
             continue;
         };
         let slug = view.read(|m| {
@@ -128,6 +119,14 @@ async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: C
                 .map(|t| format!("evt_{}", &t[4..28]))
                 .unwrap_or_default();
             let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            // An admin made the webhook and named its events (codes and QRs
+            // among them); whole numbers only when it said so.
+            let sight = Sight {
+                secrets: true,
+                whole_numbers: hook.whole_numbers,
+            };
+            let mut data = data.clone();
+            redact(name, &mut data, sight);
             let body = envelope(&id, name, slug.as_deref().unwrap_or(""), &at, &data);
             match s.enqueue_delivery(hook.id, Some(company), name, &body, now) {
                 Ok(()) => queued = true,

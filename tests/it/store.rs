@@ -183,10 +183,10 @@ fn the_outbox_tells_when_its_next_try_falls_due() {
     assert_eq!(store.next_delivery_at().expect("read"), None, "empty");
 
     let a = store
-        .add_webhook("http://127.0.0.1:9/a", None, "*", "s", 100)
+        .add_webhook("http://127.0.0.1:9/a", None, "*", "s", false, 100)
         .expect("a");
     let b = store
-        .add_webhook("http://127.0.0.1:9/b", None, "*", "s", 100)
+        .add_webhook("http://127.0.0.1:9/b", None, "*", "s", false, 100)
         .expect("b");
     store
         .enqueue_delivery(a, None, "state", "{}", 100)

@@ -131,6 +131,14 @@ fn a_receiver_gets_connected_signed_after_two_failures() {
         ],
     );
     assert!(added.status.success());
+    // Two bots of link.linked: masked numbers unless one asked for whole.
+    let masked = Receiver::start(&[]);
+    let whole = Receiver::start(&[]);
+    for (url, extra) in [(&masked.url, None), (&whole.url, Some("--whole-numbers"))] {
+        let mut args = vec!["webhook", "add", url.as_str(), "--events", "link.linked"];
+        args.extend(extra);
+        assert!(walink(&dir.path, &args).status.success());
+    }
     let _serve = Serve::start(&dir.path, &sim);
 
     let mut pair = Pairing::start(
@@ -163,6 +171,24 @@ fn a_receiver_gets_connected_signed_after_two_failures() {
     assert_eq!(refused.len(), 2, "{refused:?}");
     let log = stdout(&walink(&dir.path, &["status", "--json"]));
     assert!(log.contains("connected"), "{log}");
+
+    let m = body(&masked.next(10))["data"].clone();
+    assert!(
+        m["jid"]
+            .as_str()
+            .is_some_and(|j| j.contains('•') && !j.contains(PHONE)),
+        "{m}"
+    );
+    assert!(
+        m["phone"].as_str().is_some_and(|p| !p.contains(PHONE)),
+        "{m}"
+    );
+    let w = body(&whole.next(10))["data"].clone();
+    assert!(
+        w["jid"].as_str().is_some_and(|j| j.starts_with(PHONE)),
+        "{w}"
+    );
+    assert_eq!(w["phone"], format!("+{PHONE}"));
 }
 
 #[test]

@@ -64,6 +64,15 @@ impl Supervisor {
             LinkMethod::Code { phone } => (Some(phone.digits.clone()), Method::Code),
             LinkMethod::Qr => (None, Method::Qr),
         };
+        // A number belongs to one company at a time; the dashboard, which
+        // sees every company, asks its admin first and then forces.
+        if let Some(digits) = phone.clone()
+            && !force
+            && self.number_taken(company, digits).await
+        {
+            let _ = self.updates.send(refuse(FailureReason::NumberTaken)).await;
+            return;
+        }
         let p = phone.clone();
         let history = self
             .db
