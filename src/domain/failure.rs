@@ -52,6 +52,8 @@ pub enum FailureReason {
     PasskeyRequired,
     TooManyDevices,
     AlreadyLinked,
+    /// The company's key store is not a database; walink put it aside.
+    KeysDamaged,
     /// The number is linked to another company of this walink: a number
     /// belongs to one company at a time. Which one is not said (the asker
     /// may not see it).
@@ -118,6 +120,7 @@ impl FailureReason {
             Self::PasskeyRequired => "This account must confirm the link with a passkey: finish linking in a browser at web.whatsapp.com, or use the QR.".into(),
             Self::TooManyDevices => "The phone already has 4 linked devices. Unlink one on the phone (Settings › Linked devices), then try again.".into(),
             Self::AlreadyLinked => "This company is already linked. Log it out first to link another number.".into(),
+            Self::KeysDamaged => "This company's keys are damaged (the file is not a database); walink put it aside in the sessions folder. Restore the keys from a backup, or link again.".into(),
             Self::NumberTaken => "This number is already linked to another company in walink, and a number belongs to one company at a time. Unlink it there first, or ask the administrator.".into(),
             Self::NotLinked => "This company is not linked to a WhatsApp number yet. Link it first.".into(),
             Self::Internal => "walink hit an internal error in this session; the log has the details. Reconnect to try again.".into(),
@@ -134,6 +137,7 @@ impl FailureReason {
                 | Self::ClientOutdated
                 | Self::ServerUnverified
                 | Self::ServerGaveUp { .. }
+                | Self::KeysDamaged
         )
     }
 }

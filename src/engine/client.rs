@@ -20,6 +20,25 @@ pub enum ClientError {
     Store { path: String, cause: String },
     #[error("the WhatsApp client could not start: {0}")]
     Build(String),
+    /// The file is there but is not an SQLite database: opening it would
+    /// only retry for 30 s.
+    #[error("the session file {path} is not a database (its first bytes are not SQLite's)")]
+    Damaged { path: String },
+}
+
+/// A session file that exists, has content, and does not start as every
+/// SQLite database does.
+pub fn is_damaged(path: &Path) -> bool {
+    use std::io::Read;
+    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = [0u8; 16];
+    match file.read(&mut head) {
+        Ok(0) | Err(_) => false,
+        Ok(n) => n < MAGIC.len() || &head != MAGIC,
+    }
 }
 
 /// How to build a client; everything else is whatsapp-rust's default.
@@ -58,6 +77,9 @@ pub struct BuiltClient {
 
 pub async fn build(store_path: &Path, opts: &ClientOptions) -> Result<BuiltClient, ClientError> {
     let path = store_path.to_string_lossy().into_owned();
+    if is_damaged(store_path) {
+        return Err(ClientError::Damaged { path });
+    }
     let store = SqliteStore::new(&path)
         .await
         .map_err(|e| ClientError::Store {

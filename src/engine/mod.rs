@@ -7,6 +7,7 @@ pub mod command;
 mod db;
 mod facts;
 pub mod guard;
+mod keys;
 pub mod reach;
 mod restore;
 pub mod server;
@@ -111,7 +112,15 @@ pub struct Engine;
 impl Engine {
     /// Start the supervisor on the current tokio runtime. The first update
     /// is always `Update::Snapshot`.
-    pub fn start(store: Store, config: EngineConfig) -> (EngineHandle, mpsc::Receiver<Update>) {
+    pub fn start(mut store: Store, config: EngineConfig) -> (EngineHandle, mpsc::Receiver<Update>) {
+        match store.interrupt_pending_attempts(crate::store::now_unix()) {
+            Ok(ended) if !ended.is_empty() => tracing::info!(
+                "{} link attempts left pending by a process that is gone ended as interrupted",
+                ended.len()
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("cannot end the attempts left pending: {e}"),
+        }
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (upd_tx, upd_rx) = mpsc::channel(1024);
         let mut client = ClientOptions::for_target(&config.server);

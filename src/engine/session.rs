@@ -185,8 +185,11 @@ pub async fn run(
     let built = match client::build(&store_path, &opts).await {
         Ok(b) => b,
         Err(e) => {
-            let raw = e.to_string();
-            let reason = if crate::fdlimit::is_out_of_files(&raw) {
+            let mut raw = e.to_string();
+            let reason = if matches!(e, client::ClientError::Damaged { .. }) {
+                raw = format!("{raw}; {}", super::keys::put_aside(&store_path, "damaged"));
+                FailureReason::KeysDamaged
+            } else if crate::fdlimit::is_out_of_files(&raw) {
                 FailureReason::OutOfFiles
             } else {
                 FailureReason::Internal
@@ -340,15 +343,9 @@ async fn stop_client(handle: whatsapp_rust::bot::BotHandle) {
 /// clean, and keep them for the curious.
 async fn retire_keys(ctx: &Ctx) {
     let path = ctx.shared.data.session_file(&ctx.slug);
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    for suffix in ["", "-wal", "-shm"] {
-        let from = format!("{}{suffix}", path.display());
-        let to = format!("{}.logged-out-{stamp}{suffix}", path.display());
-        match std::fs::rename(&from, &to) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::error!(company = ctx.company, "cannot move {from} aside: {e}"),
-        }
+    let said = super::keys::put_aside(&path, "logged-out");
+    if !said.starts_with("moved aside") {
+        tracing::error!(company = ctx.company, "{said}");
     }
     ctx.event(
         "keys",

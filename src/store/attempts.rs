@@ -18,6 +18,9 @@ pub enum AttemptOutcome {
     /// The request never reached WhatsApp (no network): the guard does not
     /// count it.
     Unreached,
+    /// The process that held it ended (killed, or the machine stopped)
+    /// while it was live: its code died with it. The hourly count keeps it.
+    Interrupted,
 }
 
 impl AttemptOutcome {
@@ -30,6 +33,7 @@ impl AttemptOutcome {
             Self::Cancelled => "cancelled",
             Self::Expired => "expired",
             Self::Unreached => "unreached",
+            Self::Interrupted => "interrupted",
         }
     }
 
@@ -41,6 +45,7 @@ impl AttemptOutcome {
             "cancelled" => Self::Cancelled,
             "expired" => Self::Expired,
             "unreached" => Self::Unreached,
+            "interrupted" => Self::Interrupted,
             _ => Self::Pending,
         }
     }
@@ -87,6 +92,33 @@ impl Store {
             params![attempt_id, outcome.as_str(), cooldown_until],
         )?;
         Ok(())
+    }
+
+    /// End as interrupted every attempt still pending, saying so in each
+    /// company's log; the companies come back. Called by the one process
+    /// that holds the data directory, before it starts any attempt: a
+    /// pending one then belongs to a process that is gone.
+    pub fn interrupt_pending_attempts(&mut self, now: i64) -> Result<Vec<i64>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let companies: Vec<i64> = tx
+            .prepare(
+                "UPDATE link_attempts SET outcome = 'interrupted' WHERE outcome = 'pending'
+                 RETURNING company_id",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for company in &companies {
+            tx.execute(
+                "INSERT INTO events (company_id, at, kind, detail) VALUES (?1, ?2, 'link', ?3)",
+                params![
+                    company,
+                    now,
+                    "a link attempt ended as interrupted: walink stopped while its code or QR was live"
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(companies)
     }
 
     /// Attempts since `since` for this company or this number (a number's

@@ -5,6 +5,7 @@ mod cli;
 mod cli_input;
 mod cli_pair;
 mod common;
+mod crash;
 mod e2e;
 mod e2e_serve;
 mod engine_faults;

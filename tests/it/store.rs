@@ -216,3 +216,54 @@ fn the_outbox_tells_when_its_next_try_falls_due() {
         .expect("delivered");
     assert_eq!(store.next_delivery_at().expect("read"), None, "all done");
 }
+
+#[test]
+fn a_company_id_is_never_given_again_and_its_api_events_go_with_it() {
+    let (_dir, data) = data_dir();
+    let path = data.registry_path();
+    let mut store = Store::open(&path).expect("open");
+    let a = store.add_company(&slug("alpha"), &name("A")).expect("add");
+    let b = store.add_company(&slug("bravo"), &name("B")).expect("add");
+    store
+        .keep_api_event(1, b.id, "company.added", "{}", 100)
+        .expect("keep");
+    store
+        .keep_api_event(2, a.id, "company.added", "{}", 100)
+        .expect("keep");
+    // The newest company goes: SQLite alone would give its id again.
+    store.remove_company("bravo").expect("remove");
+    let kept = store.api_events_after(0, 10).expect("events");
+    assert_eq!(kept.iter().map(|e| e.1).collect::<Vec<_>>(), [a.id]);
+    drop(store);
+    let mut store = Store::open(&path).expect("reopen");
+    let c = store
+        .add_company(&slug("charlie"), &name("C"))
+        .expect("add");
+    assert!(c.id > b.id, "{} reused after {}", c.id, b.id);
+}
+
+#[test]
+fn a_token_is_alive_until_revoked_or_expired() {
+    let (_dir, data) = data_dir();
+    let store = Store::open(&data.registry_path()).expect("open");
+    let token = |hash: &str, expires_at| {
+        store
+            .add_token(&walink::store::NewToken {
+                hash,
+                scope: "read",
+                company_id: None,
+                note: "",
+                created_at: 100,
+                expires_at,
+            })
+            .expect("add")
+    };
+    let forever = token("h1", None);
+    let brief = token("h2", Some(200));
+    assert!(store.token_alive(forever, 1_000).expect("read"));
+    assert!(store.token_alive(brief, 199).expect("read"));
+    assert!(!store.token_alive(brief, 200).expect("read"), "expired");
+    store.revoke_token(forever, 300).expect("revoke");
+    assert!(!store.token_alive(forever, 300).expect("read"), "revoked");
+    assert!(!store.token_alive(999, 300).expect("read"), "unknown");
+}

@@ -1,0 +1,109 @@
+//! What a killed `walink serve` leaves behind, read after its restart.
+
+use std::time::{Duration, Instant};
+
+use crate::http::{Http, setup, token};
+use crate::serve::Serve;
+
+#[test]
+fn a_code_that_died_with_a_killed_server_does_not_block_a_new_one() {
+    let (sim, dir, mut serve, http) = setup();
+    let t = token(&dir.path, &["--scope", "link"]);
+    let body = r#"{"method":"code","phone":"+7 912 345 67 89"}"#;
+    let first = http.call("POST", "/api/v1/sessions/beta/link", Some(&t), Some(body));
+    assert_eq!(first.status, 200, "{}", first.body);
+    serve.kill_9();
+
+    let serve = Serve::start_with(&dir.path, &sim, &["--http", "127.0.0.1:0"]);
+    let http = Http::new(serve.http());
+    // Nobody holds the old code: a new one is given, not "still live".
+    let again = http.call("POST", "/api/v1/sessions/beta/link", Some(&t), Some(body));
+    assert_eq!(again.status, 200, "{}", again.body);
+    let log = http.call("GET", "/api/v1/sessions/beta/events", Some(&t), None);
+    assert!(
+        log.body.to_string().contains("interrupted"),
+        "the log says what became of it: {}",
+        log.body
+    );
+}
+
+#[test]
+fn damaged_keys_fail_their_company_at_once_and_leave_the_others_alone() {
+    let (sim, dir, serve, http) = setup();
+    let t = token(&dir.path, &["--scope", "link"]);
+    for slug in ["acme", "beta"] {
+        let phone = if slug == "acme" {
+            "79001000001"
+        } else {
+            "79001000002"
+        };
+        let a = http.call(
+            "POST",
+            &format!("/api/v1/sessions/{slug}/link"),
+            Some(&t),
+            Some(r#"{"method":"qr"}"#),
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+        let qr = a.body["qr"].as_str().expect("qr");
+        let scanned = sim.call("POST", &format!("/phone/scan?phone={phone}"), qr);
+        assert_eq!(scanned.0, 200, "{:?}", scanned.1);
+        state_becomes(&http, &t, slug, "connected", 40);
+    }
+    assert_eq!(serve.terminate(), 0);
+    let keys = dir.path.join("sessions").join("acme.db");
+    std::fs::write(&keys, vec![0x5a; 8192]).expect("garbage over the keys");
+
+    let serve = Serve::start_with(&dir.path, &sim, &["--http", "127.0.0.1:0"]);
+    let http = Http::new(serve.http());
+    let started = Instant::now();
+    let s = state_becomes(&http, &t, "acme", "failed", 10);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(s["last_failure"]["reason"], "keys_damaged", "{s}");
+    assert!(
+        s["last_failure"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("damaged") && m.contains("backup")),
+        "{s}"
+    );
+    state_becomes(&http, &t, "beta", "connected", 40);
+    // The damaged file is kept aside, not deleted, and not at its old name.
+    assert!(!keys.exists());
+    let aside = std::fs::read_dir(dir.path.join("sessions"))
+        .expect("list")
+        .filter_map(Result::ok)
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("acme.db.damaged-")
+        });
+    assert!(aside, "the damaged keys are kept aside");
+    let stopping = Instant::now();
+    assert_eq!(serve.terminate(), 0);
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        stopping.elapsed()
+    );
+}
+
+/// The session's JSON once its state is `want` (at most `secs`).
+fn state_becomes(http: &Http, token: &str, slug: &str, want: &str, secs: u64) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let s = http.call(
+            "GET",
+            &format!("/api/v1/sessions/{slug}"),
+            Some(token),
+            None,
+        );
+        if s.body["state"] == want {
+            return s.body;
+        }
+        assert!(Instant::now() < deadline, "{slug} never {want}: {}", s.body);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
