@@ -63,6 +63,43 @@ impl DataDir {
         self.root.join("sessions")
     }
     /// whatsapp-rust's key store for one company: tenants never share a file.
+    /// Key stores in `sessions/` (not the ones put aside), by file name.
+    pub fn key_files(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.sessions_dir()) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".db"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Why the registry may not be opened: it is missing or empty while
+    /// key stores exist, and opening it would make an empty one that
+    /// forgets every company linked with those keys.
+    pub fn orphaned_keys(&self) -> Option<String> {
+        let registry = self.registry_path();
+        let empty = std::fs::metadata(&registry).map_or(true, |m| m.len() == 0);
+        let keys = self.key_files();
+        if !empty || keys.is_empty() {
+            return None;
+        }
+        let shown: Vec<&str> = keys.iter().take(3).map(String::as_str).collect();
+        let more = if keys.len() > 3 { ", …" } else { "" };
+        Some(format!(
+            "the registry {} is missing or empty, but {} holds the keys of {} companies ({}{more}); \
+             walink will not start an empty registry over them. Put walink.db back from your backup, \
+             or move the sessions folder aside to start afresh",
+            registry.display(),
+            self.sessions_dir().display(),
+            keys.len(),
+            shown.join(", ")
+        ))
+    }
+
     pub fn session_file(&self, slug: &str) -> PathBuf {
         self.sessions_dir().join(format!("{slug}.db"))
     }

@@ -63,6 +63,9 @@ impl Context {
         rt: tokio::runtime::Runtime,
         lock: Option<DirLock>,
     ) -> Result<Self, CliError> {
+        if let Some(why) = data.orphaned_keys() {
+            return Err(CliError::other(why));
+        }
         let store = Store::open(&data.registry_path()).map_err(CliError::other)?;
         let fd_limit = match crate::fdlimit::raise() {
             Ok(l) => {

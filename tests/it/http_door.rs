@@ -14,15 +14,7 @@ use crate::serve::Serve;
 
 /// (status, content type, body) of a request written by hand.
 fn raw(base: &str, head: &str) -> (u16, String, String) {
-    let addr = base.trim_start_matches("http://");
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let request = format!("{head}Host: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(request.as_bytes()).expect("request");
-    let mut answer = Vec::new();
-    let _ = s.read_to_end(&mut answer);
-    let text = String::from_utf8_lossy(&answer).into_owned();
+    let text = crate::http_rules::raw(base, head);
     let status = text
         .split_whitespace()
         .nth(1)

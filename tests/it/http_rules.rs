@@ -287,7 +287,7 @@ fn cors_answers_only_the_named_origin() {
 
 /// One request (its first lines, without the blank one) on a fresh
 /// connection; the whole answer.
-fn raw(base: &str, head: &str) -> String {
+pub fn raw(base: &str, head: &str) -> String {
     use std::io::{Read, Write};
     let addr = base.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).expect("connect");

@@ -185,18 +185,16 @@ impl Supervisor {
     }
 
     async fn logout(&mut self, company: i64) {
+        let not_linked = Update::Failed {
+            company,
+            attempt: None,
+            reason: FailureReason::NotLinked,
+        };
         // Never linked (a live or a cancelled attempt): nothing to unlink.
         // Asking WhatsApp would wait 20 s and then say the device is
         // still linked.
         if !self.was_linked(company).await {
-            let _ = self
-                .updates
-                .send(Update::Failed {
-                    company,
-                    attempt: None,
-                    reason: FailureReason::NotLinked,
-                })
-                .await;
+            let _ = self.updates.send(not_linked).await;
             return;
         }
         if let Some(r) = self.sessions.get(&company) {
@@ -207,14 +205,7 @@ impl Supervisor {
             return;
         };
         if !self.shared.data.session_file(&slug).exists() {
-            let _ = self
-                .updates
-                .send(Update::Failed {
-                    company,
-                    attempt: None,
-                    reason: FailureReason::NotLinked,
-                })
-                .await;
+            let _ = self.updates.send(not_linked).await;
             return;
         }
         self.spawn(company, slug, Mode::Restore, None);
