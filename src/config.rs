@@ -38,6 +38,20 @@ impl DataDir {
         Ok(Self { root })
     }
 
+    /// The user owning an existing data directory, when it is not the one
+    /// running walink (root on the service user's directory): what walink
+    /// made there would be that other user's to lose, e.g. a log file the
+    /// service can no longer open.
+    pub fn foreign_owner(&self) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata(&self.root).ok()?.uid();
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if uid == unsafe { libc::geteuid() } {
+            return None;
+        }
+        Some(user_name(uid).unwrap_or_else(|| format!("uid {uid}")))
+    }
+
     /// Create the directory tree (0700) if needed and tighten an existing one.
     pub fn ensure(&self) -> Result<(), DataDirError> {
         for dir in [self.root.clone(), self.sessions_dir()] {
@@ -114,6 +128,22 @@ fn make_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Make a file readable by its owner only (it may hold keys).
+/// The login name of `uid`, from the password database.
+fn user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is to a live local of the size given;
+    // getpwuid_r writes only within them.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() {
+        return None;
+    }
+    // SAFETY: on success pw_name points to a NUL-terminated string in buf.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    Some(name.to_string_lossy().into_owned())
+}
+
 pub fn make_private_file(path: &Path) -> io::Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(FILE_MODE))
 }

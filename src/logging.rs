@@ -68,28 +68,61 @@ impl<S: tracing::Subscriber> Filter<S> for NoSecrets {
     }
 }
 
+/// Where the log goes besides its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stderr {
+    /// The dashboard: the terminal is the screen's.
+    Never,
+    /// `walink serve` on a terminal: only when the file cannot be written.
+    IfNoFile,
+    /// `walink serve` under systemd: stderr is journald.
+    Also,
+}
+
 /// Keep the returned guard alive: dropping it flushes the log.
 /// `secrets`: the admin asked for codes and numbers in the log
 /// (`--log-secrets`, for debugging a link with WhatsApp's lines intact).
-pub fn init(dir: &Path, level: Option<&str>, secrets: bool, stderr: bool) -> Option<WorkerGuard> {
+/// A log file that cannot be opened is said on stderr, never silently.
+pub fn init(dir: &Path, level: Option<&str>, secrets: bool, stderr: Stderr) -> Option<WorkerGuard> {
     let filter = level
         .map(str::to_owned)
         .or_else(|| std::env::var("WALINK_LOG").ok())
         .unwrap_or_else(|| "info".into());
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("walink")
         .filename_suffix("log")
         .max_log_files(7)
-        .build(dir)
-        .ok()?;
+        .build(dir);
+    let appender = match appender {
+        Ok(a) => a,
+        Err(e) => {
+            let instead = if stderr == Stderr::Never {
+                "nothing is logged until it is fixed"
+            } else {
+                "logging to stderr instead"
+            };
+            eprintln!(
+                "walink: cannot write the log file in {}: {e}; {instead}. \
+                 If another user made it (root running walink on this data directory), \
+                 give it back: chown to this user the walink.*.log files there.",
+                dir.display()
+            );
+            if stderr == Stderr::Never {
+                return None;
+            }
+            let writer = BoxMakeWriter::new(std::io::stderr);
+            subscriber(filter, secrets, writer).try_init().ok()?;
+            return None;
+        }
+    };
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let writer = if stderr {
+    let writer = if stderr == Stderr::Also {
         BoxMakeWriter::new(writer.and(std::io::stderr))
     } else {
         BoxMakeWriter::new(writer)
     };
-    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     subscriber(filter, secrets, writer).try_init().ok()?;
     Some(guard)
 }

@@ -111,7 +111,12 @@ pub mod sandbox {
         let root = data_dir.or_else(|| tmp.as_ref().map(|t| t.path().join("data")));
         let data = DataDir::resolve(root).map_err(CliError::other)?;
         data.ensure().map_err(CliError::other)?;
-        let _log = crate::logging::init(data.root(), log_level, log_secrets, false);
+        let _log = crate::logging::init(
+            data.root(),
+            log_level,
+            log_secrets,
+            crate::logging::Stderr::Never,
+        );
         let mut ctx = Context::own(data.clone())?;
         for (slug, name) in demo_companies().map_err(CliError::other)? {
             if ctx.store.company(slug.as_str()).is_err() {

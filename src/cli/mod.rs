@@ -153,10 +153,25 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         other => other,
     };
     let data = DataDir::resolve(cli.data_dir).map_err(CliError::other)?;
+    if let Some(owner) = data.foreign_owner() {
+        return Err(CliError::other(format!(
+            "{} belongs to the user {owner}: files walink made here as you would be yours, \
+             and {owner}'s walink serve could lose its log or keys to them. \
+             Run it as {owner}: sudo -u {owner} walink …",
+            data.root().display()
+        )));
+    }
     data.ensure().map_err(CliError::other)?;
     let serving = matches!(command, Some(Command::Serve(_)));
     // Under systemd stderr is journald; on a terminal it is the admin's.
-    let stderr = serving && !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let stderr = match (
+        serving,
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    ) {
+        (false, _) => crate::logging::Stderr::Never,
+        (true, true) => crate::logging::Stderr::IfNoFile,
+        (true, false) => crate::logging::Stderr::Also,
+    };
     let _log = crate::logging::init(
         data.root(),
         cli.log_level.as_deref(),

@@ -1,4 +1,5 @@
-//! What a killed `walink serve` leaves behind, read after its restart.
+//! What a killed `walink serve` and damaged keys leave behind, read after
+//! a restart.
 
 use std::time::{Duration, Instant};
 
@@ -106,31 +107,4 @@ fn state_becomes(http: &Http, token: &str, slug: &str, want: &str, secs: u64) ->
         assert!(Instant::now() < deadline, "{slug} never {want}: {}", s.body);
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-#[test]
-fn an_empty_registry_beside_key_stores_is_refused_not_recreated() {
-    let dir = crate::common::TempDataDir::new();
-    let ok = crate::common::walink(&dir.path, &["company", "add", "acme"]);
-    assert!(ok.status.success());
-    std::fs::create_dir_all(dir.path.join("sessions")).expect("mkdir");
-    std::fs::write(dir.path.join("sessions").join("acme.db"), b"keys").expect("keys");
-    let registry = dir.path.join("walink.db");
-    for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", registry.display()));
-    }
-    std::fs::write(&registry, b"").expect("empty the registry");
-
-    let out = crate::common::walink(&dir.path, &["status"]);
-    assert_eq!(out.status.code(), Some(1));
-    let said = crate::common::stderr(&out);
-    assert!(
-        said.contains("acme.db") && said.contains("backup"),
-        "{said}"
-    );
-    assert_eq!(
-        std::fs::metadata(&registry).expect("registry").len(),
-        0,
-        "recreated"
-    );
 }

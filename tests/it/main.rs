@@ -6,6 +6,7 @@ mod cli_input;
 mod cli_pair;
 mod common;
 mod crash;
+mod data_faults;
 mod e2e;
 mod e2e_serve;
 mod engine_faults;
