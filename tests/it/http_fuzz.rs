@@ -15,6 +15,7 @@ fn a_fuzzer_driven_by_the_openapi_document_finds_no_undocumented_answer() {
     );
     let (_sim, dir, _serve, http) = setup();
     let admin = token(&dir.path, &["--scope", "admin"]);
+    let scratch = tempfile::tempdir().expect("a scratch directory");
     let out = Command::new("schemathesis")
         .args(["run", &format!("{}/api/openapi.json", http.base)])
         .args(["--url", &http.base])
@@ -29,6 +30,8 @@ fn a_fuzzer_driven_by_the_openapi_document_finds_no_undocumented_answer() {
         .args(["--exclude-path", "/api/v1/events"])
         .args(["--generation-deterministic", "--no-color"])
         .env("SCHEMATHESIS_HOOKS", "")
+        // Its cache and example database stay out of the checkout.
+        .current_dir(scratch.path())
         .output()
         .expect("schemathesis runs");
     let text = format!(
