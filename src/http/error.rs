@@ -126,13 +126,26 @@ impl IntoResponse for ApiError {
 /// A JSON body that did not parse, or was too large.
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection::MissingJsonContentType;
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return Self::too_large();
         }
+        if matches!(r, MissingJsonContentType(_)) {
+            return Self::new(
+                StatusCode::BAD_REQUEST,
+                "bad_json",
+                "the Content-Type: application/json header is missing; send the body with it",
+            );
+        }
+        // The parser's text names the field and the type it expected.
+        let detail = r.body_text();
+        let detail = detail
+            .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+            .unwrap_or(&detail);
         Self::new(
             StatusCode::BAD_REQUEST,
             "bad_json",
-            "the body must be JSON as documented (with Content-Type: application/json)",
+            format!("the body is not JSON as documented: {detail}"),
         )
     }
 }

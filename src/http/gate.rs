@@ -43,10 +43,16 @@ pub async fn door(State(api): State<Api>, req: Request, next: Next) -> Response 
     if !guarded(req.uri().path()) {
         return next.run(req).await;
     }
-    if let Err(e) = api.principal(req.headers()) {
-        return e.into_response();
+    // The old system's callers test `success` on every answer.
+    let legacy = req.uri().path().starts_with("/api/whatsapp/");
+    let response = match api.principal(req.headers()) {
+        Err(e) => e.into_response(),
+        Ok(_) => as_json(next.run(req).await).await,
+    };
+    if legacy {
+        return unsuccessful(response).await;
     }
-    as_json(next.run(req).await).await
+    response
 }
 
 /// An error answered by axum itself (a path or query that does not parse,
@@ -84,6 +90,24 @@ async fn as_json(response: Response) -> Response {
         ),
     };
     ApiError::new(status, code, message).into_response()
+}
+
+/// An error of the old endpoint with `"success": false` beside its error.
+async fn unsuccessful(response: Response) -> Response {
+    if !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, super::MAX_BODY)
+        .await
+        .unwrap_or_default();
+    let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if let Some(fields) = json.as_object_mut() {
+        fields.insert("success".into(), false.into());
+    }
+    let mut response = Response::from_parts(parts, axum::body::Body::from(json.to_string()));
+    response.headers_mut().remove(header::CONTENT_LENGTH);
+    response
 }
 
 impl Api {

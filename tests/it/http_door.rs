@@ -260,3 +260,50 @@ fn the_openapi_document_names_each_status_and_each_operation_once() {
         assert!(qr.get(kind).is_some(), "/qr lacks {kind}: {qr}");
     }
 }
+
+#[test]
+fn the_old_endpoint_fails_with_success_false_and_bad_json_says_what_is_wrong() {
+    let (_sim, dir, _serve, http) = setup();
+    let t = token(&dir.path, &["--scope", "link"]);
+    let path = "/api/whatsapp/sessions/acme/pairing-code";
+    let bad_phone = http.call("POST", path, Some(&t), Some(r#"{"phoneNumber":"12"}"#));
+    assert_eq!(bad_phone.status, 422, "{}", bad_phone.body);
+    assert_eq!(bad_phone.body["success"], false);
+    assert!(bad_phone.body["error"]["message"].is_string());
+    let stranger = http.call("POST", path, None, Some(r#"{"phoneNumber":"79001234567"}"#));
+    assert_eq!(stranger.status, 401);
+    assert_eq!(stranger.body["success"], false);
+
+    // The field and the type it wants are named.
+    let typed = http.call(
+        "POST",
+        "/api/v1/sessions/acme/link",
+        Some(&t),
+        Some(r#"{"method":1}"#),
+    );
+    assert_eq!(typed.body["error"]["code"], "bad_json");
+    let message = typed.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("method") && message.contains("string"),
+        "{message}"
+    );
+    // A body without its Content-Type is told so.
+    let addr = http.base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let body = r#"{"method":"qr"}"#;
+    let request = format!(
+        "POST /api/v1/sessions/acme/link HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {t}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(request.as_bytes()).expect("request");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("Content-Type: application/json header is missing"),
+        "{answer}"
+    );
+}
