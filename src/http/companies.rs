@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::{Api, ApiError};
@@ -40,11 +40,8 @@ fn unbound(who: &Principal) -> Result<(), ApiError> {
 
 #[utoipa::path(get, path = "/api/v1/companies", tag = "companies", security(("bearer" = [])),
     responses((status = 200, body = [Company]), (status = 403, body = super::error::ErrorBody)))]
-pub async fn list(
-    State(api): State<Api>,
-    headers: HeaderMap,
-) -> Result<Json<Vec<Company>>, ApiError> {
-    let who = api.allowed(&headers, Scope::Admin)?;
+pub async fn list(State(api): State<Api>, who: Principal) -> Result<Json<Vec<Company>>, ApiError> {
+    super::need(&who, Scope::Admin)?;
     Ok(Json(api.view.read(|m| {
         m.rows()
             .iter()
@@ -93,10 +90,10 @@ async fn ask<T>(
               (status = 504, description = "Not added within 10 s", body = super::error::ErrorBody)))]
 pub async fn add(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     body: Result<Json<NewCompany>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Company>), ApiError> {
-    let who = api.allowed(&headers, Scope::Admin)?;
+    super::need(&who, Scope::Admin)?;
     unbound(&who)?;
     let Json(body) = body?;
     let bad = |e: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_company", e);
@@ -133,10 +130,10 @@ pub async fn add(
               (status = 404, body = super::error::ErrorBody)))]
 pub async fn remove(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     Path(slug): Path<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let who = api.allowed(&headers, Scope::Admin)?;
+    super::need(&who, Scope::Admin)?;
     let row = api.row(&who, &slug)?;
     let id = row.company;
     let done = ask(&api, Command::RemoveCompany { company: id }, |u| {

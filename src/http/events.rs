@@ -165,9 +165,10 @@ fn missed(api: &Api, who: &Principal, id: u64) -> (Vec<Sse>, u64) {
     responses((status = 200, description = "text/event-stream of session.status, link.code, link.qr, link.linked, session.failure, log, company.added, company.removed", content_type = "text/event-stream")))]
 pub async fn stream(
     State(api): State<Api>,
+    who: Principal,
     headers: HeaderMap,
 ) -> Result<SseBody<impl Stream<Item = Result<Sse, Infallible>>>, ApiError> {
-    let who = api.allowed(&headers, Scope::Read)?;
+    super::need(&who, Scope::Read)?;
     let live = api.view.events.subscribe();
     let after: Option<u64> = headers
         .get("last-event-id")

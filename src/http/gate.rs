@@ -8,13 +8,14 @@ use std::future::Future;
 use std::sync::PoisonError;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{Api, ApiError};
-use crate::auth::Principal;
+use crate::auth::{Principal, Scope};
 
 /// How often an open stream or wait looks whether its token still holds:
 /// a revoked token's stream ends within a second.
@@ -45,14 +46,42 @@ pub async fn door(State(api): State<Api>, req: Request, next: Next) -> Response 
     }
     // The old system's callers test `success` on every answer.
     let legacy = req.uri().path().starts_with("/api/whatsapp/");
+    let mut req = req;
     let response = match api.principal(req.headers()) {
         Err(e) => e.into_response(),
-        Ok(_) => as_json(next.run(req).await).await,
+        Ok(who) => {
+            // Handlers take it from here (`Principal` as an extractor):
+            // the token is looked up once per request.
+            req.extensions_mut().insert(who);
+            as_json(next.run(req).await).await
+        }
     };
     if legacy {
         return unsuccessful(response).await;
     }
     response
+}
+
+/// The caller, as the door found it.
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// `who` may do what needs `needed`, else 403.
+pub fn need(who: &Principal, needed: Scope) -> Result<(), ApiError> {
+    if who.may(needed) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(needed))
+    }
 }
 
 /// An error answered by axum itself (a path or query that does not parse,

@@ -5,13 +5,13 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::error::ErrorBody;
 use super::link::{phone, start_link};
 use super::{Api, ApiError};
-use crate::auth::Scope;
+use crate::auth::{Principal, Scope};
 use crate::domain::LinkMethod;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -37,11 +37,11 @@ pub struct Answer {
               (status = 504, description = "No code came within 30 s", body = ErrorBody)))]
 pub async fn pairing_code(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     Path(company_id): Path<String>,
     body: Result<Json<Body>, JsonRejection>,
 ) -> Result<Json<Answer>, ApiError> {
-    let who = api.allowed(&headers, Scope::Link)?;
+    super::need(&who, Scope::Link)?;
     // The old system's companyId is walink's slug.
     let row = api.row(&who, &company_id)?;
     let Json(body) = body?;

@@ -8,13 +8,13 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::error::ErrorBody;
 use super::sessions::{failure_key, utc, wall};
 use super::{Api, ApiError};
-use crate::auth::Scope;
+use crate::auth::{Principal, Scope};
 use crate::domain::{AttemptId, FailureReason, LinkMethod, Phone};
 use crate::engine::{Command, Update};
 
@@ -173,11 +173,11 @@ pub async fn start_attempt(
               (status = 504, description = "No code or QR came within 30 s", body = ErrorBody)))]
 pub async fn start(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     Path(slug): Path<String>,
     body: Result<Json<LinkBody>, JsonRejection>,
 ) -> Result<Json<Issued>, ApiError> {
-    let who = api.allowed(&headers, Scope::Link)?;
+    super::need(&who, Scope::Link)?;
     let row = api.row(&who, &slug)?;
     let Json(body) = body?;
     let method = match (body.method.as_str(), body.phone.as_deref()) {
@@ -197,13 +197,13 @@ pub async fn start(
 
 async fn order(
     api: &Api,
-    headers: &HeaderMap,
+    who: &Principal,
     slug: &str,
     needed: Scope,
     cmd: impl FnOnce(i64) -> Command,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let who = api.allowed(headers, needed)?;
-    let row = api.row(&who, slug)?;
+    super::need(who, needed)?;
+    let row = api.row(who, slug)?;
     api.engine
         .send(cmd(row.company))
         .await
@@ -218,10 +218,10 @@ async fn order(
     params(("slug" = String, Path)), responses((status = 202), (status = 404, body = ErrorBody)))]
 pub async fn cancel(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     Path(slug): Path<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    order(&api, &headers, &slug, Scope::Link, |company| {
+    order(&api, &who, &slug, Scope::Link, |company| {
         Command::CancelLink { company }
     })
     .await
@@ -231,10 +231,10 @@ pub async fn cancel(
     params(("slug" = String, Path)), responses((status = 202), (status = 404, body = ErrorBody)))]
 pub async fn reconnect(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     Path(slug): Path<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    order(&api, &headers, &slug, Scope::Link, |company| {
+    order(&api, &who, &slug, Scope::Link, |company| {
         Command::Reconnect { company }
     })
     .await
@@ -244,11 +244,11 @@ pub async fn reconnect(
     params(("slug" = String, Path)), responses((status = 202), (status = 403, body = ErrorBody)))]
 pub async fn logout(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     Path(slug): Path<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    order(&api, &headers, &slug, Scope::Admin, |company| {
-        Command::Logout { company }
+    order(&api, &who, &slug, Scope::Admin, |company| Command::Logout {
+        company,
     })
     .await
 }

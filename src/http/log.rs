@@ -5,11 +5,11 @@ use std::sync::PoisonError;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Api, ApiError};
-use crate::auth::Scope;
+use crate::auth::{Principal, Scope};
 
 #[derive(Deserialize)]
 pub struct Page {
@@ -30,11 +30,11 @@ pub struct Entry {
     responses((status = 200, body = [Entry]), (status = 404, body = super::error::ErrorBody)))]
 pub async fn log(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     Path(slug): Path<String>,
     Query(page): Query<Page>,
 ) -> Result<Json<Vec<Entry>>, ApiError> {
-    let who = api.allowed(&headers, Scope::Read)?;
+    super::need(&who, Scope::Read)?;
     let row = api.row(&who, &slug)?;
     let limit = page.limit.unwrap_or(50).clamp(1, 500);
     let events = api

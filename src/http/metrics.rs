@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -14,7 +14,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use super::{Api, ApiError};
-use crate::auth::Scope;
+use crate::auth::{Principal, Scope};
 use crate::domain::{FailureReason, SessionState};
 use crate::engine::Update;
 use crate::service::hub::View;
@@ -187,9 +187,9 @@ pub fn follow(metrics: Arc<Metrics>, view: &View) {
     responses((status = 200, description = "Prometheus text", content_type = "text/plain")))]
 pub async fn metrics(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
 ) -> Result<impl IntoResponse, ApiError> {
-    let who = api.allowed(&headers, Scope::Read)?;
+    super::need(&who, Scope::Read)?;
     // Totals over every company are not one tenant's to read.
     if who.company.is_some() {
         return Err(ApiError::new(

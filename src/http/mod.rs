@@ -9,6 +9,7 @@ mod error;
 mod events;
 pub mod fence;
 mod gate;
+use gate::need;
 pub mod invite;
 mod journal;
 mod legacy;
@@ -115,15 +116,6 @@ impl Api {
             scope,
             company: row.company_id,
         })
-    }
-
-    /// The principal, if it has `needed`.
-    pub fn allowed(&self, headers: &HeaderMap, needed: Scope) -> Result<Principal, ApiError> {
-        let who = self.principal(headers)?;
-        if !who.may(needed) {
-            return Err(ApiError::forbidden(needed));
-        }
-        Ok(who)
     }
 
     /// The row of `slug`, if this principal may see it (else 404 either way).

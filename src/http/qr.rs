@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::sessions::wall;
 use super::{Api, ApiError};
-use crate::auth::Scope;
+use crate::auth::{Principal, Scope};
 use crate::engine::Update;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -33,11 +33,12 @@ pub struct RawQr {
               (status = 500, description = "The QR could not be drawn", body = super::error::ErrorBody)))]
 pub async fn qr(
     State(api): State<Api>,
+    who: Principal,
     headers: HeaderMap,
     Path(slug): Path<String>,
     Query(q): Query<Format>,
 ) -> Result<Response, ApiError> {
-    let who = api.allowed(&headers, Scope::Link)?;
+    super::need(&who, Scope::Link)?;
     let row = api.row(&who, &slug)?;
     let live = api.view.read(|m| m.live(row.company).cloned());
     let Some(Update::QrIssued {

@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+
 use serde::Serialize;
 
 use super::error::ErrorBody;
@@ -109,11 +109,8 @@ fn session(row: &SessionRow, live: Option<&Update>, who: &Principal) -> Session 
 #[utoipa::path(get, path = "/api/v1/sessions", tag = "sessions", security(("bearer" = [])),
     responses((status = 200, description = "The sessions this token may see", body = [Session]),
               (status = 401, body = ErrorBody)))]
-pub async fn list(
-    State(api): State<Api>,
-    headers: HeaderMap,
-) -> Result<Json<Vec<Session>>, ApiError> {
-    let who = api.allowed(&headers, Scope::Read)?;
+pub async fn list(State(api): State<Api>, who: Principal) -> Result<Json<Vec<Session>>, ApiError> {
+    super::need(&who, Scope::Read)?;
     let all = api.view.read(|m| {
         m.rows()
             .iter()
@@ -129,10 +126,10 @@ pub async fn list(
     responses((status = 200, body = Session), (status = 404, body = ErrorBody)))]
 pub async fn one(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     Path(slug): Path<String>,
 ) -> Result<Json<Session>, ApiError> {
-    let who = api.allowed(&headers, Scope::Read)?;
+    super::need(&who, Scope::Read)?;
     let row = api.row(&who, &slug)?;
     let one = api.view.read(|m| session(&row, m.live(row.company), &who));
     Ok(Json(one))

@@ -6,7 +6,7 @@ use std::sync::PoisonError;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::error::ErrorBody;
@@ -42,8 +42,8 @@ pub struct NewHook {
     whole_numbers: bool,
 }
 
-fn admin(api: &Api, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    let who = api.allowed(headers, Scope::Admin)?;
+fn admin(who: &Principal) -> Result<(), ApiError> {
+    super::need(who, Scope::Admin)?;
     if who.company.is_some() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -51,7 +51,7 @@ fn admin(api: &Api, headers: &HeaderMap) -> Result<Principal, ApiError> {
             "webhooks are managed with a token not bound to one company",
         ));
     }
-    Ok(who)
+    Ok(())
 }
 
 fn store_error(e: crate::store::StoreError) -> ApiError {
@@ -61,8 +61,8 @@ fn store_error(e: crate::store::StoreError) -> ApiError {
 
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
     responses((status = 200, body = [Hook]), (status = 403, body = ErrorBody)))]
-pub async fn list(State(api): State<Api>, headers: HeaderMap) -> Result<Json<Vec<Hook>>, ApiError> {
-    admin(&api, &headers)?;
+pub async fn list(State(api): State<Api>, who: Principal) -> Result<Json<Vec<Hook>>, ApiError> {
+    admin(&who)?;
     let hooks = api
         .store
         .lock()
@@ -95,10 +95,10 @@ pub async fn list(State(api): State<Api>, headers: HeaderMap) -> Result<Json<Vec
     responses((status = 201, body = Hook), (status = 422, body = ErrorBody)))]
 pub async fn add(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     body: Result<Json<NewHook>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Hook>), ApiError> {
-    admin(&api, &headers)?;
+    admin(&who)?;
     let Json(body) = body?;
     let bad = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_webhook", m);
     let url = url::Url::parse(&body.url)
@@ -116,10 +116,7 @@ pub async fn add(
         )));
     }
     let company_id = match &body.company {
-        Some(slug) => {
-            let who = api.principal(&headers)?;
-            Some(api.row(&who, slug)?.company)
-        }
+        Some(slug) => Some(api.row(&who, slug)?.company),
         None => None,
     };
     let secret = match body.secret {
@@ -159,10 +156,10 @@ pub async fn add(
     params(("id" = i64, Path)), responses((status = 200), (status = 404, body = ErrorBody)))]
 pub async fn remove(
     State(api): State<Api>,
-    headers: HeaderMap,
+    who: Principal,
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    admin(&api, &headers)?;
+    admin(&who)?;
     let removed = api
         .store
         .lock()
