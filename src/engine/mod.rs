@@ -8,6 +8,7 @@ mod db;
 mod facts;
 pub mod guard;
 mod keys;
+mod liveness;
 pub mod reach;
 mod restore;
 pub mod server;

@@ -213,6 +213,7 @@ pub async fn run(
     // The library sends nothing when a pairing code simply expires.
     let mut code_expiry: Option<tokio::time::Instant> = None;
     let mut run_loop_ended = false;
+    let mut liveness = super::liveness::Liveness::default();
     let flow = loop {
         let fact = tokio::select! {
             biased;
@@ -240,6 +241,7 @@ pub async fn run(
                 ClientFact::PairCodeExpired
             }
             trouble = watchdog.fire(&client, opts.server.as_deref(), started) => trouble,
+            lost = liveness.lost(&client) => lost,
             fact = built.events.next_fact() => match fact {
                 Some(fact) => fact,
                 None => break Flow::Stop,
@@ -276,6 +278,15 @@ pub async fn run(
             // notifications; the library marks it available on every login.
             ClientFact::Connected | ClientFact::SelfPushName { .. } => go_unavailable(&client),
             _ => {}
+        }
+        match &fact {
+            ClientFact::Connected if liveness.connected(&client) => {
+                // The drop came and went between two looks: record it.
+                let drop = super::liveness::silent_drop();
+                super::facts::on_fact(&ctx, &mut link, &mut state, drop).await;
+            }
+            ClientFact::Connected | ClientFact::SelfPushName { .. } | ClientFact::LoggedIn => {}
+            _ => liveness.down(),
         }
         let flow = super::facts::on_fact(&ctx, &mut link, &mut state, fact).await;
         if flow != Flow::Continue {

@@ -92,6 +92,36 @@ fn damaged_keys_fail_their_company_at_once_and_leave_the_others_alone() {
 }
 
 /// The session's JSON once its state is `want` (at most `secs`).
+/// A server that stops answering with its sockets open: whatsapp-rust's
+/// keepalive drops the socket without an event and its reconnects time out;
+/// the API must say so instead of Connected.
+#[test]
+fn a_frozen_server_reads_as_disconnected_until_it_answers_again() {
+    let (sim, dir, _serve, http) = setup();
+    let t = token(&dir.path, &["--scope", "link"]);
+    let a = http.call(
+        "POST",
+        "/api/v1/sessions/acme/link",
+        Some(&t),
+        Some(r#"{"method":"qr"}"#),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let scanned = sim.call("POST", "/phone/scan", a.body["qr"].as_str().expect("qr"));
+    assert_eq!(scanned.0, 200, "{:?}", scanned.1);
+    state_becomes(&http, &t, "acme", "connected", 40);
+
+    sim.run(false);
+    // Keepalive pings every 15-30 s and gives up 20 s after an unanswered one.
+    state_becomes(&http, &t, "acme", "disconnected", 70);
+    // The reconnects time out against the frozen server: it stays so.
+    std::thread::sleep(Duration::from_secs(5));
+    let s = http.call("GET", "/api/v1/sessions/acme", Some(&t), None);
+    assert_eq!(s.body["state"], "disconnected", "{}", s.body);
+
+    sim.run(true);
+    state_becomes(&http, &t, "acme", "connected", 60);
+}
+
 fn state_becomes(http: &Http, token: &str, slug: &str, want: &str, secs: u64) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {

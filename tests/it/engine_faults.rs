@@ -25,6 +25,29 @@ async fn a_transient_drop_reports_disconnected_then_connected() {
     f.shutdown().await;
 }
 
+/// whatsapp-rust drops a socket its keepalive calls dead without a
+/// `Disconnected` event; the row must not keep saying Connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_socket_reads_as_disconnected_until_it_is_back() {
+    let sim = sim().await;
+    let mut f = Fixture::new(&sim).await;
+    link_by_qr(&sim, &mut f).await;
+    sim.inject(phone(), Fault::DeadServer, false);
+    // Keepalive pings every 15-30 s and gives up 20 s after an unanswered one.
+    f.state(secs(70), |s| matches!(s, SessionState::Disconnected { .. }))
+        .await;
+    f.state(secs(30), |s| *s == SessionState::Connected).await;
+    // The event log, which status and the dashboard show, has the drop too.
+    let log = f.store().events(f.company, 50).expect("event log");
+    let said = |kind: &str, part: &str| {
+        log.iter()
+            .any(|e| e.kind == kind && e.detail.contains(part))
+    };
+    assert!(said("state", "disconnected"), "{log:#?}");
+    assert!(said("connection", "disconnected:"), "{log:#?}");
+    f.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stream_error_401_is_logged_out() {
     let sim = sim().await;

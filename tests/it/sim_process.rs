@@ -53,6 +53,15 @@ impl SimProcess {
         }
     }
 
+    /// SIGSTOP (`false`) or SIGCONT (`true`): a server that freezes with
+    /// its sockets open, and comes back.
+    pub fn run(&self, on: bool) {
+        let sig = if on { libc::SIGCONT } else { libc::SIGSTOP };
+        // SAFETY: a signal to our own child, which is alive until dropped.
+        let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, sig) };
+        assert_eq!(rc, 0, "signal the simulator");
+    }
+
     /// What the simulator logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log.path()).expect("log")
@@ -91,6 +100,7 @@ impl SimProcess {
 
 impl Drop for SimProcess {
     fn drop(&mut self) {
+        self.run(true);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
