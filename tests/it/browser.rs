@@ -50,7 +50,7 @@ fn which(names: &[&str]) -> String {
             }
         }
     }
-    panic!("{names:?} not found: install chromium and chromium-driver (.ci/run does)")
+    panic!("{names:?} not found: install chromium and chromium-driver (script/test does)")
 }
 
 impl Browser {

@@ -11,7 +11,7 @@ fn a_fuzzer_driven_by_the_openapi_document_finds_no_undocumented_answer() {
     let found = Command::new("schemathesis").arg("--version").output();
     assert!(
         found.is_ok_and(|o| o.status.success()),
-        "install schemathesis (pip install schemathesis; .ci/run does)"
+        "install schemathesis (pip install schemathesis; script/test does)"
     );
     let (_sim, dir, _serve, http) = setup();
     let admin = token(&dir.path, &["--scope", "admin"]);
