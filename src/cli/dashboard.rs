@@ -14,7 +14,7 @@ use crate::tui::view::theme::Theme;
 pub fn open(
     mut ctx: Context,
     config: EngineConfig,
-    extras: Extras,
+    mut extras: Extras,
     country: Option<String>,
 ) -> Result<(), CliError> {
     use std::io::IsTerminal;
@@ -23,10 +23,7 @@ pub fn open(
             "the dashboard needs a terminal; from scripts use walink status, walink pair or walink company",
         ));
     }
-    let extras = Extras {
-        registry: Some(ctx.data.registry_path()),
-        ..extras
-    };
+    extras.registry = Some(ctx.data.registry_path());
     let first = crate::service::first_attempt();
     let running = engine_run::start(&mut ctx, config, OnLoss::Reattach)?;
     let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());

@@ -16,6 +16,9 @@ pub enum Command {
     },
     /// Stop the running attempt of this company, if any.
     CancelLink { company: i64 },
+    /// A client of the server left (`by` as in `Link`): the attempts it
+    /// started end with it, since nobody else holds their codes.
+    ClientGone { by: String },
     /// Connect a linked session now (after a final failure, or `status --check`).
     Reconnect { company: i64 },
     /// Unlink this device from the phone and forget its keys.

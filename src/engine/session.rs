@@ -34,6 +34,10 @@ pub struct LinkInfo {
     pub method: LinkMethod,
     /// The `link_attempts` row.
     pub row: i64,
+    /// Held while the attempt lives: the supervisor's claim on the company
+    /// ends when this is dropped, however the attempt ends. Never read.
+    #[allow(dead_code)]
+    pub claim: Arc<()>,
 }
 
 pub enum Mode {
@@ -357,6 +361,15 @@ async fn retire_keys(ctx: &Ctx) {
     let said = super::keys::put_aside(&path, "logged-out");
     if !said.starts_with("moved aside") {
         tracing::error!(company = ctx.company, "{said}");
+    }
+    // The registry no longer names a device: logout again answers at once.
+    let company = ctx.company;
+    if let Err(e) = ctx
+        .db
+        .run(move |s| s.set_session_link(company, None, None, None))
+        .await
+    {
+        tracing::error!(company, "cannot forget the device: {e}");
     }
     ctx.event(
         "keys",

@@ -67,7 +67,10 @@ impl WireCommand {
             },
             Command::RevokeInvitation { id } => Self::RevokeInvitation { id: *id },
             // Only the server's own adapters use these.
-            Command::UseInvitation { .. } | Command::Note { .. } | Command::Shutdown => {
+            Command::UseInvitation { .. }
+            | Command::Note { .. }
+            | Command::ClientGone { .. }
+            | Command::Shutdown => {
                 return None;
             }
         })

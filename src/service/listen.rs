@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::hub::{CLIENT_QUEUE, ClientTx, HubMsg, Line, encode};
 use super::wire::{Greeting, Hello, PROTOCOL, WireCommand, mismatch_sentence};
-use crate::engine::EngineHandle;
+use crate::engine::{Command, EngineHandle};
 
 /// A command line longer than this is not from walink.
 const MAX_COMMAND_LINE: usize = 64 * 1024;
@@ -175,5 +175,10 @@ async fn client(stream: UnixStream, id: u64, accept: Accept) {
     }
     kick.cancel();
     let _ = writer.await;
+    // Its attempts' codes were on its screen only.
+    let _ = accept
+        .engine
+        .send(Command::ClientGone { by: label.clone() })
+        .await;
     tracing::info!(client = id, what = %label, "detached");
 }

@@ -129,6 +129,14 @@ impl App {
             );
             return Vec::new();
         }
+        if matches!(attempt.stage, Stage::Linked { .. }) {
+            self.toast(
+                "This company is linked. To link it again, unlink it first: L on its row.",
+                Tone::Warn,
+                now,
+            );
+            return Vec::new();
+        }
         let method = attempt.method();
         let company = form.company;
         self.start_link(company, method, false)
@@ -182,6 +190,13 @@ impl App {
     /// Tab: code ⇄ QR. A running attempt is cancelled first, so only one
     /// request for this company is ever outstanding.
     fn switch_method(&mut self) -> Vec<Effect> {
+        let linked = self
+            .pairing()
+            .and_then(|f| f.attempt.as_ref())
+            .is_some_and(|a| matches!(a.stage, Stage::Linked { .. }));
+        if linked {
+            return Vec::new();
+        }
         let effects = self.cancel_link(false);
         if let Some(form) = self.pairing_mut() {
             form.method = form.method.other();

@@ -9,6 +9,7 @@ mod crash;
 mod data_faults;
 mod e2e;
 mod e2e_serve;
+mod engine_claims;
 mod engine_faults;
 mod engine_fixture;
 mod engine_restore;

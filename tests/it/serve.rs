@@ -346,6 +346,30 @@ async fn a_second_admin_linking_the_same_company_is_told_who_and_since_when() {
             .then_some(())
         })
         .await;
+    // Alice leaves: her attempt and its claim end with her client, and
+    // the next asker is not told she is still linking.
+    drop(alice);
+    carol
+        .until(20, |u| {
+            matches!(u, Update::StateChanged { state, .. } if *state == SessionState::NotLinked)
+                .then_some(())
+        })
+        .await;
+    carol.engine.send(link(3, "carol")).await.expect("send");
+    carol
+        .until(10, |u| match u {
+            Update::QrIssued {
+                attempt: AttemptId(3),
+                ..
+            } => Some(()),
+            Update::Failed {
+                attempt: Some(AttemptId(3)),
+                reason,
+                ..
+            } => panic!("refused after alice left: {reason:?}"),
+            _ => None,
+        })
+        .await;
 }
 
 fn chrono_utc() -> chrono::FixedOffset {

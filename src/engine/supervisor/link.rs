@@ -31,28 +31,23 @@ impl Supervisor {
             attempt: Some(attempt),
             reason,
         };
-        let replacing = match self.sessions.get(&company).map(|r| &r.linking) {
-            Some(None) => {
-                let _ = self
-                    .updates
-                    .send(refuse(FailureReason::AlreadyLinked))
-                    .await;
-                return;
-            }
-            // Somebody else's attempt (another dashboard on this server)
-            // is not replaced: they would lose the code they are typing.
-            Some(Some(live)) if live.by != by => {
-                let reason = FailureReason::LinkInProgress {
-                    by: live.by.clone(),
-                    since: live.since,
-                };
-                let _ = self.updates.send(refuse(reason)).await;
-                return;
-            }
-            Some(Some(_)) => true,
-            None => false,
-        };
-        if !replacing && self.is_linked(company).await {
+        let running = self.sessions.get(&company);
+        // Somebody else's attempt (another dashboard on this server) is not
+        // replaced: they would lose the code they are typing.
+        if let Some(live) = running.and_then(|r| r.claim())
+            && live.by != by
+        {
+            let reason = FailureReason::LinkInProgress {
+                by: live.by.clone(),
+                since: live.since,
+            };
+            let _ = self.updates.send(refuse(reason)).await;
+            return;
+        }
+        let replacing = running.is_some();
+        // A linked device's keys would log in, never pair: the attempt would
+        // wait for a code that never comes. Logging out comes first.
+        if self.holds_device(company, &slug).await {
             let _ = self
                 .updates
                 .send(refuse(FailureReason::AlreadyLinked))
@@ -123,6 +118,17 @@ impl Supervisor {
                 return;
             }
         };
+        // No device keys are on disk (`holds_device` said so): a device the
+        // registry still names is gone, and must not refuse the next attempt.
+        if let Err(e) = self
+            .db
+            .run(move |s| s.set_session_link(company, None, None, None))
+            .await
+        {
+            tracing::error!(company, "cannot forget the old device: {e}");
+        }
+        let claim = std::sync::Arc::new(());
+        let live = std::sync::Arc::downgrade(&claim);
         let what = match &phone {
             Some(p) => format!("pairing code for {}", crate::domain::mask_digits(p)),
             None => "QR".to_owned(),
@@ -135,8 +141,20 @@ impl Supervisor {
                 attempt,
                 method,
                 row,
+                claim,
             }),
-            Some(Linking { by, since: now }),
+            Some(Linking {
+                by,
+                since: now,
+                live,
+            }),
         );
+    }
+}
+
+impl Supervisor {
+    /// The registry names this company's device and its keys are on disk.
+    async fn holds_device(&self, company: i64, slug: &str) -> bool {
+        self.was_linked(company).await && self.shared.data.session_file(slug).exists()
     }
 }

@@ -32,12 +32,21 @@ struct Running {
     task: Id,
 }
 
-/// A live link attempt: whose, and since when (for the sentence a second
-/// asker gets).
+/// A link attempt's claim on its company: whose, and since when (for the
+/// sentence a second asker gets). It lives exactly as long as the attempt:
+/// `live` dies with the session's `LinkInfo`, however the attempt ends.
 #[derive(Debug, Clone)]
 pub(super) struct Linking {
     pub by: String,
     pub since: crate::domain::UnixTime,
+    pub live: std::sync::Weak<()>,
+}
+
+impl Running {
+    /// The live attempt's claim, if an attempt is still running.
+    fn claim(&self) -> Option<&Linking> {
+        self.linking.as_ref().filter(|l| l.live.strong_count() > 0)
+    }
 }
 
 pub struct Supervisor {
@@ -148,15 +157,22 @@ impl Supervisor {
                 self.link(company, ask).await
             }
             Command::CancelLink { company } => {
-                if let Some(r) = self.sessions.get(&company).filter(|r| r.linking.is_some()) {
+                if let Some(r) = self.sessions.get(&company).filter(|r| r.claim().is_some()) {
                     r.cancel.cancel();
+                }
+            }
+            Command::ClientGone { by } => {
+                for r in self.sessions.values() {
+                    if r.claim().is_some_and(|c| c.by == by) {
+                        r.cancel.cancel();
+                    }
                 }
             }
             Command::Reconnect { company } => {
                 if let Some(running) = self.sessions.get(&company) {
                     // Stuck in the client's backoff: try now. A session that
                     // has just ended no longer reads: wait for it, start anew.
-                    let ended = running.linking.is_none()
+                    let ended = running.claim().is_none()
                         && running.tx.send(SessionCmd::Reconnect).await.is_err();
                     if !ended {
                         return;
@@ -343,19 +359,6 @@ impl Supervisor {
         let row = self.db.run(move |s| s.session(company)).await;
         // Unreadable: let WhatsApp's answer decide.
         row.map_or(true, |r| r.is_some_and(|r| r.jid.is_some()))
-    }
-
-    async fn is_linked(&self, company: i64) -> bool {
-        let row = self
-            .db
-            .run(move |s| s.session(company))
-            .await
-            .ok()
-            .flatten();
-        row.is_some_and(|r| {
-            snapshot::state_from_row(&r.state, r.state_detail.as_deref(), now_unix(), false)
-                .is_linked()
-        })
     }
 
     async fn shutdown(mut self) {

@@ -81,6 +81,8 @@ pub struct AttemptNow {
     pub code_shown: bool,
     pub live: bool,
     pub refused: bool,
+    /// Linked: starting again would only ask to unlink first.
+    pub linked: bool,
 }
 
 impl AttemptNow {
@@ -92,6 +94,7 @@ impl AttemptNow {
             code_shown: matches!(attempt.stage, Stage::Code { .. }),
             live: attempt.stage.is_live(),
             refused: matches!(attempt.stage, Stage::Refused { .. }),
+            linked: matches!(attempt.stage, Stage::Linked { .. }),
         }
     }
 
@@ -100,7 +103,9 @@ impl AttemptNow {
     fn offers(self, keys: &str) -> bool {
         match keys {
             "c" => self.code_shown,
-            "r" => !self.live,
+            "l" => self.linked || !self.live,
+            "r" => !self.live && !self.linked,
+            "Tab" => !self.linked,
             "x" => self.live,
             "F" => self.refused,
             _ => true,
