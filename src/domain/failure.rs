@@ -54,6 +54,9 @@ pub enum FailureReason {
     AlreadyLinked,
     /// The company's key store is not a database; walink put it aside.
     KeysDamaged,
+    /// A write failed for lack of space; walink keeps what it could not
+    /// store and writes it when there is room.
+    DiskFull,
     /// The number is linked to another company of this walink: a number
     /// belongs to one company at a time. Which one is not said (the asker
     /// may not see it).
@@ -120,6 +123,7 @@ impl FailureReason {
             Self::PasskeyRequired => "This account must confirm the link with a passkey: finish linking in a browser at web.whatsapp.com, or use the QR.".into(),
             Self::TooManyDevices => "The phone already has 4 linked devices. Unlink one on the phone (Settings › Linked devices), then try again.".into(),
             Self::AlreadyLinked => "This company is already linked. Log it out first to link another number.".into(),
+            Self::DiskFull => "The disk is full: walink cannot save this company's link or state. Free space on the disk of walink's data directory; walink keeps what it could not save and writes it once there is room.".into(),
             Self::KeysDamaged => "This company's keys are damaged (the file is not a database); walink put it aside in the sessions folder. Restore the keys from a backup, or link again.".into(),
             Self::NumberTaken => "This number is already linked to another company in walink, and a number belongs to one company at a time. Unlink it there first, or ask the administrator.".into(),
             Self::NotLinked => "This company is not linked to a WhatsApp number yet. Link it first.".into(),

@@ -91,13 +91,10 @@ pub async fn on_fact(
             let phone = jid.split([':', '@']).next().unwrap_or_default().to_owned();
             let (company, j, p, digits) =
                 (ctx.company, jid.clone(), push_name.clone(), phone.clone());
-            if let Err(e) = ctx
-                .db
-                .run(move |s| s.set_session_link(company, Some(&digits), Some(&j), p.as_deref()))
-                .await
-            {
-                tracing::error!(company, "cannot store the link: {e}");
-            }
+            ctx.keep("the link", move |s| {
+                s.set_session_link(company, Some(&digits), Some(&j), p.as_deref())
+            })
+            .await;
             ctx.event(
                 "link",
                 format!(
@@ -223,15 +220,16 @@ async fn on_trouble(
         FailureReason::RateLimited { until } => Some(until),
         _ => None,
     };
-    let ended_attempt = link.take();
-    if let Some(l) = &ended_attempt {
+    let ended_attempt = link.is_some();
+    // Taken here, so the claim ends with it before anyone hears of the end.
+    if let Some(l) = link.take() {
         let outcome = match reason {
             FailureReason::RateLimited { .. } => AttemptOutcome::Throttled,
             FailureReason::QrExhausted | FailureReason::CodeExpired => AttemptOutcome::Expired,
             FailureReason::NetworkUnreachable => AttemptOutcome::Unreached,
             _ => AttemptOutcome::Failed,
         };
-        ctx.finish_attempt(l, outcome, cooldown_until).await;
+        ctx.finish_attempt(&l, outcome, cooldown_until).await;
     }
     ctx.fail(attempt, reason.clone(), &raw).await;
     let (next, flow) = match reason {
@@ -241,7 +239,7 @@ async fn on_trouble(
         FailureReason::TemporaryBan { until } => (SessionState::Banned { until }, Flow::Stop),
         FailureReason::PasskeyRequired => (SessionState::PasskeyRequired, Flow::Stop),
         // An attempt that ended leaves the company as it was: not linked.
-        _ if ended_attempt.is_some() => (SessionState::NotLinked, Flow::Stop),
+        _ if ended_attempt => (SessionState::NotLinked, Flow::Stop),
         other => (SessionState::Failed { reason: other }, Flow::Stop),
     };
     ctx.set_state(next).await;

@@ -25,6 +25,22 @@ pub fn put_aside(path: &Path, tag: &str) -> String {
     }
 }
 
+/// The device a key store is registered as (whatsapp-rust writes its JID
+/// at pairing; an unpaired store has none). `None` also for a store that
+/// cannot be read: whoever opens it next says why.
+pub fn device_jid(path: &Path) -> Option<String> {
+    use rusqlite::{Connection, OpenFlags};
+    if !path.exists() || super::client::is_damaged(path) {
+        return None;
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).ok()?;
+    conn.query_row("SELECT pn FROM device WHERE pn <> '' LIMIT 1", [], |r| {
+        r.get::<_, String>(0)
+    })
+    .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod guard;
 mod keys;
 mod liveness;
 pub mod reach;
+mod recover;
 mod restore;
 pub mod server;
 mod session;
@@ -121,6 +122,9 @@ impl Engine {
             ),
             Ok(_) => {}
             Err(e) => tracing::warn!("cannot end the attempts left pending: {e}"),
+        }
+        if let Err(e) = recover::recover_links(&store, &config.data) {
+            tracing::warn!("cannot look for links the registry missed: {e}");
         }
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (upd_tx, upd_rx) = mpsc::channel(1024);

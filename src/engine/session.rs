@@ -54,6 +54,7 @@ pub enum SessionCmd {
 }
 
 /// The reporting side of a session task.
+#[derive(Clone)]
 pub struct Ctx {
     pub company: i64,
     pub slug: String,
@@ -92,6 +93,9 @@ impl Ctx {
             .await
         {
             tracing::error!(company, "cannot store the session state: {e}");
+            if e.is_disk_full() {
+                self.disk_full().await;
+            }
         }
         self.event("state", key.replace('_', " ")).await;
         self.send(Update::StateChanged {
@@ -100,6 +104,56 @@ impl Ctx {
             since: SystemTime::now(),
         })
         .await;
+    }
+
+    /// A registry write that must not be lost (the link): tried now; on a
+    /// full disk the admin is told, and it is retried until it lands.
+    pub async fn keep<F>(&self, what: &'static str, write: F)
+    where
+        F: Fn(&mut crate::store::Store) -> Result<(), crate::store::StoreError>
+            + Clone
+            + Send
+            + 'static,
+    {
+        let Err(e) = self.db.run(write.clone()).await else {
+            return;
+        };
+        tracing::error!(company = self.company, "cannot store {what}: {e}");
+        if !e.is_disk_full() {
+            return;
+        }
+        self.disk_full().await;
+        let ctx = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(KEEP_RETRY).await;
+                match ctx.db.run(write.clone()).await {
+                    Ok(()) => {
+                        ctx.event("disk", format!("{what} saved now that there is room"))
+                            .await;
+                        return;
+                    }
+                    Err(e) if e.is_disk_full() => {}
+                    Err(e) => {
+                        tracing::error!(company = ctx.company, "cannot store {what}: {e}");
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Said on the row and in every client's header.
+    async fn disk_full(&self) {
+        let reason = FailureReason::DiskFull;
+        let sentence = reason.sentence(0, chrono::FixedOffset::east_opt(0).expect("utc"));
+        self.send(Update::Failed {
+            company: self.company,
+            attempt: None,
+            reason,
+        })
+        .await;
+        self.send(Update::Notice(sentence)).await;
     }
 
     pub async fn fail(&self, attempt: Option<AttemptId>, reason: FailureReason, raw: &str) {
@@ -132,6 +186,9 @@ impl Ctx {
         }
     }
 }
+
+/// How often a write the disk had no room for is tried again.
+const KEEP_RETRY: Duration = Duration::from_secs(2);
 
 /// What a fact means for the session's life.
 #[derive(Debug, PartialEq, Eq)]
@@ -224,6 +281,8 @@ pub async fn run(
             _ = cancel.cancelled() => {
                 if let Some(l) = link.take() {
                     ctx.finish_attempt(&l, AttemptOutcome::Cancelled, None).await;
+                    // The claim ends before anyone hears the attempt did.
+                    drop(l);
                     ctx.event("link", "attempt cancelled".into()).await;
                     ctx.set_state(SessionState::NotLinked).await;
                 }

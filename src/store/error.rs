@@ -20,3 +20,14 @@ pub enum StoreError {
     #[error("the registry failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
+
+impl StoreError {
+    /// The write failed for lack of space (SQLITE_FULL).
+    pub fn is_disk_full(&self) -> bool {
+        matches!(
+            self,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DiskFull
+        )
+    }
+}

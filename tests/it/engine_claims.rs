@@ -132,3 +132,48 @@ async fn a_logged_out_company_links_again() {
     assert_eq!(refusal(&mut f, 5).await, None, "a QR, not already linked");
     f.shutdown().await;
 }
+
+/// A full disk (or a crash) between pair-success and the registry's write
+/// left a company "not linked" over a linked device's keys; a restart
+/// brings it back linked, and says so in its log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_of_a_linked_device_the_registry_missed_are_recovered_as_linked() {
+    let sim = sim().await;
+    let mut f = Fixture::new(&sim).await;
+    link_by_qr(&sim, &mut f).await;
+    f.shutdown().await;
+    // What the lost write leaves: no device, the state of the attempt.
+    let db = rusqlite::Connection::open(f.data.registry_path()).expect("registry");
+    db.execute(
+        "UPDATE sessions SET jid = NULL, state = 'linking_qr' WHERE company_id = ?1",
+        [f.company],
+    )
+    .expect("forget the link");
+    drop(db);
+
+    f.start_again(&sim.url(), |_| {});
+    let rows = f
+        .wait(secs(5), |u| match u {
+            Update::Snapshot(rows) => Some(rows.clone()),
+            _ => None,
+        })
+        .await;
+    let row = rows.iter().find(|r| r.company == f.company).expect("row");
+    assert!(row.state.is_linked(), "{:?}", row.state);
+    assert!(
+        row.jid.as_deref().is_some_and(|j| j.starts_with(PHONE)),
+        "{row:?}"
+    );
+    f.state(secs(40), |s| *s == SessionState::Connected).await;
+    assert!(
+        !f.seen.iter().any(|u| matches!(u, Update::QrIssued { .. })),
+        "no new link was needed"
+    );
+    let log = f.store().events(f.company, 50).expect("event log");
+    assert!(
+        log.iter()
+            .any(|e| e.kind == "link" && e.detail.starts_with("recovered")),
+        "{log:#?}"
+    );
+    f.shutdown().await;
+}

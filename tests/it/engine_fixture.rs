@@ -89,6 +89,26 @@ impl Fixture {
         f
     }
 
+    /// A fixture over an engine started on a data directory of the test's.
+    pub async fn attach(
+        data: DataDir,
+        company: i64,
+        engine: EngineHandle,
+        updates: tokio::sync::mpsc::Receiver<Update>,
+    ) -> Self {
+        let mut f = Self {
+            _dir: TempDataDir::new(),
+            data,
+            company,
+            engine,
+            updates,
+            seen: Vec::new(),
+        };
+        f.wait(secs(5), |u| matches!(u, Update::Snapshot(_)).then_some(()))
+            .await;
+        f
+    }
+
     /// Wait for the first update `want` accepts (within `limit`).
     pub async fn wait<T>(
         &mut self,

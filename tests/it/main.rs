@@ -7,6 +7,7 @@ mod cli_pair;
 mod common;
 mod crash;
 mod data_faults;
+mod disk_full;
 mod e2e;
 mod e2e_serve;
 mod engine_claims;

@@ -1,0 +1,39 @@
+//! At start: a company whose keys on disk belong to a linked device but
+//! whose registry row does not say so (the disk filled up, or the process
+//! died, between WhatsApp's pair-success and the registry's write) is
+//! recovered as linked, never shown as "not linked" over working keys.
+
+use super::snapshot::state_from_row;
+use crate::config::DataDir;
+use crate::domain::{SessionState, mask_digits};
+use crate::store::{Store, StoreError, now_unix};
+
+/// Recover every such company; returns how many. Each is said in its log.
+pub fn recover_links(store: &Store, data: &DataDir) -> Result<usize, StoreError> {
+    let mut recovered = 0;
+    for o in store.overview()? {
+        let Some(row) = o.session else { continue };
+        let path = data.session_file(o.company.slug.as_str());
+        let Some(jid) = super::keys::device_jid(&path) else {
+            continue;
+        };
+        let state = state_from_row(&row.state, row.state_detail.as_deref(), now_unix(), false);
+        let known = row.jid.as_deref() == Some(jid.as_str());
+        if known && state != SessionState::NotLinked {
+            continue;
+        }
+        let digits = jid.split([':', '@']).next().unwrap_or_default().to_owned();
+        let id = o.company.id;
+        store.set_session_link(id, Some(&digits), Some(&jid), row.push_name.as_deref())?;
+        store.set_session_state(id, "connecting", None)?;
+        let detail = format!(
+            "recovered: the keys on disk belong to the linked device of {}, but the \
+             registry did not say so (a full disk or a crash after pairing); connecting with them",
+            mask_digits(&digits)
+        );
+        store.log_event(Some(id), "link", &detail)?;
+        tracing::warn!(company = id, "{detail}");
+        recovered += 1;
+    }
+    Ok(recovered)
+}

@@ -1,0 +1,117 @@
+//! A disk that fills up while a link completes: walink says so, keeps the
+//! link it could not store, and writes it once there is room. The data
+//! directory is on a small tmpfs this test mounts (it needs root, as CI is).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use walink::config::DataDir;
+use walink::domain::{DisplayName, FailureReason, LinkMethod, Slug};
+use walink::engine::Update;
+use walink::store::Store;
+
+use crate::engine_fixture::{ACCOUNT_NAME, Fixture, start_engine_at};
+use crate::wa::{PHONE, secs, sim};
+
+/// A tmpfs of `size` mounted on a fresh directory, unmounted when dropped.
+struct SmallDisk {
+    _dir: tempfile::TempDir,
+    at: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let at = dir.path().join("disk");
+        std::fs::create_dir(&at).expect("mount point");
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .output()
+            .expect("run mount");
+        assert!(
+            out.status.success(),
+            "this test mounts a tmpfs and needs root: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { _dir: dir, at }
+    }
+
+    /// Fill what is left; returns the filler, whose removal frees it.
+    fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let filler = self.at.join("filler");
+        let mut f = std::fs::File::create(&filler).expect("filler");
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+        // Whatever a 64 KiB block did not fit.
+        while f.write_all(&block[..512]).is_ok() {}
+        let _ = f.sync_all();
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.at).status();
+    }
+}
+
+fn data_on(disk: &Path) -> (DataDir, i64) {
+    let data = DataDir::resolve(Some(disk.join("data"))).expect("data dir");
+    data.ensure().expect("ensure");
+    let mut store = Store::open(&data.registry_path()).expect("registry");
+    let slug = Slug::parse("acme").expect("slug");
+    let name = DisplayName::parse("Acme LLC").expect("name");
+    let id = store.add_company(&slug, &name).expect("add").id;
+    (data, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_completed_on_a_full_disk_is_said_kept_and_stored_when_room_returns() {
+    let sim = sim().await;
+    let disk = SmallDisk::mount("16m");
+    let (data, company) = data_on(&disk.at);
+    let (engine, updates) = start_engine_at(&sim.url(), &data, |_| {});
+    let mut f = Fixture::attach(data.clone(), company, engine, updates).await;
+    f.link(1, LinkMethod::Qr, false).await;
+    let qr = f
+        .wait(secs(20), |u| match u {
+            Update::QrIssued { payload, .. } => Some(payload.clone()),
+            _ => None,
+        })
+        .await;
+    let filler = disk.fill();
+    let phone = sim.phone(PHONE);
+    phone.set_push_name(Some(ACCOUNT_NAME));
+    phone.scan_qr(&qr).await.expect("scan");
+    let header = f
+        .wait(secs(20), |u| match u {
+            Update::Notice(n) => Some(n.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(header.starts_with("The disk is full"), "{header}");
+    assert!(
+        f.seen.iter().any(|u| matches!(
+            u,
+            Update::Failed {
+                reason: FailureReason::DiskFull,
+                ..
+            }
+        )),
+        "the row's failure says it too"
+    );
+    std::fs::remove_file(&filler).expect("free the disk");
+    f.wait(secs(20), |u| match u {
+        Update::Logged { entry, .. } if entry.kind == "disk" => Some(()),
+        _ => None,
+    })
+    .await;
+    let row = f.store().session(company).expect("read").expect("row");
+    assert!(
+        row.jid.as_deref().is_some_and(|j| j.starts_with(PHONE)),
+        "the link is stored: {row:?}"
+    );
+    f.shutdown().await;
+}
