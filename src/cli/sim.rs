@@ -26,6 +26,11 @@ pub struct SimArgs {
     /// (one-way latency, as a real network adds) [default: 0]
     #[arg(long, env = "WALINK_SIM_LATENCY_MS", value_name = "N")]
     latency_ms: Option<u64>,
+    /// Keep accounts, devices and pre-keys in FILE across restarts, as the
+    /// real server does (without it the simulator forgets every device
+    /// when it stops, and walink rightly logs them all out)
+    #[arg(long, value_name = "FILE")]
+    state: Option<std::path::PathBuf>,
 }
 
 /// `log_level`: the global `--log-level` (default info: connections,
@@ -67,9 +72,15 @@ async fn serve(args: SimArgs, control_addr: SocketAddr) -> Result<(), CliError> 
     if let Some(ms) = args.latency_ms {
         config = config.with_latency(std::time::Duration::from_millis(ms));
     }
-    let sim = Simulator::start(config)
-        .await
-        .map_err(|e| CliError::other(format!("cannot listen on {}: {e}", args.listen)))?;
+    if let Some(path) = &args.state {
+        config = config.with_state_file(path.clone());
+    }
+    let sim = Simulator::start(config).await.map_err(|e| {
+        CliError::other(format!(
+            "cannot start the simulator on {}: {e}",
+            args.listen
+        ))
+    })?;
     let listener = TcpListener::bind(control_addr).await.map_err(|e| {
         CliError::other(format!(
             "cannot listen on {control_addr} for the control API: {e}"

@@ -32,6 +32,9 @@ pub struct SimConfig {
     /// One-way delay on every frame sent, as a real network adds (default:
     /// `WALINK_SIM_LATENCY_MS`, so a whole test run can take it).
     pub latency: Duration,
+    /// Where accounts and devices are kept across restarts (`None`: in
+    /// memory only, as most tests want).
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -49,6 +52,7 @@ impl Default for SimConfig {
                 .and_then(|ms| ms.parse().ok())
                 .map(Duration::from_millis)
                 .unwrap_or_default(),
+            state_file: None,
         }
     }
 }
@@ -87,6 +91,11 @@ impl SimConfig {
 
     pub fn with_record_wire(mut self, on: bool) -> Self {
         self.record_wire = on;
+        self
+    }
+
+    pub fn with_state_file(mut self, path: std::path::PathBuf) -> Self {
+        self.state_file = Some(path);
         self
     }
 

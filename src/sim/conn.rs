@@ -168,14 +168,21 @@ impl<'w> Conn<'w> {
     /// client decides from the count whether to upload more.
     fn on_prekeys(&mut self, iq: &Node) -> Vec<Node> {
         let id = stanza::attr(iq, "id").unwrap_or_default();
-        let mut st = self.hub.state();
-        let held = st.prekeys.entry(self.client_static).or_default();
-        if let Some(list) = iq.get_optional_child("list") {
-            *held += list.get_children_by_tag("key").count();
+        let uploaded = iq.get_optional_child("list").is_some();
+        let held = {
+            let mut st = self.hub.state();
+            let held = st.prekeys.entry(self.client_static).or_default();
+            if let Some(list) = iq.get_optional_child("list") {
+                *held += list.get_children_by_tag("key").count();
+            }
+            *held
+        };
+        if uploaded {
+            self.hub.persist();
         }
         let reply = stanza::iq_result(&id);
         if iq.get_optional_child("count").is_some() {
-            let count = NodeBuilder::new("count").attr("value", *held).build();
+            let count = NodeBuilder::new("count").attr("value", held).build();
             return vec![reply.children([count]).build()];
         }
         vec![reply.build()]

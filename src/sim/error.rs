@@ -44,6 +44,8 @@ pub enum SimError {
     UnknownDevice { phone: String, device: u16 },
     #[error("client rejected pair-success: {code} {text}")]
     PairRejected { code: u16, text: String },
+    #[error("the simulator's state file {0}")]
+    State(String),
 }
 
 impl SimError {

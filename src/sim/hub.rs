@@ -112,6 +112,8 @@ pub(crate) struct Hub {
     pub(crate) server_key: ServerKey,
     events: broadcast::Sender<SimEvent>,
     state: Mutex<State>,
+    /// One writer of the state file at a time.
+    writing: Mutex<()>,
     counter: AtomicU64,
 }
 
@@ -119,11 +121,16 @@ impl Hub {
     pub(crate) fn new(config: SimConfig) -> Result<Self, SimError> {
         let server_key = ServerKey::new(&config.server_static_key)?;
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let state = match &config.state_file {
+            Some(path) => super::persist::load(path)?,
+            None => State::default(),
+        };
         Ok(Self {
             config,
             server_key,
             events,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
+            writing: Mutex::new(()),
             counter: AtomicU64::new(1),
         })
     }
@@ -134,6 +141,19 @@ impl Hub {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// After a change to accounts, devices or pre-keys: write the state
+    /// file, if there is one. Never called with the state locked.
+    pub(crate) fn persist(&self) {
+        let Some(path) = &self.config.state_file else {
+            return;
+        };
+        let _one = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let text = super::persist::snapshot(&self.state());
+        if let Err(e) = super::persist::write(path, &text) {
+            tracing::error!("cannot write the state file {}: {e}", path.display());
+        }
     }
 
     pub(crate) fn emit(&self, event: SimEvent) {

@@ -29,6 +29,7 @@ mod hub;
 mod iq;
 mod login;
 mod pair_success;
+mod persist;
 mod phone;
 mod qr_link;
 mod registry;
@@ -114,6 +115,7 @@ impl Simulator {
     pub fn phone_with_lid(&self, number: &str, lid: Option<&str>) -> Phone {
         let number = phone::digits(number);
         registry::ensure_phone(&mut self.hub.state(), &number, lid);
+        self.hub.persist();
         Phone::new(self.hub.clone(), number)
     }
 

@@ -72,6 +72,7 @@ impl Phone {
         if let Some(account) = self.hub.state().phones.get_mut(&self.number) {
             account.push_name = name.map(str::to_owned);
         }
+        self.hub.persist();
     }
 
     /// Links the companion showing `qr` and returns its device JID

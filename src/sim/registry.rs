@@ -65,6 +65,8 @@ impl Hub {
             shown_as: None,
         };
         st.devices.push(rec.clone());
+        drop(guard);
+        self.persist();
         Some(rec)
     }
 
@@ -93,31 +95,41 @@ impl Hub {
         account.next_device = account.next_device.wrapping_add(1).max(1);
         let key_index = account.next_key_index;
         account.next_key_index += 1;
-        Ok(Grant {
+        let grant = Grant {
             device,
             key_index,
             lid: account.lid.clone(),
             identity: account.identity.clone(),
             push_name: account.push_name.clone(),
             client_static,
-        })
+        };
+        drop(guard);
+        self.persist();
+        Ok(grant)
     }
 
     /// A companion re-pairing with the same key replaces its old record.
     pub(crate) fn record_device(&self, rec: DeviceRecord) {
-        let mut st = self.state();
-        st.devices.retain(|d| d.client_static != rec.client_static);
-        st.devices.push(rec);
+        {
+            let mut st = self.state();
+            st.devices.retain(|d| d.client_static != rec.client_static);
+            st.devices.push(rec);
+        }
+        self.persist();
     }
 
     /// Logout: forget the device behind this Noise key.
     pub(crate) fn forget_device(&self, client_static: &[u8; 32]) -> Option<String> {
-        let mut st = self.state();
-        let idx = st
-            .devices
-            .iter()
-            .position(|d| &d.client_static == client_static)?;
-        Some(st.devices.remove(idx).jid)
+        let jid = {
+            let mut st = self.state();
+            let idx = st
+                .devices
+                .iter()
+                .position(|d| &d.client_static == client_static)?;
+            st.devices.remove(idx).jid
+        };
+        self.persist();
+        Some(jid)
     }
 
     /// Phone-side unlink: forget the device and kick its live connections.
@@ -141,6 +153,7 @@ impl Hub {
                 .collect();
             (jid, live)
         };
+        self.persist();
         for tx in live {
             // A connection closing meanwhile needs no kick.
             let _ = tx.send(ConnCmd::SendThenClose(stanza::stream_conflict(

@@ -33,6 +33,7 @@ mod sim_faults;
 mod sim_link;
 mod sim_process;
 mod sim_strict;
+mod simulator_restart;
 mod store;
 mod tmux;
 mod unit_file;
