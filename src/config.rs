@@ -106,6 +106,7 @@ impl DataDir {
         Some(format!(
             "the registry {} is missing or empty, but {} holds the keys of {} companies ({}{more}); \
              walink will not start an empty registry over them. Put walink.db back from your backup, \
+             or rebuild the companies from their keys with walink recover, \
              or move the sessions folder aside to start afresh",
             registry.display(),
             self.sessions_dir().display(),

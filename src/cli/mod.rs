@@ -10,6 +10,7 @@ mod error;
 mod invite;
 mod logout;
 mod pair;
+mod recover;
 mod serve;
 #[cfg(feature = "sandbox")]
 mod sim;
@@ -110,6 +111,9 @@ pub enum Command {
     /// Keep every session running without a terminal; dashboards and
     /// commands attach to it (for systemd, a container or tmux)
     Serve(serve::ServeArgs),
+    /// Rebuild a lost (missing or empty) registry from the key stores: a
+    /// company per key store, linked ones linked again
+    Recover,
     /// Run the loopback WhatsApp simulator with its HTTP control API
     #[cfg(feature = "sandbox")]
     Sim(sim::SimArgs),
@@ -198,6 +202,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Webhook(cmd) => webhook::run(&mut Context::open(data, "webhook")?, cmd),
         Command::Serve(args) => serve::run(Context::own(data)?, &global, args),
+        Command::Recover => recover::run(data),
         #[cfg(feature = "sandbox")]
         Command::Sim(_) | Command::Sandbox(_) => Ok(()),
         #[cfg(not(feature = "sandbox"))]

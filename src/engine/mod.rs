@@ -26,6 +26,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub use command::Command;
+pub use keys::put_aside;
+pub use recover::recover_links;
 pub use update::{LogEntry, ServerLink, SessionRow, Update};
 
 /// How long a caller waits for `Update::Stopped` after `Command::Shutdown`:

@@ -122,6 +122,55 @@ fn a_frozen_server_reads_as_disconnected_until_it_answers_again() {
     state_becomes(&http, &t, "acme", "connected", 60);
 }
 
+/// A registry emptied under linked companies: `walink recover` rebuilds
+/// them from their keys, and the next serve connects them without a relink.
+#[test]
+fn recover_rebuilds_an_emptied_registry_from_the_keys() {
+    use crate::common::{stderr, stdout, walink};
+    let (sim, dir, serve, http) = setup();
+    let t = token(&dir.path, &["--scope", "link"]);
+    let a = http.call(
+        "POST",
+        "/api/v1/sessions/acme/link",
+        Some(&t),
+        Some(r#"{"method":"qr"}"#),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let scanned = sim.call("POST", "/phone/scan", a.body["qr"].as_str().expect("qr"));
+    assert_eq!(scanned.0, 200, "{:?}", scanned.1);
+    state_becomes(&http, &t, "acme", "connected", 40);
+    assert_eq!(serve.terminate(), 0);
+    let registry = dir.path.join("walink.db");
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", registry.display()));
+    }
+    std::fs::write(&registry, b"").expect("empty the registry");
+    let refused = walink(&dir.path, &["status"]);
+    assert!(
+        stderr(&refused).contains("walink recover"),
+        "the refusal names the way out: {}",
+        stderr(&refused)
+    );
+
+    let out = walink(&dir.path, &["recover"]);
+    let said = stdout(&out);
+    assert!(out.status.success(), "{said}{}", stderr(&out));
+    assert!(said.contains("(1 linked): acme"), "{said}");
+    let serve = Serve::start_with(&dir.path, &sim, &["--http", "127.0.0.1:0"]);
+    let http = Http::new(serve.http());
+    let t = token(&dir.path, &["--scope", "link"]);
+    let s = state_becomes(&http, &t, "acme", "connected", 40);
+    assert!(
+        s["phone"].as_str().is_some_and(|p| p.starts_with("+7")),
+        "{s}"
+    );
+    let log = http.call("GET", "/api/v1/sessions/acme/events", Some(&t), None);
+    assert!(log.body.to_string().contains("recovered"), "{}", log.body);
+    drop(serve);
+    // Nothing to recover over a registry that is there.
+    assert_eq!(walink(&dir.path, &["recover"]).status.code(), Some(2));
+}
+
 fn state_becomes(http: &Http, token: &str, slug: &str, want: &str, secs: u64) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
