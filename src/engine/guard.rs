@@ -67,10 +67,16 @@ pub fn decide(
     {
         return refuse(until, GuardWhy::Cooldown);
     }
+    // WhatsApp throttles pairing codes per number, so they are counted per
+    // number (in any company); a QR names no number: per company.
     let recent = |m: Method| {
+        let counted = |a: &&Attempt| match m {
+            Method::Code => same_number(a),
+            Method::Qr => a.company_id == company_id,
+        };
         let mut starts: Vec<UnixTime> = history
             .iter()
-            .filter(ours)
+            .filter(counted)
             .filter(|a| a.method == m.as_str() && a.started_at > now - HOUR)
             .filter(|a| a.outcome != AttemptOutcome::Unreached)
             .map(|a| a.started_at)
@@ -230,6 +236,27 @@ mod tests {
                 "a stale pending code",
                 vec![attempt(2, PHONE, Method::Code, 400, Pending)],
                 Ok(()),
+            ),
+            (
+                "three codes of this company, each for another number",
+                vec![
+                    attempt(1, "447400123456", Method::Code, 3000, Failed),
+                    attempt(1, "447400123457", Method::Code, 1000, Failed),
+                    attempt(1, "447400123458", Method::Code, 500, Expired),
+                ],
+                Ok(()),
+            ),
+            (
+                "three codes for this number in other companies",
+                vec![
+                    attempt(2, PHONE, Method::Code, 3000, Failed),
+                    attempt(3, PHONE, Method::Code, 1000, Failed),
+                    attempt(2, PHONE, Method::Code, 500, Expired),
+                ],
+                Err(FailureReason::GuardRefused {
+                    until: NOW - 3000 + 3600,
+                    why: GuardWhy::TooManyCodes,
+                }),
             ),
             (
                 "other numbers do not count",
