@@ -14,6 +14,7 @@ use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
 use crate::domain::{SessionState, mask_digits, mask_jid};
 use crate::engine::{SessionRow, Update};
+use crate::service::mirror::Mirror;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Session {
@@ -63,14 +64,18 @@ pub fn failure_key(reason: &crate::domain::FailureReason) -> String {
         .unwrap_or_default()
 }
 
-fn session(row: &SessionRow, live: Option<&Update>, who: &Principal) -> Session {
-    let last_failure = match &row.state {
-        SessionState::Failed { reason } => Some(Failure {
-            reason: failure_key(reason),
-            message: reason.sentence(crate::store::now_unix(), utc()),
-        }),
-        _ => None,
+fn session(row: &SessionRow, m: &Mirror, who: &Principal) -> Session {
+    let live = m.live(row.company);
+    // A final state names its reason; otherwise the last failure told,
+    // until the company is connected again.
+    let failed = match &row.state {
+        SessionState::Failed { reason } => Some(reason),
+        _ => m.last_failure(row.company),
     };
+    let last_failure = failed.map(|reason| Failure {
+        reason: failure_key(reason),
+        message: reason.sentence(crate::store::now_unix(), utc()),
+    });
     let live_attempt = match live {
         Some(Update::CodeIssued { expires_at, .. }) => Some(Live {
             method: "code",
@@ -115,7 +120,7 @@ pub async fn list(State(api): State<Api>, who: Principal) -> Result<Json<Vec<Ses
         m.rows()
             .iter()
             .filter(|r| who.sees(r.company))
-            .map(|r| session(r, m.live(r.company), &who))
+            .map(|r| session(r, m, &who))
             .collect()
     });
     Ok(Json(all))
@@ -131,6 +136,6 @@ pub async fn one(
 ) -> Result<Json<Session>, ApiError> {
     super::need(&who, Scope::Read)?;
     let row = api.row(&who, &slug)?;
-    let one = api.view.read(|m| session(&row, m.live(row.company), &who));
+    let one = api.view.read(|m| session(&row, m, &who));
     Ok(Json(one))
 }

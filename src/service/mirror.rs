@@ -25,6 +25,8 @@ pub struct Mirror {
     notices: Vec<String>,
     /// Live invitations: id → the `Invited` that made it.
     invited: HashMap<i64, Update>,
+    /// Each company's last failure, until it is connected again.
+    failures: HashMap<i64, crate::domain::FailureReason>,
 }
 
 impl Mirror {
@@ -49,10 +51,16 @@ impl Mirror {
                 self.end_live(*company, Some(*attempt));
             }
             Update::Failed {
-                company, attempt, ..
-            } => self.end_live(*company, *attempt),
+                company,
+                attempt,
+                reason,
+            } => {
+                self.failures.insert(*company, reason.clone());
+                self.end_live(*company, *attempt);
+            }
             Update::CompanyRemoved { company } => {
                 self.live.remove(company);
+                self.failures.remove(company);
                 self.invited.retain(
                     |_, u| !matches!(u, Update::Invited { company: c, .. } if c == company),
                 );
@@ -71,6 +79,9 @@ impl Mirror {
                 );
                 if !linking {
                     self.live.remove(company);
+                }
+                if *state == S::Connected {
+                    self.failures.remove(company);
                 }
             }
             Update::Snapshot(_) => self.live.clear(),
@@ -128,6 +139,11 @@ impl Mirror {
 
     pub fn rows(&self) -> &[SessionRow] {
         &self.rows
+    }
+
+    /// The company's last failure, until it is connected again.
+    pub fn last_failure(&self, company: i64) -> Option<&crate::domain::FailureReason> {
+        self.failures.get(&company)
     }
 
     /// The live code or QR of a company, if any.

@@ -299,3 +299,36 @@ pub fn raw(base: &str, head: &str) -> String {
     let _ = s.read_to_end(&mut answer);
     String::from_utf8_lossy(&answer).into_owned()
 }
+
+/// A failure that leaves the company in a state of its own (a cooldown
+/// here) is still the session's `last_failure`, as its event said.
+#[test]
+fn last_failure_says_what_the_last_session_failure_said() {
+    let (sim, dir, _serve, http) = setup();
+    let t = token(&dir.path, &["--scope", "link"]);
+    let fault = r#"{"fault":"rate_limit","target":"79123456789","sticky":false}"#;
+    assert_eq!(sim.call("POST", "/fault", fault).0, 200);
+    let body = r#"{"method":"code","phone":"+7 912 345 67 89"}"#;
+    let a = http.call("POST", "/api/v1/sessions/beta/link", Some(&t), Some(body));
+    assert_eq!(a.status, 429, "{}", a.body);
+    assert_eq!(a.body["error"]["code"], "rate_limited", "{}", a.body);
+    // The cooldown state follows the failure's event.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let s = loop {
+        let s = http.call("GET", "/api/v1/sessions/beta", Some(&t), None);
+        if s.body["state"] == "cooldown" || std::time::Instant::now() > deadline {
+            break s;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(s.body["state"], "cooldown", "{}", s.body);
+    assert_eq!(
+        s.body["last_failure"]["reason"], "rate_limited",
+        "{}",
+        s.body
+    );
+    let message = s.body["last_failure"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("Try again after"), "{message}");
+}
