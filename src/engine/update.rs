@@ -117,6 +117,24 @@ pub enum ServerLink {
 /// Folds an update into a table of rows (sorted by slug): what the
 /// dashboard and the server's mirror both keep. Returns whether a row
 /// changed.
+impl Update {
+    /// The company this update is about, if it is about one.
+    pub fn company(&self) -> Option<i64> {
+        Some(match self {
+            Update::StateChanged { company, .. }
+            | Update::CodeIssued { company, .. }
+            | Update::QrIssued { company, .. }
+            | Update::QrExhausted { company, .. }
+            | Update::Linked { company, .. }
+            | Update::Failed { company, .. }
+            | Update::Logged { company, .. }
+            | Update::CompanyRemoved { company } => *company,
+            Update::CompanyAdded(row) => row.company,
+            _ => return None,
+        })
+    }
+}
+
 pub fn fold_rows(rows: &mut Vec<SessionRow>, update: &Update) -> bool {
     let row = |rows: &mut Vec<SessionRow>, company: i64| {
         rows.iter_mut().position(|r| r.company == company)

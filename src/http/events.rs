@@ -23,19 +23,11 @@ use crate::service::hub::Event;
 /// The event's company, name and data as an admin sees them: the one
 /// event model of the API's stream, its journal and webhooks. Readers with
 /// less get it through [`fence::redact`].
-pub fn shape(update: &Update) -> Option<(i64, &'static str, serde_json::Value)> {
-    let company = match update {
-        Update::StateChanged { company, .. }
-        | Update::CodeIssued { company, .. }
-        | Update::QrIssued { company, .. }
-        | Update::QrExhausted { company, .. }
-        | Update::Linked { company, .. }
-        | Update::Failed { company, .. }
-        | Update::Logged { company, .. }
-        | Update::CompanyRemoved { company } => *company,
-        Update::CompanyAdded(row) => row.company,
-        _ => return None,
-    };
+pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
+    let update = &event.update;
+    let id = update.company()?;
+    // Bots map events to companies by slug, as every other route names them.
+    let company = event.slug.clone().unwrap_or_default();
     let (name, data) = match update {
         Update::StateChanged { state, since, .. } => (
             "session.status",
@@ -92,12 +84,12 @@ pub fn shape(update: &Update) -> Option<(i64, &'static str, serde_json::Value)> 
         Update::CompanyRemoved { .. } => ("company.removed", json!({"company": company})),
         _ => return None,
     };
-    Some((company, name, data))
+    Some((id, name, data))
 }
 
 /// The event as `who` may see it, if at all.
-pub fn shape_for(update: &Update, who: &Principal) -> Option<(&'static str, serde_json::Value)> {
-    let (company, name, mut data) = shape(update)?;
+pub fn shape_for(event: &Event, who: &Principal) -> Option<(&'static str, serde_json::Value)> {
+    let (company, name, mut data) = shape(event)?;
     if !who.sees(company) {
         return None;
     }
@@ -106,7 +98,7 @@ pub fn shape_for(update: &Update, who: &Principal) -> Option<(&'static str, serd
 }
 
 fn sse(event: &Event, who: &Principal) -> Option<Sse> {
-    let (name, data) = shape_for(&event.update, who)?;
+    let (name, data) = shape_for(event, who)?;
     Some(
         Sse::default()
             .id(event.id.to_string())

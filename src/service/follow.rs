@@ -48,6 +48,7 @@ mod tests {
         let _ = view.events.send(Arc::new(Event {
             id,
             update: Update::Notice(format!("n{id}")),
+            slug: None,
         }));
     }
 

@@ -63,6 +63,9 @@ pub fn encode(update: &Update, now: Instant) -> Option<Line> {
 pub struct Event {
     pub id: u64,
     pub update: Update,
+    /// The slug of the company the update is about, as it was when
+    /// published (a removed company's too): what the API names it by.
+    pub slug: Option<String>,
 }
 
 /// What in-process adapters read: the mirror (behind a lock held only
@@ -132,16 +135,24 @@ impl Hub {
     }
 
     fn publish(&mut self, update: &Update) {
+        let mut mirror = self
+            .view
+            .mirror
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Read before the fold, so a removal still finds its row.
+        let slug = match update {
+            Update::CompanyAdded(row) => Some(row.slug.clone()),
+            _ => update.company().and_then(|c| mirror.slug(c)),
+        };
         let event = Arc::new(Event {
             id: self.next_event,
             update: update.clone(),
+            slug,
         });
         self.next_event += 1;
-        self.view
-            .mirror
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .apply(update, &event);
+        mirror.apply(update, &event);
+        drop(mirror);
         // Nobody listening is fine.
         let _ = self.view.events.send(event);
         if let Update::Notice(text) = update {

@@ -137,6 +137,13 @@ impl Mirror {
         out
     }
 
+    pub fn slug(&self, company: i64) -> Option<String> {
+        self.rows
+            .iter()
+            .find(|r| r.company == company)
+            .map(|r| r.slug.clone())
+    }
+
     pub fn rows(&self) -> &[SessionRow] {
         &self.rows
     }

@@ -95,15 +95,10 @@ async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: C
         {
             continue;
         }
-        let Some((company, name, data)) = crate::http::event_shape(&event.update) else {
+        let Some((company, name, data)) = crate::http::event_shape(&event) else {
             continue;
         };
-        let slug = view.read(|m| {
-            m.rows()
-                .iter()
-                .find(|r| r.company == company)
-                .map(|r| r.slug.clone())
-        });
+        let slug = event.slug.clone();
         let now = now_unix();
         let s = lock(&store);
         let hooks = match s.webhooks() {
