@@ -131,6 +131,15 @@ impl FailureReason {
         }
     }
 
+    /// The stable name of the reason (`rate_limited`, …), as the API and
+    /// the event log give it.
+    pub fn key(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     /// True when reconnecting on our own would make things worse.
     pub fn is_final(&self) -> bool {
         matches!(

@@ -77,6 +77,8 @@ impl Ctx {
             at: SystemTime::now(),
             kind: kind.into(),
             detail,
+            reason: None,
+            raw: None,
         };
         self.send(Update::Logged {
             company: self.company,
@@ -158,7 +160,26 @@ impl Ctx {
 
     pub async fn fail(&self, attempt: Option<AttemptId>, reason: FailureReason, raw: &str) {
         tracing::warn!(company = self.company, ?reason, raw, "session failure");
-        self.event("failure", format!("{reason:?}: {raw}")).await;
+        // The sentence for people, the key for programs, the cause for
+        // whoever digs.
+        let sentence = reason.sentence(crate::store::now_unix(), *chrono::Local::now().offset());
+        let (company, key, said, cause) =
+            (self.company, reason.key(), sentence.clone(), raw.to_owned());
+        let kept = self
+            .db
+            .run(move |s| s.log_failure(Some(company), "failure", &said, Some(&key), Some(&cause)))
+            .await;
+        if let Err(e) = kept {
+            tracing::error!(company, "cannot write the event log: {e}");
+        }
+        let entry = LogEntry {
+            at: SystemTime::now(),
+            kind: "failure".into(),
+            detail: sentence,
+            reason: Some(reason.key()),
+            raw: Some(raw.to_owned()),
+        };
+        self.send(Update::Logged { company, entry }).await;
         self.send(Update::Failed {
             company: self.company,
             attempt,

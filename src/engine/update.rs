@@ -25,7 +25,11 @@ pub struct SessionRow {
 pub struct LogEntry {
     pub at: SystemTime,
     pub kind: String,
+    /// What a person reads.
     pub detail: String,
+    /// A failure's reason key and raw cause, kept beside the sentence.
+    pub reason: Option<String>,
+    pub raw: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -75,7 +75,8 @@ pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
         ),
         Update::Logged { entry, .. } => (
             "log",
-            json!({"company": company, "at": rfc3339(entry.at), "kind": entry.kind, "detail": entry.detail}),
+            json!({"company": company, "at": rfc3339(entry.at), "kind": entry.kind, "detail": entry.detail,
+                   "reason": entry.reason, "raw": entry.raw}),
         ),
         Update::CompanyAdded(row) => (
             "company.added",

@@ -41,6 +41,8 @@ pub fn redact(name: &str, data: &mut Value, sight: Sight) {
         };
     }
     if !sight.whole_numbers {
+        // A raw cause is the library's own text: numbers may be in it.
+        fields.remove("raw");
         if let Some(p) = fields.get("phone").and_then(Value::as_str) {
             let masked = mask_digits(p);
             fields.insert("phone".into(), masked.into());

@@ -22,7 +22,14 @@ pub struct Entry {
     id: i64,
     at: String,
     kind: String,
+    /// What a person reads.
     detail: String,
+    /// A failure's reason key, as `session.failure` gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// A failure's raw cause, as the client library said it (admin tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{slug}/events", tag = "sessions", security(("bearer" = [])),
@@ -37,6 +44,7 @@ pub async fn log(
     super::need(&who, Scope::Read)?;
     let row = api.row(&who, &slug)?;
     let limit = page.limit.unwrap_or(50).clamp(1, 500);
+    let admin = who.may(Scope::Admin);
     let events = api
         .store
         .lock()
@@ -56,6 +64,8 @@ pub async fn log(
                     .unwrap_or_default(),
                 kind: e.kind,
                 detail: e.detail,
+                reason: e.reason,
+                raw: e.raw.filter(|_| admin),
             })
             .collect(),
     ))

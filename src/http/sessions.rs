@@ -58,10 +58,7 @@ pub fn utc() -> chrono::FixedOffset {
 }
 
 pub fn failure_key(reason: &crate::domain::FailureReason) -> String {
-    serde_json::to_value(reason)
-        .ok()
-        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
-        .unwrap_or_default()
+    reason.key()
 }
 
 fn session(row: &SessionRow, m: &Mirror, who: &Principal) -> Session {

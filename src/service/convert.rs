@@ -201,6 +201,8 @@ impl WireUpdate {
                 at_ms: to_ms(entry.at),
                 kind: entry.kind.clone(),
                 detail: entry.detail.clone(),
+                reason: entry.reason.clone(),
+                raw: entry.raw.clone(),
             },
             Update::CompanyAdded(row) => Self::CompanyAdded {
                 row: WireRow::from_row(row, now),
@@ -297,12 +299,16 @@ impl WireUpdate {
                 at_ms,
                 kind,
                 detail,
+                reason,
+                raw,
             } => Update::Logged {
                 company,
                 entry: LogEntry {
                     at: from_ms(at_ms),
                     kind,
                     detail,
+                    reason,
+                    raw,
                 },
             },
             Self::CompanyAdded { row } => Update::CompanyAdded(row.into_row(now)),

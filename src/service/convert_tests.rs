@@ -53,7 +53,9 @@ fn updates_cross_the_wire_unchanged() {
             entry: LogEntry {
                 at: at(1_795_000_000_999),
                 kind: "link".into(),
-                detail: "attempt started".into(),
+                detail: "WhatsApp is refusing new links for this number for now.".into(),
+                reason: Some("rate_limited".into()),
+                raw: Some("PairCodeRefused { status: Some(429) }".into()),
             },
         },
         Update::Notice("the open-file limit is low".into()),

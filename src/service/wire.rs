@@ -154,6 +154,11 @@ pub enum WireUpdate {
         at_ms: i64,
         kind: String,
         detail: String,
+        // Absent from older servers' lines.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raw: Option<String>,
     },
     CompanyAdded {
         row: WireRow,

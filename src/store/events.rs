@@ -12,7 +12,14 @@ pub struct Event {
     /// Unix seconds.
     pub at: i64,
     pub kind: String,
+    /// What a person reads.
     pub detail: String,
+    /// A failure's reason key (`rate_limited`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The cause as the client library or the system said it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
 }
 
 impl Store {
@@ -22,9 +29,22 @@ impl Store {
         kind: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
+        self.log_failure(company_id, kind, detail, None, None)
+    }
+
+    /// An event with a failure's reason key and raw cause kept beside it.
+    pub fn log_failure(
+        &self,
+        company_id: Option<i64>,
+        kind: &str,
+        detail: &str,
+        reason: Option<&str>,
+        raw: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO events (company_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![company_id, now_unix(), kind, detail],
+            "INSERT INTO events (company_id, at, kind, detail, reason, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![company_id, now_unix(), kind, detail, reason, raw],
         )?;
         Ok(())
     }
@@ -43,7 +63,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, company_id, at, kind, detail FROM events
+            "SELECT id, company_id, at, kind, detail, reason, raw FROM events
              WHERE company_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
         )?;
         let rows = stmt.query_map(
@@ -55,6 +75,8 @@ impl Store {
                     at: r.get(2)?,
                     kind: r.get(3)?,
                     detail: r.get(4)?,
+                    reason: r.get(5)?,
+                    raw: r.get(6)?,
                 })
             },
         )?;

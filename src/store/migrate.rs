@@ -118,6 +118,10 @@ const STEPS: &[&str] = &[
         DELETE FROM api_events WHERE company_id = old.id;
      END;
      ALTER TABLE webhooks ADD COLUMN whole_numbers INTEGER NOT NULL DEFAULT 0;",
+    // 7: a failure's event keeps its reason key and the raw cause beside
+    // the sentence a person reads.
+    "ALTER TABLE events ADD COLUMN reason TEXT;
+     ALTER TABLE events ADD COLUMN raw TEXT;",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

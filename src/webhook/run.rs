@@ -46,6 +46,8 @@ impl Teller {
                 at: std::time::SystemTime::now(),
                 kind: "webhook".into(),
                 detail: detail.to_owned(),
+                reason: None,
+                raw: None,
             },
         });
     }

@@ -215,9 +215,14 @@ async fn no_server_says_unreachable_and_costs_no_guard_slot() {
         "{attempts:?}"
     );
     let log = f.store().events(f.company, 50).expect("events");
+    // The sentence, its key, and the raw cause beside them.
     assert!(
-        log.iter()
-            .any(|e| e.detail.contains("connecting to 127.0.0.1")),
+        log.iter().any(|e| e.kind == "failure"
+            && e.reason.as_deref() == Some("network_unreachable")
+            && !e.detail.contains("NoSocket")
+            && e.raw
+                .as_deref()
+                .is_some_and(|r| r.contains("connecting to 127.0.0.1"))),
         "the event log names the cause: {log:?}"
     );
     f.shutdown().await;

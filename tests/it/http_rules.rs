@@ -336,4 +336,31 @@ fn last_failure_says_what_the_last_session_failure_said() {
         .as_str()
         .unwrap_or_default();
     assert!(message.contains("Try again after"), "{message}");
+
+    // The event log: the same sentence and key, the raw cause for admins.
+    let failure = |token: &str| {
+        let log = http.call("GET", "/api/v1/sessions/beta/events", Some(token), None);
+        let entries = log.body.as_array().cloned().unwrap_or_default();
+        entries
+            .into_iter()
+            .find(|e| e["kind"] == "failure")
+            .unwrap_or_else(|| panic!("no failure in {}", log.body))
+    };
+    let seen = failure(&t);
+    assert_eq!(seen["reason"], "rate_limited", "{seen}");
+    let detail = seen["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.starts_with("WhatsApp is refusing"),
+        "a sentence: {seen}"
+    );
+    assert!(
+        seen.get("raw").is_none(),
+        "raw causes are for admins: {seen}"
+    );
+    let admin = token(&dir.path, &["--scope", "admin"]);
+    let raw = failure(&admin)["raw"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(raw.contains("429"), "{raw}");
 }

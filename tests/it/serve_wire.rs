@@ -93,6 +93,8 @@ fn busy(company: i64, n: usize) -> Update {
             at: at(),
             kind: "state".into(),
             detail: format!("update {n} {}", "x".repeat(900)),
+            reason: None,
+            raw: None,
         },
     }
 }

@@ -85,6 +85,8 @@ impl Supervisor {
             at: std::time::SystemTime::now(),
             kind: kind.into(),
             detail,
+            reason: None,
+            raw: None,
         };
         let _ = self.updates.send(Update::Logged { company, entry }).await;
     }
