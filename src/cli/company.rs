@@ -59,7 +59,9 @@ fn add(ctx: &mut Context, slug: &str, name: Option<&str>) -> Result<(), CliError
     })?;
     added?;
     tracing::info!(slug = %text, "company added");
-    println!("Added {text} ({shown}). Link its number with the dashboard: walink");
+    println!(
+        "Added {text} ({shown}). Link its number: walink pair {text} --phone NUMBER, or open the dashboard (walink) and press Enter on its row."
+    );
     Ok(())
 }
 

@@ -57,10 +57,13 @@ impl App {
                 company,
                 attempt,
                 jid,
-                phone: _,
+                phone,
                 push_name,
             } => {
-                let who = push_name.clone().unwrap_or_else(|| jid.clone());
+                // The masked number, as the table shows it, never the JID.
+                let who = push_name
+                    .clone()
+                    .unwrap_or_else(|| crate::domain::mask_digits(&phone));
                 if let Some(a) = self.pairing_mut().and_then(|f| f.current(company, attempt)) {
                     a.stage = Stage::Linked { jid, push_name };
                 }

@@ -9,6 +9,9 @@ fn add_list_rm_round_trip() {
     let dir = TempDataDir::new();
     let out = walink(&dir.path, &["company", "add", "acme", "--name", "Acme LLC"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // What to do next, as a whole command.
+    let said = stdout(&out);
+    assert!(said.contains("walink pair acme --phone NUMBER"), "{said}");
     let out = walink(&dir.path, &["company", "add", "north-star"]);
     assert!(out.status.success(), "{}", stderr(&out));
 

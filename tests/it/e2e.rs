@@ -78,7 +78,12 @@ pub fn phone_types_the_code(t: &mut Tmux, sim: &SimProcess) -> String {
         &format!(r#"{{"phone":"{PHONE}","code":"{code}"}}"#),
     );
     assert_eq!(status, 200, "{body}");
-    t.wait_text("Linked to");
+    let linked = t.wait_text("Linked to");
+    // The masked number, as the table shows it, never the raw JID.
+    assert!(
+        !linked.contains("@s.whatsapp.net") && linked.contains("•••"),
+        "{linked}"
+    );
     t.keys(&["Escape"]);
     t.wait_for("the row to turn Connected", |s| s.contains("● Connected"));
     screen

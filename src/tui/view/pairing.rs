@@ -92,10 +92,12 @@ pub fn render(app: &App, form: &PairingForm, now: Now, frame: &mut Frame, area: 
             );
         }
         Stage::Linked { jid, push_name } => {
+            // The number as the table shows it, never the raw JID.
+            let number = crate::domain::mask_digits(jid.split([':', '@']).next().unwrap_or(""));
             let who = push_name
                 .as_deref()
-                .map(|n| format!("{n} ({jid})"))
-                .unwrap_or_else(|| jid.clone());
+                .map(|n| format!("{n} ({number})"))
+                .unwrap_or(number);
             let connected = app
                 .row(form.company)
                 .is_some_and(|r| r.state == crate::domain::SessionState::Connected);
