@@ -20,6 +20,10 @@ pub struct SessionRow {
     pub last_event: Option<String>,
 }
 
+/// How many lines of the live event log a client keeps (the dashboard
+/// shows them; the server keeps as many for a client that attaches).
+pub const LOG_CAP: usize = 500;
+
 /// One line of a company's event log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {

@@ -10,7 +10,7 @@ use crate::engine::update::fold_rows;
 use crate::engine::{SessionRow, Update};
 
 /// As many log lines as a dashboard keeps.
-pub const LOG_KEPT: usize = crate::tui::app::LOG_CAP;
+pub const LOG_KEPT: usize = crate::engine::update::LOG_CAP;
 
 /// Events kept for a reader that resumes (SSE's Last-Event-ID).
 pub const EVENTS_KEPT: usize = 4096;

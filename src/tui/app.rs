@@ -17,8 +17,7 @@ use super::pairing::PairingForm;
 use super::table_state::TableSel;
 use super::view::theme::{Theme, Tone};
 
-/// Event-log lines kept in memory; the registry has the full history.
-pub const LOG_CAP: usize = 500;
+pub use crate::engine::update::LOG_CAP;
 /// How long a toast stays in the status line.
 const TOAST_SECS: u64 = 4;
 
