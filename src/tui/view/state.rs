@@ -11,6 +11,8 @@ use super::theme::Tone;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Connected,
+    /// Restoring or reconnecting on its keys: not a link attempt.
+    Connecting,
     Linking,
     Disconnected,
     Cooldown,
@@ -19,8 +21,9 @@ pub enum Family {
 }
 
 impl Family {
-    pub const ALL: [Family; 6] = [
+    pub const ALL: [Family; 7] = [
         Self::Connected,
+        Self::Connecting,
         Self::Linking,
         Self::Disconnected,
         Self::Cooldown,
@@ -31,6 +34,7 @@ impl Family {
     pub fn label(self) -> (&'static str, &'static str, Tone) {
         match self {
             Self::Connected => ("●", "connected", Tone::Ok),
+            Self::Connecting => ("◐", "connecting", Tone::Busy),
             Self::Linking => ("◐", "linking", Tone::Busy),
             Self::Disconnected => ("◌", "disconnected", Tone::Warn),
             Self::Cooldown => ("◷", "cooldown", Tone::Warn),
@@ -44,9 +48,8 @@ pub fn family(state: &SessionState) -> Family {
     use SessionState as S;
     match state {
         S::Connected => Family::Connected,
-        S::Connecting | S::LinkingCode { .. } | S::LinkingQr { .. } | S::FinishingSync => {
-            Family::Linking
-        }
+        S::Connecting => Family::Connecting,
+        S::LinkingCode { .. } | S::LinkingQr { .. } | S::FinishingSync => Family::Linking,
         S::Disconnected { .. } => Family::Disconnected,
         S::Cooldown { .. } => Family::Cooldown,
         S::LoggedOut | S::Replaced | S::Banned { .. } | S::PasskeyRequired | S::Failed { .. } => {
