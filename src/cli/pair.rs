@@ -94,6 +94,16 @@ async fn follow(running: &mut Running, company: i64, attempt: AttemptId) -> Resu
                 attempt: a,
                 ..
             } if (c, a) != (company, attempt) => {}
+            // walink cannot save the link: say so. The wait goes on, since
+            // the link is kept and written once there is room (leaving
+            // would stop a session this command runs, and lose it).
+            Update::Failed {
+                company: c,
+                attempt: None,
+                reason: reason @ FailureReason::DiskFull,
+            } if c == company => {
+                eprintln!("walink: {}", reason.sentence(now_unix(), tz));
+            }
             Update::Failed {
                 company: c,
                 attempt: a,

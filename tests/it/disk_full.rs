@@ -115,3 +115,34 @@ async fn a_link_completed_on_a_full_disk_is_said_kept_and_stored_when_room_retur
     );
     f.shutdown().await;
 }
+
+/// `walink pair` says the disk is full instead of waiting in silence, and
+/// ends linked once there is room again.
+#[test]
+fn pair_says_the_disk_is_full_and_finishes_when_room_returns() {
+    let sim = crate::sim_process::SimProcess::start();
+    let disk = SmallDisk::mount("16m");
+    let data = disk.at.join("data");
+    let added = crate::common::walink(&data, &["company", "add", "acme"]);
+    assert!(added.status.success(), "{}", crate::common::stderr(&added));
+    let mut pair =
+        crate::cli_pair::Pairing::start(&data, &["pair", "acme", "--qr", "--server", &sim.ws]);
+    let mut block = vec![pair.line(|l| l.starts_with('█'))];
+    loop {
+        let line = pair.line(|_| true);
+        if line.starts_with("Scan with WhatsApp") {
+            break;
+        }
+        block.push(line);
+    }
+    let payload = crate::cli_pair::decode(&block);
+    let filler = disk.fill();
+    let (status, body) = sim.call("POST", "/phone/scan", &payload);
+    assert_eq!(status, 200, "{body}");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    std::fs::remove_file(&filler).expect("free the disk");
+    let (code, out, err) = pair.finish();
+    assert!(err.contains("The disk is full"), "said on stderr: {err}");
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Connected."), "{out}");
+}

@@ -213,7 +213,7 @@ async fn forty_sessions_under_a_low_open_file_limit() {
         let db = rusqlite::Connection::open(dir.path.join("walink.db")).expect("registry");
         let named: i64 = db
             .query_row(
-                "SELECT COUNT(DISTINCT company_id) FROM events WHERE kind = 'failure' AND detail LIKE 'OutOfFiles%'",
+                "SELECT COUNT(DISTINCT company_id) FROM events WHERE kind = 'failure' AND reason = 'out_of_files'",
                 [],
                 |r| r.get(0),
             )
