@@ -4,6 +4,7 @@
 pub mod classify;
 pub mod client;
 pub mod command;
+mod ctx;
 mod db;
 mod facts;
 pub mod guard;

@@ -2,17 +2,15 @@
 //! reports into registry rows and `Update`s.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{self, ClientOptions};
-use super::db::Db;
+pub use super::ctx::Ctx;
 use super::guard::Limits;
-use super::snapshot::state_detail;
 use super::translate::ClientFact;
-use super::update::{LogEntry, Update};
 use super::watchdog::Watchdog;
 use crate::config::DataDir;
 use crate::domain::{AttemptId, FailureReason, LinkMethod, SessionState};
@@ -52,164 +50,6 @@ pub enum SessionCmd {
     /// Connect now instead of waiting out the client's backoff.
     Reconnect,
 }
-
-/// The reporting side of a session task.
-#[derive(Clone)]
-pub struct Ctx {
-    pub company: i64,
-    pub slug: String,
-    pub db: Db,
-    pub shared: Arc<Shared>,
-    pub updates: mpsc::Sender<Update>,
-}
-
-impl Ctx {
-    pub async fn send(&self, update: Update) {
-        // The receiver is gone only while walink shuts down.
-        let _ = self.updates.send(update).await;
-    }
-
-    /// Event log row plus the pane's live line. Never pass keys, codes or
-    /// whole numbers here.
-    pub async fn event(&self, kind: &'static str, detail: String) {
-        self.db.log(self.company, kind, detail.clone()).await;
-        let entry = LogEntry {
-            at: SystemTime::now(),
-            kind: kind.into(),
-            detail,
-            reason: None,
-            raw: None,
-        };
-        self.send(Update::Logged {
-            company: self.company,
-            entry,
-        })
-        .await;
-    }
-
-    pub async fn set_state(&self, state: SessionState) {
-        let (company, key, detail) = (self.company, state.key(), state_detail(&state));
-        if let Err(e) = self
-            .db
-            .run(move |s| s.set_session_state(company, key, detail.as_deref()))
-            .await
-        {
-            tracing::error!(company, "cannot store the session state: {e}");
-            if e.is_disk_full() {
-                self.disk_full().await;
-            }
-        }
-        self.event("state", key.replace('_', " ")).await;
-        self.send(Update::StateChanged {
-            company,
-            state,
-            since: SystemTime::now(),
-        })
-        .await;
-    }
-
-    /// A registry write that must not be lost (the link): tried now; on a
-    /// full disk the admin is told, and it is retried until it lands.
-    pub async fn keep<F>(&self, what: &'static str, write: F)
-    where
-        F: Fn(&mut crate::store::Store) -> Result<(), crate::store::StoreError>
-            + Clone
-            + Send
-            + 'static,
-    {
-        let Err(e) = self.db.run(write.clone()).await else {
-            return;
-        };
-        tracing::error!(company = self.company, "cannot store {what}: {e}");
-        if !e.is_disk_full() {
-            return;
-        }
-        self.disk_full().await;
-        let ctx = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(KEEP_RETRY).await;
-                match ctx.db.run(write.clone()).await {
-                    Ok(()) => {
-                        ctx.event("disk", format!("{what} saved now that there is room"))
-                            .await;
-                        return;
-                    }
-                    Err(e) if e.is_disk_full() => {}
-                    Err(e) => {
-                        tracing::error!(company = ctx.company, "cannot store {what}: {e}");
-                        return;
-                    }
-                }
-            }
-        });
-    }
-
-    /// Said on the row and in every client's header.
-    async fn disk_full(&self) {
-        let reason = FailureReason::DiskFull;
-        let sentence = reason.sentence(0, chrono::FixedOffset::east_opt(0).expect("utc"));
-        self.send(Update::Failed {
-            company: self.company,
-            attempt: None,
-            reason,
-        })
-        .await;
-        self.send(Update::Notice(sentence)).await;
-    }
-
-    pub async fn fail(&self, attempt: Option<AttemptId>, reason: FailureReason, raw: &str) {
-        tracing::warn!(company = self.company, ?reason, raw, "session failure");
-        // The sentence for people, the key for programs, the cause for
-        // whoever digs.
-        let sentence = reason.sentence(crate::store::now_unix(), *chrono::Local::now().offset());
-        let (company, key, said, cause) =
-            (self.company, reason.key(), sentence.clone(), raw.to_owned());
-        let kept = self
-            .db
-            .run(move |s| s.log_failure(Some(company), "failure", &said, Some(&key), Some(&cause)))
-            .await;
-        if let Err(e) = kept {
-            tracing::error!(company, "cannot write the event log: {e}");
-        }
-        let entry = LogEntry {
-            at: SystemTime::now(),
-            kind: "failure".into(),
-            detail: sentence,
-            reason: Some(reason.key()),
-            raw: Some(raw.to_owned()),
-        };
-        self.send(Update::Logged { company, entry }).await;
-        self.send(Update::Failed {
-            company: self.company,
-            attempt,
-            reason,
-        })
-        .await;
-    }
-
-    pub async fn finish_attempt(
-        &self,
-        link: &LinkInfo,
-        outcome: AttemptOutcome,
-        cooldown_until: Option<i64>,
-    ) {
-        let row = link.row;
-        if let Err(e) = self
-            .db
-            .run(move |s| s.finish_attempt(row, outcome, cooldown_until))
-            .await
-        {
-            tracing::error!(
-                company = self.company,
-                "cannot store the attempt outcome: {e}"
-            );
-        }
-    }
-}
-
-/// How often a write the disk had no room for is tried again.
-const KEEP_RETRY: Duration = Duration::from_secs(2);
 
 /// What a fact means for the session's life.
 #[derive(Debug, PartialEq, Eq)]

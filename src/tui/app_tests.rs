@@ -13,7 +13,7 @@ use super::test_support::*;
 
 const GOOD: &str = "+7 900 123-45-67";
 
-fn stage(app: &App) -> &Stage {
+pub(super) fn stage(app: &App) -> &Stage {
     &app.pairing()
         .and_then(|f| f.attempt.as_ref())
         .expect("an attempt")
@@ -32,7 +32,7 @@ fn opened() -> (App, super::app::Now) {
 }
 
 /// `opened`, then a valid number submitted: attempt 1 is live.
-fn submitted() -> (App, super::app::Now) {
+pub(super) fn submitted() -> (App, super::app::Now) {
     let (mut app, t) = opened();
     type_phone(&mut app, GOOD, t);
     act(&mut app, Action::SubmitLink, t);
@@ -288,41 +288,6 @@ fn linked_updates_the_row_and_the_pane() {
     );
     act(&mut app, Action::Back, t);
     assert_eq!(app.focus(), Focus::Table);
-}
-
-/// `r` or Tab on the success pane would send a working company into an
-/// attempt that never gets a code: neither orders anything.
-#[test]
-fn a_linked_pane_neither_starts_again_nor_switches_method() {
-    let (mut app, t) = submitted();
-    let linked = Update::Linked {
-        company: 1,
-        attempt: AttemptId(1),
-        jid: "79001234567:3@s.whatsapp.net".into(),
-        phone: "79001234567".into(),
-        push_name: None,
-    };
-    engine(&mut app, linked, t);
-    assert_eq!(act(&mut app, Action::RestartLink, t), vec![]);
-    let said = app
-        .toast
-        .as_ref()
-        .map(|t| t.text.clone())
-        .unwrap_or_default();
-    assert!(said.contains("unlink it first"), "{said}");
-    assert_eq!(act(&mut app, Action::SwitchMethod, t), vec![]);
-    assert!(
-        matches!(stage(&app), Stage::Linked { .. }),
-        "still the success"
-    );
-    let hints: Vec<_> = crate::tui::view::help::keys_of(&app, Focus::Attempt)
-        .iter()
-        .map(|k| k.keys)
-        .collect();
-    assert!(
-        !hints.contains(&"r") && !hints.contains(&"Tab"),
-        "{hints:?}"
-    );
 }
 
 #[test]

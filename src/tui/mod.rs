@@ -23,6 +23,8 @@ mod app_tests;
 #[cfg(test)]
 mod invite_tests;
 #[cfg(test)]
+mod linked_tests;
+#[cfg(test)]
 mod render_tests;
 #[cfg(test)]
 mod shared_tests;

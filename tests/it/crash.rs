@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::http::{Http, setup, token};
 use crate::serve::Serve;
+use crate::sim_process::SimProcess;
 
 #[test]
 fn a_code_that_died_with_a_killed_server_does_not_block_a_new_one() {
@@ -38,17 +39,7 @@ fn damaged_keys_fail_their_company_at_once_and_leave_the_others_alone() {
         } else {
             "79001000002"
         };
-        let a = http.call(
-            "POST",
-            &format!("/api/v1/sessions/{slug}/link"),
-            Some(&t),
-            Some(r#"{"method":"qr"}"#),
-        );
-        assert_eq!(a.status, 200, "{}", a.body);
-        let qr = a.body["qr"].as_str().expect("qr");
-        let scanned = sim.call("POST", &format!("/phone/scan?phone={phone}"), qr);
-        assert_eq!(scanned.0, 200, "{:?}", scanned.1);
-        state_becomes(&http, &t, slug, "connected", 40);
+        link_by_qr(&sim, &http, &t, slug, phone);
     }
     assert_eq!(serve.terminate(), 0);
     let keys = dir.path.join("sessions").join("acme.db");
@@ -99,16 +90,7 @@ fn damaged_keys_fail_their_company_at_once_and_leave_the_others_alone() {
 fn a_frozen_server_reads_as_disconnected_until_it_answers_again() {
     let (sim, dir, _serve, http) = setup();
     let t = token(&dir.path, &["--scope", "link"]);
-    let a = http.call(
-        "POST",
-        "/api/v1/sessions/acme/link",
-        Some(&t),
-        Some(r#"{"method":"qr"}"#),
-    );
-    assert_eq!(a.status, 200, "{}", a.body);
-    let scanned = sim.call("POST", "/phone/scan", a.body["qr"].as_str().expect("qr"));
-    assert_eq!(scanned.0, 200, "{:?}", scanned.1);
-    state_becomes(&http, &t, "acme", "connected", 40);
+    link_by_qr(&sim, &http, &t, "acme", "79001234567");
 
     sim.run(false);
     // Keepalive pings every 15-30 s and gives up 20 s after an unanswered one.
@@ -129,16 +111,7 @@ fn recover_rebuilds_an_emptied_registry_from_the_keys() {
     use crate::common::{stderr, stdout, walink};
     let (sim, dir, serve, http) = setup();
     let t = token(&dir.path, &["--scope", "link"]);
-    let a = http.call(
-        "POST",
-        "/api/v1/sessions/acme/link",
-        Some(&t),
-        Some(r#"{"method":"qr"}"#),
-    );
-    assert_eq!(a.status, 200, "{}", a.body);
-    let scanned = sim.call("POST", "/phone/scan", a.body["qr"].as_str().expect("qr"));
-    assert_eq!(scanned.0, 200, "{:?}", scanned.1);
-    state_becomes(&http, &t, "acme", "connected", 40);
+    link_by_qr(&sim, &http, &t, "acme", "79001234567");
     assert_eq!(serve.terminate(), 0);
     let registry = dir.path.join("walink.db");
     for suffix in ["-wal", "-shm"] {
@@ -169,6 +142,21 @@ fn recover_rebuilds_an_emptied_registry_from_the_keys() {
     drop(serve);
     // Nothing to recover over a registry that is there.
     assert_eq!(walink(&dir.path, &["recover"]).status.code(), Some(2));
+}
+
+/// Link `slug` to `phone` by QR through the API, until it is connected.
+fn link_by_qr(sim: &SimProcess, http: &Http, token: &str, slug: &str, phone: &str) {
+    let a = http.call(
+        "POST",
+        &format!("/api/v1/sessions/{slug}/link"),
+        Some(token),
+        Some(r#"{"method":"qr"}"#),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let qr = a.body["qr"].as_str().expect("qr");
+    let scanned = sim.call("POST", &format!("/phone/scan?phone={phone}"), qr);
+    assert_eq!(scanned.0, 200, "{:?}", scanned.1);
+    state_becomes(http, token, slug, "connected", 40);
 }
 
 fn state_becomes(http: &Http, token: &str, slug: &str, want: &str, secs: u64) -> serde_json::Value {

@@ -10,6 +10,7 @@ use walink::domain::{DisplayName, FailureReason, LinkMethod, Slug};
 use walink::engine::Update;
 use walink::store::Store;
 
+use crate::common::TempDataDir;
 use crate::engine_fixture::{ACCOUNT_NAME, Fixture, start_engine_at};
 use crate::wa::{PHONE, secs, sim};
 
@@ -73,7 +74,7 @@ async fn a_link_completed_on_a_full_disk_is_said_kept_and_stored_when_room_retur
     let disk = SmallDisk::mount("16m");
     let (data, company) = data_on(&disk.at);
     let (engine, updates) = start_engine_at(&sim.url(), &data, |_| {});
-    let mut f = Fixture::attach(data.clone(), company, engine, updates).await;
+    let mut f = Fixture::attach(TempDataDir::new(), data.clone(), company, engine, updates).await;
     f.link(1, LinkMethod::Qr, false).await;
     let qr = f
         .wait(secs(20), |u| match u {

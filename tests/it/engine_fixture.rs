@@ -76,28 +76,20 @@ impl Fixture {
         let dir = TempDataDir::new();
         let (data, company) = data_with_company(&dir);
         let (engine, updates) = start_engine_at(url, &data, tune);
-        let mut f = Self {
-            _dir: dir,
-            data,
-            company,
-            engine,
-            updates,
-            seen: Vec::new(),
-        };
-        f.wait(secs(5), |u| matches!(u, Update::Snapshot(_)).then_some(()))
-            .await;
-        f
+        Self::attach(dir, data, company, engine, updates).await
     }
 
-    /// A fixture over an engine started on a data directory of the test's.
+    /// A fixture over an engine already started on `data` (which `dir`, or
+    /// the test, keeps).
     pub async fn attach(
+        dir: TempDataDir,
         data: DataDir,
         company: i64,
         engine: EngineHandle,
         updates: tokio::sync::mpsc::Receiver<Update>,
     ) -> Self {
         let mut f = Self {
-            _dir: TempDataDir::new(),
+            _dir: dir,
             data,
             company,
             engine,
