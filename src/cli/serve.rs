@@ -43,6 +43,14 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         crate::http::check_addr(addr, args.behind_proxy, args.tls_cert.is_some())
             .map_err(CliError::usage)?;
     }
+    // Only an explicit one: see `Api::country`.
+    let country = global
+        .country
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(crate::domain::country::parse_country)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--country: {e}")))?;
     let origins = args
         .cors_origin
         .iter()
@@ -99,6 +107,7 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
             );
             api.behind_proxy = args.behind_proxy;
             api.per_address = args.connections_per_address;
+            api.country = country.clone();
             let scheme = match tls {
                 Some(config) => {
                     let listener =

@@ -88,7 +88,7 @@ impl FailureReason {
                 let what = match why {
                     GuardWhy::Cooldown => "this number is cooling down after WhatsApp's rate limit",
                     GuardWhy::TooManyCodes => "three pairing codes were asked for this number in the last hour",
-                    GuardWhy::TooManyQr => "five QR sessions were started for this number in the last hour",
+                    GuardWhy::TooManyQr => "five QR sessions were started for this company in the last hour",
                     GuardWhy::CodeOutstanding => "another pairing code for this number is still live",
                 };
                 format!(

@@ -5,11 +5,14 @@ pub mod country;
 mod failure;
 mod failure_page;
 mod invitation;
+pub(crate) mod lang;
 mod phone;
+mod phone_page;
 mod session;
 
 pub use company::{Company, DisplayName, NameError, Slug, SlugError};
 pub use failure::{FailureReason, GuardWhy, UnixTime};
 pub use invitation::{InviteMethod, InviteStatus};
+pub use lang::Lang;
 pub use phone::{Phone, PhoneError, PhoneWarning, mask_digits, mask_jid};
 pub use session::{AttemptId, LinkMethod, PairCode, SessionState};

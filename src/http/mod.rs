@@ -61,6 +61,10 @@ pub struct Api {
     pub behind_proxy: bool,
     /// Open connections one client address may hold (not behind a proxy).
     pub per_address: usize,
+    /// `walink serve --country` (or WALINK_COUNTRY): the country of numbers
+    /// typed without `+` on invitation pages. The locale is not asked: a
+    /// service's is rarely its companies'.
+    pub country: Option<String>,
 }
 
 impl Api {
@@ -80,6 +84,7 @@ impl Api {
             invites: Arc::default(),
             behind_proxy: false,
             per_address: PER_ADDRESS,
+            country: None,
             engine,
             view,
             store,

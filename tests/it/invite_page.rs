@@ -66,7 +66,7 @@ fn a_company_links_by_code_from_its_invitation() {
     );
     let want = walink::domain::Phone::parse("12345", None)
         .expect_err("bad")
-        .to_string();
+        .page_sentence(walink::domain::Lang::En);
     assert_eq!(said, json!(want));
 
     b.type_into("#phone", "+7 900 123 45 67");
@@ -98,12 +98,13 @@ fn a_company_links_by_code_from_its_invitation() {
     );
     assert_eq!(state(&dir.path, "acme"), "connected");
 
-    // Used up: the same link is now the invalid page.
+    // Used up by its link: a reload says so, not that the link is invalid.
     b.goto(&url);
     assert_eq!(
-        b.text("#invalid"),
-        "This link is no longer valid — ask your administrator for a new one."
+        b.text("#done"),
+        "This number is linked; you can close this page."
     );
+    assert!(!b.visible("#invalid"));
     let t = token(&dir.path, &["--scope", "read"]);
     let log = http
         .call("GET", "/api/v1/sessions/acme/events", Some(&t), None)
@@ -116,6 +117,73 @@ fn a_company_links_by_code_from_its_invitation() {
     ] {
         assert!(log.contains(line), "{line}: {log}");
     }
+}
+
+/// A Russian company types its number the Russian way and reads every
+/// sentence in Russian, the refusal of a landline among them.
+#[test]
+fn a_russian_company_links_a_national_number_in_russian() {
+    let (sim, dir, _serve, _http) = setup();
+    let url = invite(&dir.path, &["acme"]);
+    let b = Browser::start();
+    b.goto(&format!("{url}?lang=ru"));
+    assert_eq!(b.text("#go"), "Получить код");
+    b.type_into("#phone", "8 (495) 123-45-67");
+    b.click("#go");
+    let said = b.wait(
+        SOON,
+        "the landline's sentence",
+        "return document.querySelector('#error:not([hidden])')?.innerText",
+    );
+    assert_eq!(
+        said,
+        json!("Это стационарный номер; для WhatsApp нужен мобильный.")
+    );
+
+    // The wrong number first, then the right one, both without +7.
+    let code_shown = "return document.querySelector('#code:not([hidden]) #code-text')?.textContent";
+    b.type_into("#phone", "8 (912) 345-67-89");
+    b.click("#go");
+    b.wait(SOON, "the first code", code_shown);
+    assert_eq!(b.text("#code-for"), "Код для номера +7 912 345-67-89.");
+    b.click("#wrong-number");
+    assert!(
+        b.visible("#phone") && !b.visible("#code"),
+        "{}",
+        b.text("main")
+    );
+    assert_eq!(
+        b.js("return document.activeElement.id", vec![]),
+        json!("phone")
+    );
+    b.type_into("#phone", "8 (900) 123-45-67");
+    b.click("#go");
+    b.wait(
+        SOON,
+        "the second code",
+        "return document.querySelector('#code-for').innerText.includes('900')",
+    );
+    assert_eq!(b.text("#code-for"), "Код для номера +7 900 123-45-67.");
+    let code = b.wait(SOON, "the code", code_shown);
+    assert!(
+        b.text("#code-left").starts_with("осталось"),
+        "{}",
+        b.text("#code-left")
+    );
+
+    let typed = format!(
+        r#"{{"phone":"{PHONE}","code":"{}"}}"#,
+        code.as_str().expect("text")
+    );
+    assert_eq!(sim.call("POST", "/phone/code", &typed).0, 200);
+    let done = b.wait(SOON, "connected", "const d = document.querySelector('#done'); return d.dataset.state === 'connected' && d.innerText");
+    assert_eq!(
+        done,
+        json!("Готово: +7900•••4567 подключён. Страницу можно закрыть.")
+    );
+    // A reload keeps the address, and so the language.
+    b.goto(&format!("{url}?lang=ru"));
+    assert_eq!(b.text("#done"), "Номер привязан; страницу можно закрыть.");
 }
 
 #[test]
@@ -170,6 +238,8 @@ fn the_page_fits_a_phone_and_asks_nothing_of_other_hosts() {
     assert_eq!(b.js("return window.innerWidth", vec![]), json!(320));
     let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
     assert_eq!(b.js(fits, vec![]), json!(true), "the form scrolls sideways");
+    let lines = "return document.querySelector('.hint .number').getClientRects().length";
+    assert_eq!(b.js(lines, vec![]), json!(1), "the example number wraps");
     b.type_into("#phone", "+7 900 123 45 67");
     b.click("#go");
     b.wait(

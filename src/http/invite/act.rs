@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::{Api, Lang, text};
+use super::{Api, text};
 use crate::domain::{AttemptId, InviteMethod, LinkMethod, Phone};
 use crate::engine::Command;
 use crate::http::link::start_attempt;
@@ -55,7 +55,7 @@ pub async fn start(
             "send {\"method\": \"code\" or \"qr\"}",
         );
     };
-    let lang = Lang::pick(body.lang.as_deref(), &Default::default());
+    let lang = super::lang::pick(body.lang.as_deref(), &Default::default());
     let Some(inv) = api.invitation(&token) else {
         return error(StatusCode::NOT_FOUND, text::page(lang).invalid);
     };
@@ -73,16 +73,19 @@ pub async fn start(
             .map(|d| format!("+{d}"))
             .or(body.phone.clone())
             .unwrap_or_default();
-        match Phone::parse(&raw, None) {
+        // Until companies have a country of their own: the admin's
+        // --country, else the one the page's language suggests.
+        let country = api.country.as_deref().or(lang.country());
+        match Phone::parse(&raw, country) {
             Ok(phone) => LinkMethod::Code { phone },
-            Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+            Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.page_sentence(lang)),
         }
     };
     let attempt = AttemptId(api.attempts.fetch_add(1, Ordering::Relaxed));
     api.invites.add(attempt, inv.id);
-    let what = match method {
-        LinkMethod::Qr => "QR",
-        LinkMethod::Code { .. } => "code",
+    let (what, phone) = match &method {
+        LinkMethod::Qr => ("QR", None),
+        LinkMethod::Code { phone } => ("code", Some(phone.formatted.clone())),
     };
     let note = Command::Note {
         company: inv.company_id,
@@ -94,7 +97,7 @@ pub async fn start(
     let tz = offset(body.tz);
     match start_attempt(&api, by, inv.company_id, attempt, method).await {
         Ok(issued) => {
-            let shown = super::live::Shown::from_issued(&issued);
+            let shown = super::live::Shown::from_issued(&issued, phone);
             Json(Started {
                 attempt: attempt.0.to_string(),
                 shown,
@@ -103,11 +106,9 @@ pub async fn start(
         }
         Err(e) => {
             let message = match e.reason {
-                Some(reason) => {
-                    reason.page_sentence(lang == Lang::Ru, crate::store::now_unix(), tz)
-                }
+                Some(reason) => reason.page_sentence(lang, crate::store::now_unix(), tz),
                 None if e.code == "no_answer" => text::no_answer(lang).to_owned(),
-                None => e.message,
+                None => text::restarting(lang).to_owned(),
             };
             error(e.status, message)
         }

@@ -27,6 +27,9 @@ pub struct Shown {
     svg: Option<String>,
     /// Seconds left, counted by the server (the browser's clock may be off).
     expires_in: u64,
+    /// The number a code is for, as the page writes it (+7 900 123-45-67).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
 }
 
 fn svg(payload: &str) -> Option<String> {
@@ -40,12 +43,13 @@ fn left(deadline: Instant) -> u64 {
 }
 
 impl Shown {
-    pub fn from_issued(issued: &Issued) -> Self {
+    pub fn from_issued(issued: &Issued, phone: Option<String>) -> Self {
         Self {
             method: issued.method,
             code: issued.code.clone(),
             svg: issued.qr.as_deref().and_then(svg),
             expires_in: left(issued.deadline),
+            phone,
         }
     }
 }
@@ -124,7 +128,7 @@ impl Follow {
                 reason,
             } if *company == self.company && self.mine(*attempt) => {
                 let now = crate::store::now_unix();
-                let message = reason.page_sentence(self.lang == Lang::Ru, now, self.tz);
+                let message = reason.page_sentence(self.lang, now, self.tz);
                 json(
                     "failed",
                     serde_json::json!({"attempt": attempt.0.to_string(), "message": message}),
@@ -135,7 +139,7 @@ impl Follow {
             {
                 let now = crate::store::now_unix();
                 let reason = crate::domain::FailureReason::QrExhausted;
-                let message = reason.page_sentence(self.lang == Lang::Ru, now, self.tz);
+                let message = reason.page_sentence(self.lang, now, self.tz);
                 json(
                     "failed",
                     serde_json::json!({"attempt": attempt.0.to_string(), "message": message}),
@@ -152,7 +156,7 @@ pub async fn events(
     Query(p): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = Lang::pick(p.lang.as_deref(), &headers);
+    let lang = super::lang::pick(p.lang.as_deref(), &headers);
     let Some(inv) = api.invitation(&token) else {
         return super::page::invalid(lang);
     };

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::routing::{get, post};
 
-pub use lang::Lang;
+pub use crate::domain::Lang;
 
 use super::Api;
 use crate::domain::AttemptId;
@@ -64,16 +64,21 @@ pub fn follow(api: &Api) {
 }
 
 impl Api {
+    /// The invitation behind `token`, whatever its status.
+    pub fn any_invitation(&self, token: &str) -> Option<Invitation> {
+        let hash = crate::auth::hash(token.trim());
+        let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        store.invitation_by_hash(&hash).unwrap_or_else(|e| {
+            tracing::error!("cannot read the invitations: {e}");
+            None
+        })
+    }
+
     /// The live invitation behind `token`; `None` for unknown, expired,
     /// revoked and used alike.
     pub fn invitation(&self, token: &str) -> Option<Invitation> {
-        let hash = crate::auth::hash(token.trim());
-        let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        let found = store.invitation_by_hash(&hash).unwrap_or_else(|e| {
-            tracing::error!("cannot read the invitations: {e}");
-            None
-        })?;
-        (found.status(now_unix()) == crate::domain::InviteStatus::Live).then_some(found)
+        self.any_invitation(token)
+            .filter(|found| found.status(now_unix()) == crate::domain::InviteStatus::Live)
     }
 
     /// Who is asking, for the company's log: the peer, or behind a proxy

@@ -62,6 +62,15 @@
     timer = setInterval(tick, 1000);
   }
 
+  // "The code for +7 900 123-45-67.", the number in one piece.
+  function codeFor(number) {
+    var parts = T.code_for.split("{phone}");
+    var n = document.createElement("span");
+    n.className = "number";
+    n.textContent = number;
+    $("code-for").replaceChildren(parts[0], n, parts[1] || "");
+  }
+
   function render(s) {
     if (finished) return;
     current = s.attempt;
@@ -71,6 +80,7 @@
       show(qrBox, false);
       show(codeBox, true);
       $("code-text").textContent = s.code;
+      if (s.phone) codeFor(s.phone);
       $("copy").textContent = $("copy").dataset.label || $("copy").textContent;
       countdown($("code-left"), s.expires_in, function () { backToForm(T.code_expired); });
     } else {
@@ -146,6 +156,14 @@
     } else {
       select();
     }
+  });
+
+  // A number the invitation names cannot be typed again.
+  var wrong = $("wrong-number");
+  if (phone && phone.hasAttribute("data-locked")) show(wrong, false);
+  wrong.addEventListener("click", function () {
+    backToForm(null);
+    if (phone) { phone.focus(); phone.select(); }
   });
 
   var useCode = $("use-code");

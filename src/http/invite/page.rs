@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::text::{self, PageText};
 use super::{Api, Lang};
-use crate::domain::{InviteMethod, Phone};
+use crate::domain::{InviteMethod, InviteStatus, Phone};
 use crate::engine::Command;
 use crate::store::Invitation;
 
@@ -64,6 +64,16 @@ pub fn invalid(lang: Lang) -> Response {
     (StatusCode::NOT_FOUND, Html(shell(lang, t, "", &main))).into_response()
 }
 
+/// A used invitation: its number was linked.
+fn linked(lang: Lang) -> Response {
+    let t = text::page(lang);
+    let main = format!(
+        "<p id=\"done\" class=\"ok\" role=\"status\">{}</p>\n",
+        esc(t.used)
+    );
+    Html(shell(lang, t, "", &main)).into_response()
+}
+
 fn valid(lang: Lang, inv: &Invitation) -> String {
     let t = text::page(lang);
     let method = InviteMethod::parse(&inv.method).unwrap_or(InviteMethod::Any);
@@ -80,16 +90,22 @@ fn valid(lang: Lang, inv: &Invitation) -> String {
             Some(p) => (
                 format!(" value=\"{}\" readonly", esc(p)),
                 " data-locked",
-                t.phone_locked,
+                esc(t.phone_locked),
             ),
-            None => (String::new(), "", t.phone_hint),
+            None => (
+                String::new(),
+                "",
+                esc(t.phone_hint).replace(
+                    "{example}",
+                    "<span class=\"number\">+7 900 123 45 67</span>",
+                ),
+            ),
         };
         format!(
             "<div id=\"phone-row\">\n<label for=\"phone\">{label}</label>\n\
              <input id=\"phone\" name=\"phone\" type=\"tel\" inputmode=\"tel\" autocomplete=\"tel\"{value}{lock}>\n\
              <p class=\"hint\">{hint}</p>\n</div>\n",
             label = esc(t.phone_label),
-            hint = esc(hint),
         )
     };
     let methods = if method == InviteMethod::Any {
@@ -118,14 +134,17 @@ fn valid(lang: Lang, inv: &Invitation) -> String {
          <button id=\"go\" type=\"submit\"></button>\n</form>\n\
          <p id=\"error\" class=\"bad\" role=\"alert\" hidden></p>\n\
          <section id=\"code\" hidden>\n<p class=\"steps\">{code_steps}</p>\n\
+         <p id=\"code-for\"></p>\n\
          <p class=\"code\"><output id=\"code-text\"></output></p>\n\
          <button id=\"copy\" type=\"button\">{copy}</button>\n\
-         <p id=\"code-left\" class=\"left\"></p>\n</section>\n\
+         <p id=\"code-left\" class=\"left\"></p>\n\
+         <button id=\"wrong-number\" type=\"button\" class=\"link\">{wrong}</button>\n</section>\n\
          <section id=\"qr\" hidden>\n<p class=\"steps\">{qr_steps}</p>\n\
          <div id=\"qr-img\"></div>\n<p id=\"qr-left\" class=\"left\"></p>\n{use_code}</section>\n\
          <p id=\"done\" class=\"ok\" role=\"status\" hidden></p>\n",
         code_steps = esc(t.code_steps),
         copy = esc(t.copy),
+        wrong = esc(t.wrong_number),
         qr_steps = esc(t.qr_steps),
     );
     let attrs = format!(" data-method=\"{}\"", method.as_str());
@@ -139,9 +158,14 @@ pub async fn page(
     headers: HeaderMap,
     ext: axum::http::Extensions,
 ) -> Response {
-    let lang = Lang::pick(q.lang.as_deref(), &headers);
+    let lang = super::lang::pick(q.lang.as_deref(), &headers);
     let Some(inv) = api.invitation(&token) else {
-        return invalid(lang);
+        // Its holder reloading after the link learns that it worked; every
+        // other unusable token looks the same.
+        let used = api
+            .any_invitation(&token)
+            .is_some_and(|i| i.status(crate::store::now_unix()) == InviteStatus::Used);
+        return if used { linked(lang) } else { invalid(lang) };
     };
     let from = api.client_ip(&headers, &ext);
     let note = Command::Note {

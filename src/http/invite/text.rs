@@ -10,6 +10,7 @@ pub struct PageText {
     /// "{company}" is replaced.
     pub intro: &'static str,
     pub phone_label: &'static str,
+    /// "{example}" is replaced by a number that never wraps.
     pub phone_hint: &'static str,
     pub phone_locked: &'static str,
     pub method_label: &'static str,
@@ -19,7 +20,10 @@ pub struct PageText {
     pub qr_steps: &'static str,
     pub copy: &'static str,
     pub use_code: &'static str,
+    pub wrong_number: &'static str,
     pub invalid: &'static str,
+    /// A reload after the link.
+    pub used: &'static str,
     pub switch_to: &'static str,
 }
 
@@ -36,6 +40,8 @@ pub struct ScriptText {
     pub qr_expired: &'static str,
     pub offline: &'static str,
     pub try_again: &'static str,
+    /// "{phone}" is replaced.
+    pub code_for: &'static str,
 }
 
 pub fn page(lang: Lang) -> &'static PageText {
@@ -81,11 +87,18 @@ pub fn no_answer(lang: Lang) -> &'static str {
     }
 }
 
+pub fn restarting(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "The server is restarting. Try again in a minute.",
+        Lang::Ru => "Сервер перезапускается. Попробуйте ещё раз через минуту.",
+    }
+}
+
 static EN: PageText = PageText {
     title: "Link WhatsApp",
     intro: "Link the WhatsApp number of {company}.",
     phone_label: "WhatsApp number",
-    phone_hint: "With its country code, e.g. +7 900 123 45 67",
+    phone_hint: "With its country code, e.g. {example}",
     phone_locked: "Your administrator set this number.",
     method_label: "How",
     method_code: "Pairing code, on the phone that has WhatsApp",
@@ -94,7 +107,9 @@ static EN: PageText = PageText {
     qr_steps: "On the phone: open WhatsApp → Settings → Linked devices → Link a device, then point the camera at this QR code.",
     copy: "Copy",
     use_code: "Use a code instead",
+    wrong_number: "Wrong number? Type it again",
     invalid: "This link is no longer valid — ask your administrator for a new one.",
+    used: "This number is linked; you can close this page.",
     switch_to: "Русский",
 };
 
@@ -102,7 +117,7 @@ static RU: PageText = PageText {
     title: "Привязка WhatsApp",
     intro: "Привяжите номер WhatsApp компании «{company}».",
     phone_label: "Номер WhatsApp",
-    phone_hint: "С кодом страны, например +7 900 123 45 67",
+    phone_hint: "С кодом страны, например {example}",
     phone_locked: "Этот номер указал ваш администратор.",
     method_label: "Способ",
     method_code: "Код привязки — на телефоне с WhatsApp",
@@ -111,7 +126,9 @@ static RU: PageText = PageText {
     qr_steps: "На телефоне: откройте WhatsApp → Настройки → Связанные устройства → Привязка устройства и наведите камеру на этот QR-код.",
     copy: "Копировать",
     use_code: "Лучше по коду",
+    wrong_number: "Не тот номер? Ввести заново",
     invalid: "Эта ссылка больше не действует — попросите администратора прислать новую.",
+    used: "Номер привязан; страницу можно закрыть.",
     switch_to: "English",
 };
 
@@ -125,6 +142,7 @@ static EN_JS: ScriptText = ScriptText {
     qr_expired: "The QR codes ran out. Show a new one.",
     offline: "Lost the connection to the server; trying again…",
     try_again: "Try again",
+    code_for: "The code for {phone}.",
 };
 
 static RU_JS: ScriptText = ScriptText {
@@ -137,4 +155,5 @@ static RU_JS: ScriptText = ScriptText {
     qr_expired: "QR-коды закончились. Покажите новый.",
     offline: "Связь с сервером потеряна; пробуем снова…",
     try_again: "Попробовать снова",
+    code_for: "Код для номера {phone}.",
 };
