@@ -18,6 +18,9 @@ use super::table_state::TableSel;
 use super::view::theme::{Theme, Tone};
 
 pub use crate::engine::update::LOG_CAP;
+/// What an action that needs the server gets while it is away.
+pub const AWAY: &str =
+    "walink serve is away, so nothing was sent. Try again once the header says it is back.";
 /// How long a toast stays in the status line.
 const TOAST_SECS: u64 = 4;
 
@@ -199,11 +202,29 @@ impl App {
         }
     }
 
+    /// Attached to a `walink serve` that went away: what the screen shows
+    /// is the last it knew, and nothing can be sent.
+    pub fn away(&self) -> bool {
+        matches!(self.server, Some(crate::engine::ServerLink::Lost))
+    }
+
     pub fn update(&mut self, msg: Msg, now: Now) -> Vec<Effect> {
         match msg {
             Msg::Action(action) => {
                 self.dirty = true;
-                self.act(action, now)
+                if !self.away() {
+                    return self.act(action, now);
+                }
+                // An action the server would carry out is refused whole:
+                // its dialog stays open, and nothing is dropped unseen.
+                let before = self.clone();
+                let effects = self.act(action, now);
+                if !effects.iter().any(Effect::needs_server) {
+                    return effects;
+                }
+                *self = before;
+                self.toast(AWAY, Tone::Warn, now);
+                Vec::new()
             }
             Msg::Engine(update) => {
                 let changed = self.fold(update, now);

@@ -160,8 +160,9 @@ impl App {
         }
     }
 
-    /// Esc: a live attempt is asked about; a finished one goes back to the
-    /// form (to fix the number); the form goes back to the table.
+    /// Esc: a live attempt is asked about; anything else goes back to the
+    /// table (from a result too: a `q` after it must not type into the
+    /// phone field).
     fn leave_pairing(&mut self) -> Vec<Effect> {
         let Some(form) = self.pairing() else {
             return Vec::new();
@@ -173,11 +174,6 @@ impl App {
                     method: a.method,
                 };
                 self.overlay = Some(Overlay::Confirm(ask));
-            }
-            Some(a) if !matches!(a.stage, Stage::Linked { .. }) => {
-                if let Some(form) = self.pairing_mut() {
-                    form.attempt = None;
-                }
             }
             _ => {
                 self.screen = Screen::Table;

@@ -21,6 +21,8 @@ pub mod view;
 #[cfg(test)]
 mod app_tests;
 #[cfg(test)]
+mod away_tests;
+#[cfg(test)]
 mod invite_tests;
 #[cfg(test)]
 mod linked_tests;

@@ -116,6 +116,14 @@ pub enum Effect {
     Exit,
 }
 
+impl Effect {
+    /// Carried out by the sessions' owner (`walink serve` when attached),
+    /// not by this terminal.
+    pub fn needs_server(&self) -> bool {
+        !matches!(self, Self::CopyToClipboard(_) | Self::Exit)
+    }
+}
+
 /// What the simulated phone does; the loop maps it onto the simulator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhonePlay {

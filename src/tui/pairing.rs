@@ -77,6 +77,9 @@ pub enum Stage {
         jid: String,
         push_name: Option<String>,
     },
+    /// walink serve went away while the attempt was live: it ended with
+    /// the server (or with this client's connection to it).
+    Lost,
 }
 
 /// One QR ref on screen; its rows are drawn once per payload, here, not

@@ -101,6 +101,15 @@ impl App {
                 if matches!(link, crate::engine::ServerLink::Attached { .. }) {
                     self.notice = None;
                 }
+                // A live attempt ends with the server, or with this
+                // client's connection to it (the server cancels a gone
+                // client's attempts): its code no longer works.
+                if matches!(link, crate::engine::ServerLink::Lost)
+                    && let Some(a) = self.pairing_mut().and_then(|f| f.attempt.as_mut())
+                    && a.stage.is_live()
+                {
+                    a.stage = Stage::Lost;
+                }
                 self.server = Some(link);
             }
         }

@@ -67,6 +67,71 @@ fn link_through_an_attached_dashboard_quit_reopen_still_connected() {
     assert_eq!(t.exit_status(), 0);
 }
 
+/// `walink serve` dies under a dashboard at 80×24 showing a code: the
+/// header, the pane and the rows say so, an added company is refused with a
+/// sentence (its dialog kept), and all is live again once serve is back.
+#[test]
+fn a_dashboard_whose_serve_died_says_so_everywhere_and_sends_nothing() {
+    let sim = SimProcess::start();
+    let dir = TempDataDir::new();
+    assert!(
+        walink(&dir.path, &["company", "add", "acme", "--name", "Acme LLC"])
+            .status
+            .success()
+    );
+    let mut serve = Serve::start(&dir.path, &sim);
+    let mut t = Tmux::start_sized(
+        &format!("{} --data-dir {}", bin(), dir.path.display()),
+        80,
+        24,
+    );
+    t.wait_text("walink serve");
+    t.keys(&["Enter"]);
+    t.type_text("+7 900 123 45 67");
+    t.keys(&["Enter"]);
+    t.wait_for("a pairing code", |s| crate::e2e::code_on(s).is_some());
+
+    serve.kill_9();
+    let screen = t.wait_text("walink serve went away; reconnecting…");
+    assert!(
+        screen.contains("and this attempt with it: the code shown") && !screen.contains(" left"),
+        "the dead code still counts down:\n{screen}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_text("? was linking");
+
+    t.keys(&["a"]);
+    t.wait_text("Add a company");
+    t.type_text("beta");
+    // Enter moves to the name; the second adds.
+    t.keys(&["Enter"]);
+    t.type_text("Beta Co");
+    t.keys(&["Enter"]);
+    let screen = t.wait_text("nothing was sent");
+    assert!(
+        screen.contains("Add a company"),
+        "the dialog closed:\n{screen}"
+    );
+    t.keys(&["Escape"]);
+
+    let serve = Serve::start(&dir.path, &sim);
+    t.wait_text(&format!("walink serve · pid {}", serve.pid()));
+    t.wait_for("the row, live again", |s| {
+        s.contains("○ Not linked") && !s.contains("? was")
+    });
+    t.keys(&["a"]);
+    t.wait_text("Add a company");
+    t.type_text("beta");
+    t.keys(&["Enter"]);
+    t.type_text("Beta Co");
+    t.keys(&["Enter"]);
+    t.wait_for("beta in the table", |s| {
+        s.contains("beta") && !s.contains("Add a company")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}
+
 /// `i` on a dashboard attached to `walink serve --http`: the link on the
 /// screen opens the page; the row says the company is invited; what the
 /// company does there shows in the dashboard's log as it happens.

@@ -19,6 +19,11 @@ impl Tmux {
     /// status when it ends (tmux 3.3 does not always keep
     /// `pane_dead_status`); the pane stays so terminal modes can be read.
     pub fn start(command: &str) -> Self {
+        Self::start_sized(command, 100, 40)
+    }
+
+    /// The same in a `width`×`height` pane.
+    pub fn start_sized(command: &str, width: u16, height: u16) -> Self {
         let conf_dir = tempfile::tempdir().expect("tmp");
         let conf = conf_dir.path().join("tmux.conf");
         std::fs::write(&conf, "set -g remain-on-exit on\nset -g status off\n").expect("conf");
@@ -39,9 +44,9 @@ impl Tmux {
             "-s",
             "app",
             "-x",
-            "100",
+            &width.to_string(),
             "-y",
-            "40",
+            &height.to_string(),
             &format!("sh -c '{command}; echo walink-exit=$?'"),
         ]);
         assert!(

@@ -91,6 +91,24 @@ pub fn render(app: &App, form: &PairingForm, now: Now, frame: &mut Frame, area: 
                 "r try again · Tab other method · Esc back",
             );
         }
+        Stage::Lost => {
+            let text = match attempt.method {
+                Method::Code => {
+                    "walink serve went away, and this attempt with it: the code shown no longer works. Press r for a new one once the header says it is back."
+                }
+                Method::Qr => {
+                    "walink serve went away, and this attempt with it: the QR shown no longer works. Press r for a new one once the header says it is back."
+                }
+            };
+            outcome(
+                app,
+                frame,
+                inner,
+                text.into(),
+                Tone::Warn,
+                "r new attempt · Esc back",
+            );
+        }
         Stage::Linked { jid, push_name } => {
             // The number as the table shows it, never the raw JID.
             let number = crate::domain::mask_digits(jid.split([':', '@']).next().unwrap_or(""));

@@ -31,6 +31,19 @@ impl Family {
         Self::NotLinked,
     ];
 
+    /// The label in a header too narrow for `label`'s.
+    pub fn short(self) -> &'static str {
+        match self {
+            Self::Connected => "up",
+            Self::Connecting => "wait",
+            Self::Linking => "linking",
+            Self::Disconnected => "down",
+            Self::Cooldown => "cooling",
+            Self::Attention => "attention",
+            Self::NotLinked => "unlinked",
+        }
+    }
+
     pub fn label(self) -> (&'static str, &'static str, Tone) {
         match self {
             Self::Connected => ("●", "connected", Tone::Ok),

@@ -64,9 +64,13 @@ pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
     let selected = sel.index(&app.rows);
     let offset = selected.map_or(0, |i| i.saturating_sub(height - 1));
     let rows = visible.iter().skip(offset).take(height).map(|r| {
-        let (state, tone) = match invited(app, r, now) {
-            Some(shown) => shown,
-            None => describe(&r.state, now),
+        let (state, tone) = if app.away() {
+            away(&r.state)
+        } else {
+            match invited(app, r, now) {
+                Some(shown) => shown,
+                None => describe(&r.state, now),
+            }
         };
         let slug_w = Span::raw(&r.slug).width();
         let name_room = usize::from(company_w).saturating_sub(slug_w + 1);
@@ -146,6 +150,13 @@ fn filter_line(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(suffix, theme.tone(super::theme::Tone::Warn)),
         rest,
     );
+}
+
+/// While walink serve is away nobody knows a row's state: "? was
+/// connected", with no countdown.
+fn away(state: &crate::domain::SessionState) -> (String, super::theme::Tone) {
+    let (_, label, _) = super::state::family(state).label();
+    (format!("? was {label}"), super::theme::Tone::Idle)
 }
 
 /// "invited · 24 min left" while a live invitation waits on a company
