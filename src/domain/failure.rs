@@ -111,8 +111,9 @@ impl FailureReason {
             ),
             Self::LinkInterrupted => "The connection to WhatsApp dropped while linking; the code or QR shown no longer works. Start again.".into(),
             Self::LinkInProgress { by, since } => format!(
-                "{by} has been linking this company since {}. Wait for it to finish, or cancel that attempt first (x on its pane).",
-                at(*since)
+                "{by} has been linking this company since {}. Wait for it to finish, or {}.",
+                at(*since),
+                how_to_stop(by)
             ),
             Self::OutOfFiles => "walink ran out of open files (the open-file limit), so this session stopped. Raise LimitNOFILE or ulimit -n, then reconnect.".into(),
             Self::LogoutUnreached => "Could not reach WhatsApp; the device is still linked. Try again, or unlink it on the phone (Settings › Linked devices).".into(),
@@ -152,6 +153,22 @@ impl FailureReason {
                 | Self::ServerGaveUp { .. }
                 | Self::KeysDamaged
         )
+    }
+}
+
+/// How the admin stops somebody else's attempt, by who holds it.
+fn how_to_stop(by: &str) -> &'static str {
+    if by.starts_with("dashboard") {
+        "cancel it on that dashboard (x on its pane)"
+    } else if by.starts_with("walink ") {
+        "stop that command (Ctrl-C where it runs)"
+    } else if by.starts_with("the invitation page") {
+        // The page has no cancel, and revoking leaves a shown code live.
+        "let its code or QR run out (a few minutes)"
+    } else if by.starts_with("HTTP token") {
+        "cancel it through the API (DELETE /api/v1/sessions/SLUG/link)"
+    } else {
+        "cancel that attempt first"
     }
 }
 
@@ -204,9 +221,32 @@ mod tests {
         };
         assert_eq!(
             busy.sentence(NOW, utc),
-            "dashboard (pid 812) has been linking this company since 11:04. Wait for it to finish, or cancel that attempt first (x on its pane)."
+            "dashboard (pid 812) has been linking this company since 11:04. Wait for it to finish, or cancel it on that dashboard (x on its pane)."
         );
         assert!(!busy.is_final());
+        // What the admin can do depends on who holds it.
+        let table = [
+            (
+                "walink pair (pid 12)",
+                "stop that command (Ctrl-C where it runs).",
+            ),
+            (
+                "the invitation page (#3)",
+                "let its code or QR run out (a few minutes).",
+            ),
+            (
+                "HTTP token #4",
+                "cancel it through the API (DELETE /api/v1/sessions/SLUG/link).",
+            ),
+        ];
+        for (by, how) in table {
+            let busy = FailureReason::LinkInProgress {
+                by: by.into(),
+                since: NOW - 120,
+            };
+            let s = busy.sentence(NOW, utc);
+            assert!(s.starts_with(by) && s.ends_with(how), "{s}");
+        }
     }
 
     #[test]

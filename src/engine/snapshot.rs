@@ -75,6 +75,8 @@ pub fn rows(store: &Store, now: i64, restoring: bool) -> Result<Vec<SessionRow>,
             state,
             since: unix_to_system(since),
             last_event: o.last_event,
+            // Read at start, when no attempt runs; claims come as updates.
+            linking: None,
         }
     });
     Ok(rows.collect())

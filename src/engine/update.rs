@@ -18,6 +18,17 @@ pub struct SessionRow {
     pub state: SessionState,
     pub since: SystemTime,
     pub last_event: Option<String>,
+    /// The live link attempt's claim: whose it is, since when.
+    pub linking: Option<Claim>,
+}
+
+/// Who holds a company's live link attempt: "dashboard (pid 9)",
+/// "walink pair (pid 12)", an API token, "the invitation page (#3)".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Claim {
+    pub attempt: u64,
+    pub by: String,
+    pub since: crate::domain::UnixTime,
 }
 
 /// How many lines of the live event log a client keeps (the dashboard
@@ -60,6 +71,11 @@ pub enum Update {
     QrExhausted {
         company: i64,
         attempt: AttemptId,
+    },
+    /// A link attempt went (the guard let it): every client learns whose.
+    AttemptStarted {
+        company: i64,
+        claim: Claim,
     },
     Linked {
         company: i64,
@@ -122,9 +138,6 @@ pub enum ServerLink {
     Lost,
 }
 
-/// Folds an update into a table of rows (sorted by slug): what the
-/// dashboard and the server's mirror both keep. Returns whether a row
-/// changed.
 impl Update {
     /// The company this update is about, if it is about one.
     pub fn company(&self) -> Option<i64> {
@@ -133,6 +146,7 @@ impl Update {
             | Update::CodeIssued { company, .. }
             | Update::QrIssued { company, .. }
             | Update::QrExhausted { company, .. }
+            | Update::AttemptStarted { company, .. }
             | Update::Linked { company, .. }
             | Update::Failed { company, .. }
             | Update::Logged { company, .. }
@@ -143,6 +157,9 @@ impl Update {
     }
 }
 
+/// Folds an update into a table of rows (sorted by slug): what the
+/// dashboard and the server's mirror both keep. Returns whether a row
+/// changed.
 pub fn fold_rows(rows: &mut Vec<SessionRow>, update: &Update) -> bool {
     let row = |rows: &mut Vec<SessionRow>, company: i64| {
         rows.iter_mut().position(|r| r.company == company)
@@ -165,17 +182,57 @@ pub fn fold_rows(rows: &mut Vec<SessionRow>, update: &Update) -> bool {
             };
             rows[i].state = state.clone();
             rows[i].since = *since;
+            // A claim lives as long as its attempt: no longer once the
+            // session is neither linking nor on its way to it.
+            use crate::domain::SessionState as S;
+            if !matches!(
+                state,
+                S::Connecting | S::LinkingCode { .. } | S::LinkingQr { .. }
+            ) {
+                rows[i].linking = None;
+            }
         }
-        Update::Linked {
+        Update::AttemptStarted { company, claim } => {
+            let Some(i) = row(rows, *company) else {
+                return false;
+            };
+            rows[i].linking = Some(claim.clone());
+        }
+        Update::QrExhausted { company, attempt }
+        | Update::Failed {
             company,
-            jid,
-            phone,
-            push_name,
+            attempt: Some(attempt),
             ..
         } => {
             let Some(i) = row(rows, *company) else {
                 return false;
             };
+            if rows[i]
+                .linking
+                .as_ref()
+                .is_none_or(|c| c.attempt != attempt.0)
+            {
+                return false;
+            }
+            rows[i].linking = None;
+        }
+        Update::Linked {
+            company,
+            attempt,
+            jid,
+            phone,
+            push_name,
+        } => {
+            let Some(i) = row(rows, *company) else {
+                return false;
+            };
+            if rows[i]
+                .linking
+                .as_ref()
+                .is_some_and(|c| c.attempt == attempt.0)
+            {
+                rows[i].linking = None;
+            }
             rows[i].jid = Some(jid.clone());
             rows[i].phone = Some(phone.clone());
             rows[i].push_name = push_name.clone();

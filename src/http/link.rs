@@ -191,6 +191,14 @@ pub async fn start(
             ));
         }
     };
+    // A live attempt is never replaced by a second POST, the asker's own
+    // included: its code may be on a phone's screen. DELETE …/link first.
+    if let Some(claim) = &row.linking {
+        return Err(refused(&FailureReason::LinkInProgress {
+            by: claim.by.clone(),
+            since: claim.since,
+        }));
+    }
     let issued = start_link(&api, who.by(), row.company, method);
     Ok(Json(api.while_valid(&who, issued).await?))
 }

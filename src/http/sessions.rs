@@ -42,6 +42,13 @@ struct Failure {
 struct Live {
     method: &'static str,
     expires_at: String,
+    /// Whose attempt it is: "dashboard (pid 9)", "walink pair (pid 12)",
+    /// "HTTP token #4", "the invitation page (#3)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    by: Option<String>,
+    /// When it started (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<String>,
 }
 
 pub fn rfc3339(t: SystemTime) -> String {
@@ -73,17 +80,18 @@ fn session(row: &SessionRow, m: &Mirror, who: &Principal) -> Session {
         reason: failure_key(reason),
         message: reason.sentence(crate::store::now_unix(), utc()),
     });
-    let live_attempt = match live {
-        Some(Update::CodeIssued { expires_at, .. }) => Some(Live {
-            method: "code",
-            expires_at: wall(*expires_at),
-        }),
-        Some(Update::QrIssued { expires_at, .. }) => Some(Live {
-            method: "qr",
-            expires_at: wall(*expires_at),
-        }),
-        _ => None,
+    let (method, expires_at) = match live {
+        Some(Update::CodeIssued { expires_at, .. }) => ("code", Some(expires_at)),
+        Some(Update::QrIssued { expires_at, .. }) => ("qr", Some(expires_at)),
+        _ => ("", None),
     };
+    let claim = row.linking.as_ref();
+    let live_attempt = expires_at.map(|at| Live {
+        method,
+        expires_at: wall(*at),
+        by: claim.map(|c| c.by.clone()),
+        since: claim.map(|c| rfc3339(crate::engine::snapshot::unix_to_system(c.since))),
+    });
     let whole = Sight::of(who).whole_numbers;
     Session {
         slug: row.slug.clone(),

@@ -228,6 +228,10 @@ impl WireUpdate {
                 company: *company,
                 id: *id,
             },
+            Update::AttemptStarted { company, claim } => Self::AttemptStarted {
+                company: *company,
+                claim: claim.clone(),
+            },
             Update::Stopped | Update::Server(_) => return None,
         })
     }
@@ -327,6 +331,7 @@ impl WireUpdate {
                 until: from_ms(until_ms),
             },
             Self::InvitationEnded { company, id } => Update::InvitationEnded { company, id },
+            Self::AttemptStarted { company, claim } => Update::AttemptStarted { company, claim },
         }
     }
 }

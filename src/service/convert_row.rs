@@ -73,6 +73,7 @@ impl WireRow {
             state: WireState::from_state(&r.state, now),
             since_ms: to_ms(r.since),
             last_event: r.last_event.clone(),
+            linking: r.linking.clone(),
         }
     }
 
@@ -87,6 +88,7 @@ impl WireRow {
             state: self.state.into_state(now),
             since: from_ms(self.since_ms),
             last_event: self.last_event,
+            linking: self.linking,
         }
     }
 }

@@ -23,6 +23,11 @@ fn updates_cross_the_wire_unchanged() {
         },
         since: at(1_795_000_000_123),
         last_event: Some("connected".into()),
+        linking: Some(crate::engine::update::Claim {
+            attempt: 4,
+            by: "dashboard (pid 9)".into(),
+            since: 1_795_000_000,
+        }),
     };
     let updates = [
         Update::Snapshot(vec![row.clone()]),

@@ -125,7 +125,12 @@ async fn client(stream: UnixStream, id: u64, accept: Accept) {
     let mut lines = reader.lines();
     let (tx, mut rx) = mpsc::channel::<Line>(CLIENT_QUEUE);
     let kick = accept.stop.child_token();
-    let label = format!("{} (pid {})", hello.client, hello.pid);
+    // How other clients read whose attempt this is: "dashboard (pid 9)",
+    // "walink pair (pid 12)".
+    let label = match hello.client.as_str() {
+        "dashboard" => format!("dashboard (pid {})", hello.pid),
+        other => format!("walink {other} (pid {})", hello.pid),
+    };
     let registered = accept.hub.send(HubMsg::Attach(ClientTx {
         id,
         label: label.clone(),

@@ -192,6 +192,7 @@ mod tests {
             state: SessionState::NotLinked,
             since: SystemTime::UNIX_EPOCH,
             last_event: None,
+            linking: None,
         }
     }
 

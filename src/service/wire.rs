@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{FailureReason, Phone, UnixTime};
+use crate::engine::update::Claim;
 
 /// Bumped whenever a line changes shape; both sides name theirs first.
 pub const PROTOCOL: u32 = 2;
@@ -69,6 +70,9 @@ pub struct WireRow {
     pub state: WireState,
     pub since_ms: i64,
     pub last_event: Option<String>,
+    // Absent from older servers' lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linking: Option<Claim>,
 }
 
 /// Client → server.
@@ -182,5 +186,9 @@ pub enum WireUpdate {
     InvitationEnded {
         company: i64,
         id: i64,
+    },
+    AttemptStarted {
+        company: i64,
+        claim: Claim,
     },
 }

@@ -1,7 +1,7 @@
 //! What the keys do in the pairing pane: submit, force, restart, cancel,
 //! switch method, copy the code, and the sandbox's phone and faults.
 
-use crate::domain::{LinkMethod, SessionState};
+use crate::domain::LinkMethod;
 use crate::engine::command::Command;
 
 use super::app::{App, Now, Overlay, Screen};
@@ -217,18 +217,19 @@ impl App {
         vec![Effect::CopyToClipboard(code.as_str().to_owned())]
     }
 
-    /// True when the row shows a live link the pane does not know about,
-    /// e.g. one started from the CLI.
-    pub fn linking_elsewhere(&self, company: i64) -> bool {
+    /// Another client's live attempt on this company (a dashboard, a
+    /// command, an API token, the invitation page): its claim, while the
+    /// pane runs none of its own.
+    pub fn linking_elsewhere(&self, company: i64) -> Option<&crate::engine::update::Claim> {
         let pane_live = self
             .pairing()
             .is_some_and(|f| f.company == company && f.is_live());
-        let row_live = self.row(company).is_some_and(|r| {
-            matches!(
-                r.state,
-                SessionState::LinkingCode { .. } | SessionState::LinkingQr { .. }
-            )
-        });
-        row_live && !pane_live
+        if pane_live {
+            return None;
+        }
+        self.row(company)?
+            .linking
+            .as_ref()
+            .filter(|c| !self.is_own_attempt(crate::domain::AttemptId(c.attempt)))
     }
 }

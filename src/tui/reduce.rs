@@ -19,7 +19,7 @@ impl App {
             Update::CompanyNotAdded { sentence, .. } => {
                 self.toast(sentence, Tone::Bad, now);
             }
-            Update::StateChanged { .. } => return rows_changed,
+            Update::StateChanged { .. } | Update::AttemptStarted { .. } => return rows_changed,
             Update::CodeIssued {
                 company,
                 attempt,

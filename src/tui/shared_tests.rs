@@ -81,3 +81,64 @@ fn a_late_code_of_our_cancelled_attempt_stays_away() {
         shown(&app)
     );
 }
+
+/// A pane opened while another client links says whose attempt it is,
+/// counts its code down with the row, and clears once it ends.
+#[test]
+fn a_pane_names_whose_attempt_runs_and_clears_when_it_ends() {
+    use super::render_tests::{draw, text_of};
+    let (mut app, t) = opened();
+    let claim = crate::engine::update::Claim {
+        attempt: 7,
+        by: "walink pair (pid 12)".into(),
+        since: t.unix - 60,
+    };
+    engine(&mut app, Update::AttemptStarted { company: 1, claim }, t);
+    let expires_at = t.instant + std::time::Duration::from_secs(150);
+    let linking = Update::StateChanged {
+        company: 1,
+        state: SessionState::LinkingCode { expires_at },
+        since: at_unix(t.unix),
+    };
+    engine(&mut app, linking, t);
+    let screen = text_of(&draw(&app, t, (120, 40)));
+    assert!(
+        screen.contains("walink pair (pid 12) has been linking this company since")
+            && screen.contains("its code is live for 2:30"),
+        "{screen}"
+    );
+    let later = later(t, 30);
+    let screen = text_of(&draw(&app, later, (120, 40)));
+    assert!(screen.contains("its code is live for 2:00"), "{screen}");
+
+    let ended = Update::StateChanged {
+        company: 1,
+        state: SessionState::NotLinked,
+        since: at_unix(later.unix),
+    };
+    engine(&mut app, ended, later);
+    let screen = text_of(&draw(&app, later, (120, 40)));
+    assert!(!screen.contains("has been linking"), "{screen}");
+}
+
+/// A refusal of somebody else's second attempt leaves the claim alone;
+/// the end of the claimed one clears it.
+#[test]
+fn only_the_claimed_attempt_ends_its_claim() {
+    let (mut app, t) = opened();
+    let claim = crate::engine::update::Claim {
+        attempt: 7,
+        by: "dashboard (pid 9)".into(),
+        since: t.unix,
+    };
+    engine(&mut app, Update::AttemptStarted { company: 1, claim }, t);
+    let refused = |attempt| Update::Failed {
+        company: 1,
+        attempt: Some(AttemptId(attempt)),
+        reason: crate::domain::FailureReason::CodeExpired,
+    };
+    engine(&mut app, refused(8), t);
+    assert!(app.linking_elsewhere(1).is_some());
+    engine(&mut app, refused(7), t);
+    assert!(app.linking_elsewhere(1).is_none());
+}

@@ -53,6 +53,7 @@ pub fn row(
         state,
         since: at_unix(UNIX - 300),
         last_event: None,
+        linking: None,
     }
 }
 

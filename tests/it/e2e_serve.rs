@@ -132,6 +132,51 @@ fn a_dashboard_whose_serve_died_says_so_everywhere_and_sends_nothing() {
     assert_eq!(t.exit_status(), 0);
 }
 
+/// A second dashboard opened while the first links: its pane says whose
+/// attempt it is and follows it, and clears once the link is made.
+#[test]
+fn a_second_dashboard_names_the_first_ones_attempt_and_follows_it() {
+    let sim = SimProcess::start();
+    let dir = TempDataDir::new();
+    assert!(
+        walink(&dir.path, &["company", "add", "acme", "--name", "Acme LLC"])
+            .status
+            .success()
+    );
+    let serve = Serve::start(&dir.path, &sim);
+    let mut first = dashboard(&dir);
+    first.wait_text(&format!("walink serve · pid {}", serve.pid()));
+    first.keys(&["Enter"]);
+    first.type_text("+7 900 123 45 67");
+    first.keys(&["Enter"]);
+    let screen = first.wait_for("a pairing code", |s| crate::e2e::code_on(s).is_some());
+    let code = crate::e2e::code_on(&screen).expect("code");
+
+    let mut second = dashboard(&dir);
+    second.wait_text(&format!("walink serve · pid {}", serve.pid()));
+    second.keys(&["Enter"]);
+    let whose = format!(
+        "dashboard (pid {}) has been linking this company",
+        first.pid()
+    );
+    let screen = second.wait_text(&whose);
+    assert!(screen.contains("its code is live for"), "{screen}");
+
+    let (status, body) = sim.call(
+        "POST",
+        "/phone/code",
+        &format!(r#"{{"phone":"{}","code":"{code}"}}"#, crate::wa::PHONE),
+    );
+    assert_eq!(status, 200, "{body}");
+    first.wait_text("Linked to");
+    second.wait_for("the note gone", |s| !s.contains("has been linking"));
+    for t in [&mut first, &mut second] {
+        t.keys(&["Escape"]);
+        t.keys(&["q"]);
+        assert_eq!(t.exit_status(), 0);
+    }
+}
+
 /// `i` on a dashboard attached to `walink serve --http`: the link on the
 /// screen opens the page; the row says the company is invited; what the
 /// company does there shows in the dashboard's log as it happens.

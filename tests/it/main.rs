@@ -18,6 +18,7 @@ mod engine_rules;
 mod engine_sim;
 mod fd_limit;
 mod http;
+mod http_claims;
 mod http_door;
 mod http_fence;
 mod http_fuzz;

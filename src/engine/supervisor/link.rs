@@ -134,6 +134,14 @@ impl Supervisor {
             None => "QR".to_owned(),
         };
         ctx.event("link", format!("attempt started: {what}")).await;
+        let started = Update::AttemptStarted {
+            company,
+            claim: crate::engine::update::Claim {
+                attempt: attempt.0,
+                by: by.clone(),
+                since: now,
+            },
+        };
         self.spawn(
             company,
             slug,
@@ -149,6 +157,7 @@ impl Supervisor {
                 live,
             }),
         );
+        ctx.send(started).await;
     }
 }
 

@@ -27,7 +27,7 @@ pub fn render(app: &App, form: &PairingForm, now: Now, frame: &mut Frame, area: 
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(attempt) = &form.attempt else {
-        form_body(app, form, frame, inner);
+        form_body(app, form, now, frame, inner);
         return;
     };
     match &attempt.stage {
@@ -129,9 +129,13 @@ pub fn render(app: &App, form: &PairingForm, now: Now, frame: &mut Frame, area: 
     }
 }
 
-fn form_body(app: &App, form: &PairingForm, frame: &mut Frame, area: Rect) {
+fn form_body(app: &App, form: &PairingForm, now: Now, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let rows = area.layout::<7>(&Layout::vertical([Constraint::Length(1); 7]));
+    // The last row takes what is left: another client's attempt may need
+    // more than a line.
+    let mut heights = [Constraint::Length(1); 7];
+    heights[6] = Constraint::Min(1);
+    let rows = area.layout::<7>(&Layout::vertical(heights));
     let [
         method_row,
         _,
@@ -200,10 +204,41 @@ fn form_body(app: &App, form: &PairingForm, frame: &mut Frame, area: Rect) {
         Paragraph::new(Span::styled(help, theme.dim())).wrap(Wrap { trim: true }),
         help_row,
     );
-    if app.linking_elsewhere(form.company) {
-        let note = "Another link attempt for this company is running (maybe from the CLI).";
-        frame.render_widget(Span::styled(note, theme.tone(Tone::Warn)), note_row);
+    if let Some(claim) = app.linking_elsewhere(form.company) {
+        let state = app.row(form.company).map(|r| &r.state);
+        let note = elsewhere(claim, state, now);
+        frame.render_widget(
+            Paragraph::new(Span::styled(note, theme.tone(Tone::Warn))).wrap(Wrap { trim: true }),
+            note_row,
+        );
     }
+}
+
+/// "walink pair (pid 12) has been linking this company since 14:32; its
+/// code is live for 2:31.", followed as the row changes.
+fn elsewhere(
+    claim: &crate::engine::update::Claim,
+    state: Option<&crate::domain::SessionState>,
+    now: Now,
+) -> String {
+    use super::text::{clock, countdown, left};
+    use crate::domain::SessionState as S;
+    let what = match state {
+        Some(S::LinkingCode { expires_at }) => format!(
+            "its code is live for {}",
+            countdown(left(*expires_at, now.instant))
+        ),
+        Some(S::LinkingQr { expires_at }) => format!(
+            "its QR is live for {}",
+            countdown(left(*expires_at, now.instant))
+        ),
+        _ => "it is asking WhatsApp".to_owned(),
+    };
+    format!(
+        "{} has been linking this company since {}; {what}. This pane follows it.",
+        claim.by,
+        clock(claim.since, now.unix, now.tz)
+    )
 }
 
 /// "✓ Russia · +79001234567", the warning, or the red sentence.
