@@ -41,6 +41,7 @@ fn rows() -> Vec<SessionRow> {
             },
             since: SystemTime::now(),
             last_event: Some("state: connected".into()),
+            linking: None,
         })
         .collect()
 }
