@@ -279,6 +279,12 @@ impl App {
         if self.countdown_visible() {
             self.dirty = true;
         }
+        // The header counts a young server's uptime in seconds.
+        if let Some(crate::engine::ServerLink::Attached { started_at, .. }) = &self.server
+            && now.unix - started_at < 60
+        {
+            self.dirty = true;
+        }
         let minute = now.unix.div_euclid(60);
         if minute != self.last_minute {
             self.last_minute = minute;

@@ -106,3 +106,26 @@ fn the_screen_while_away() {
     assert!(narrow.contains("? was connected"), "{narrow}");
     assert!(!narrow.contains("● Connected"), "{narrow}");
 }
+
+/// "up 12 s" moves every second while it counts seconds, then once a
+/// minute.
+#[test]
+fn a_young_servers_uptime_ticks() {
+    let t = now();
+    let mut app = app_with(vec![], t);
+    let started = Update::Server(ServerLink::Attached {
+        pid: 7,
+        started_at: t.unix - 10,
+    });
+    engine(&mut app, started, t);
+    app.dirty = false;
+    app.update(super::msg::Msg::Tick, later(t, 1));
+    assert!(app.dirty, "the seconds froze");
+    let screen = text_of(&super::render_tests::draw(&app, later(t, 1), (120, 40)));
+    assert!(screen.contains("up 11 s"), "{screen}");
+    app.dirty = false;
+    app.update(super::msg::Msg::Tick, later(t, 120));
+    app.dirty = false;
+    app.update(super::msg::Msg::Tick, later(t, 121));
+    assert!(!app.dirty, "an old server's uptime redraws every second");
+}

@@ -23,6 +23,8 @@ mod app_tests;
 #[cfg(test)]
 mod away_tests;
 #[cfg(test)]
+mod hints_tests;
+#[cfg(test)]
 mod invite_tests;
 #[cfg(test)]
 mod linked_tests;

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::super::app::{App, Focus};
 use super::super::pairing::Stage;
+use crate::domain::FailureReason;
 use super::popup;
 
 /// One key binding as a person reads it. Must agree with `keymap.rs`.
@@ -66,6 +67,11 @@ const SANDBOX: &[KeyHelp] = &[
     k("p", "sandbox: phone enters code / scans QR", false),
     k("f", "sandbox: inject a fault", false),
 ];
+/// On a code or QR the simulated phone is the next step: a hint.
+const SANDBOX_ATTEMPT: &[KeyHelp] = &[
+    k("p", "phone does it", true),
+    k("f", "sandbox: inject a fault", false),
+];
 const ADD: &[KeyHelp] = &[
     k("Tab", "next field", true),
     k("Enter", "add", true),
@@ -79,6 +85,9 @@ const INVITE: &[KeyHelp] = &[k("c", "copy the link", true), k("Esc q", "close", 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AttemptNow {
     pub code_shown: bool,
+    pub qr_shown: bool,
+    /// WhatsApp's rate limit or ban: a new attempt now is refused.
+    pub cooling: bool,
     pub live: bool,
     pub refused: bool,
     /// Linked: starting again would only ask to unlink first.
@@ -92,6 +101,13 @@ impl AttemptNow {
         };
         Self {
             code_shown: matches!(attempt.stage, Stage::Code { .. }),
+            qr_shown: matches!(attempt.stage, Stage::Qr(_)),
+            cooling: matches!(
+                &attempt.stage,
+                Stage::Failed {
+                    reason: FailureReason::RateLimited { .. } | FailureReason::TemporaryBan { .. }
+                }
+            ),
             live: attempt.stage.is_live(),
             refused: matches!(attempt.stage, Stage::Refused { .. }),
             linked: matches!(attempt.stage, Stage::Linked { .. }),
@@ -104,7 +120,8 @@ impl AttemptNow {
         match keys {
             "c" => self.code_shown,
             "l" => self.linked || !self.live,
-            "r" => !self.live && !self.linked,
+            "r" => !self.live && !self.linked && !self.refused && !self.cooling,
+            "p" => self.code_shown || self.qr_shown,
             "Tab" => !self.linked,
             "x" => self.live,
             "F" => self.refused,
@@ -133,10 +150,10 @@ pub fn keys(focus: Focus, sandbox: bool) -> Vec<KeyHelp> {
         Focus::Help => (HELP, false),
         Focus::Invite => (INVITE, false),
     };
-    let extra: &[KeyHelp] = if sandbox && with_sandbox {
-        SANDBOX
-    } else {
-        &[]
+    let extra: &[KeyHelp] = match (sandbox && with_sandbox, focus) {
+        (false, _) => &[],
+        (true, Focus::Attempt) => SANDBOX_ATTEMPT,
+        (true, _) => SANDBOX,
     };
     base.iter().chain(extra).copied().collect()
 }

@@ -82,14 +82,14 @@ pub fn render(app: &App, form: &PairingForm, now: Now, frame: &mut Frame, area: 
         }
         Stage::Failed { reason } => {
             let text = reason.sentence(now.unix, now.tz);
-            outcome(
-                app,
-                frame,
-                inner,
-                text,
-                Tone::Bad,
-                "r try again · Tab other method · Esc back",
-            );
+            // Under WhatsApp's limit a new attempt is refused: not offered.
+            let hint = match reason {
+                FailureReason::RateLimited { .. } | FailureReason::TemporaryBan { .. } => {
+                    "Esc back"
+                }
+                _ => "r try again · Tab other method · Esc back",
+            };
+            outcome(app, frame, inner, text, Tone::Bad, hint);
         }
         Stage::Lost => {
             let text = match attempt.method {

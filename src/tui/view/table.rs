@@ -44,8 +44,12 @@ pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
     if visible.is_empty() {
         let text = if app.rows.is_empty() {
             "No companies yet. Press a to add one, or: walink company add SLUG --name NAME"
-        } else {
+        } else if sel.not_connected_only && sel.filter.value().is_empty() {
+            "Every company is connected; ! shows them again."
+        } else if sel.not_connected_only {
             "Nothing matches. Esc clears the filter; ! shows connected ones again."
+        } else {
+            "Nothing matches. Esc clears the filter."
         };
         let p = Paragraph::new(Span::styled(text, app.theme.dim())).wrap(Wrap { trim: true });
         frame.render_widget(p.block(block), area);
