@@ -78,7 +78,13 @@ pub struct Toast {
 pub struct Failure {
     pub company: i64,
     pub reason: FailureReason,
+    /// Until then the status line says it about a company not in view.
+    pub until: Instant,
 }
+
+/// How long another company's failure stays in the status line (its own
+/// row and the event log keep it).
+pub const FAILURE_SECS: u64 = 30;
 
 #[derive(Debug, Clone)]
 pub struct App {
@@ -274,6 +280,10 @@ impl App {
     fn tick(&mut self, now: Now) {
         if self.toast.as_ref().is_some_and(|t| t.until <= now.instant) {
             self.toast = None;
+            self.dirty = true;
+        }
+        if self.last_failure.as_ref().is_some_and(|f| f.until <= now.instant) {
+            self.last_failure = None;
             self.dirty = true;
         }
         if self.countdown_visible() {

@@ -50,3 +50,28 @@ fn a_rate_limited_attempt_does_not_offer_r() {
     engine(&mut app, failed, t);
     assert!(hints(&app, t).contains("r start again"), "{}", hints(&app, t));
 }
+
+/// Another company's failure is news for a while, not for minutes: its
+/// row and the event log keep it.
+#[test]
+fn a_failure_elsewhere_leaves_the_status_line() {
+    use crate::domain::SessionState;
+    let t = now();
+    let rows = vec![
+        row(1, "acme", "Acme", None, SessionState::NotLinked),
+        row(2, "beta", "Beta", None, SessionState::Connected),
+    ];
+    let mut app = app_with(rows, t);
+    let failed = Update::Failed {
+        company: 2,
+        attempt: None,
+        reason: FailureReason::NetworkUnreachable,
+    };
+    engine(&mut app, failed, t);
+    let screen = text_of(&draw(&app, t, (120, 40)));
+    assert!(screen.contains("beta: Cannot reach WhatsApp"), "{screen}");
+    let later = later(t, super::app::FAILURE_SECS + 1);
+    app.update(super::msg::Msg::Tick, later);
+    let screen = text_of(&draw(&app, later, (120, 40)));
+    assert!(!screen.contains("beta: Cannot reach"), "{screen}");
+}

@@ -77,7 +77,7 @@ impl App {
                 company,
                 attempt,
                 reason,
-            } => return self.failed(company, attempt, reason),
+            } => return self.failed(company, attempt, reason, now),
             Update::Logged { company, entry } => {
                 self.log.push_front((company, entry));
                 self.log.truncate(LOG_CAP);
@@ -138,6 +138,7 @@ impl App {
         company: i64,
         attempt: Option<crate::domain::AttemptId>,
         reason: FailureReason,
+        now: Now,
     ) -> bool {
         if let Some(id) = attempt {
             let Some(a) = self.pairing_mut().and_then(|f| f.current(company, id)) else {
@@ -153,7 +154,11 @@ impl App {
                 },
             };
         }
-        self.last_failure = Some(Failure { company, reason });
+        self.last_failure = Some(Failure {
+            company,
+            reason,
+            until: now.instant + std::time::Duration::from_secs(super::app::FAILURE_SECS),
+        });
         true
     }
 }

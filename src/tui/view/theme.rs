@@ -60,7 +60,8 @@ impl Theme {
             Tone::Warn => self.fg(Color::Yellow),
             Tone::Bad => self.fg(Color::Red).add_modifier(self.plain_bold()),
             Tone::Idle => self.fg(Color::DarkGray),
-            Tone::Info => self.fg(Color::Blue),
+            // Palette blue is near-invisible on dark terminals.
+            Tone::Info => self.fg(Color::LightBlue),
         }
     }
 
@@ -141,5 +142,16 @@ mod tests {
         assert_eq!(Theme::from_no_color(None), Theme::colored());
         assert_eq!(Theme::from_no_color(Some(OsStr::new(""))), Theme::colored());
         assert_eq!(Theme::from_no_color(Some(OsStr::new("1"))), Theme::plain());
+    }
+
+    /// Dark blue and black text vanish on the dark backgrounds most
+    /// terminals have; no tone uses them.
+    #[test]
+    fn every_tone_reads_on_a_dark_background() {
+        let theme = Theme::colored();
+        for tone in [Tone::Ok, Tone::Busy, Tone::Warn, Tone::Bad, Tone::Idle, Tone::Info] {
+            let fg = theme.tone(tone).fg;
+            assert!(!matches!(fg, Some(Color::Blue | Color::Black)), "{tone:?}: {fg:?}");
+        }
     }
 }
