@@ -62,12 +62,14 @@ pub struct Cli {
 /// Options every session-running command shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalOpts {
-    /// WhatsApp Web endpoint [default: WhatsApp's own]; sandbox builds take
-    /// only a loopback simulator, e.g. ws://127.0.0.1:8765/ws/chat
+    /// WhatsApp Web endpoint [default: WhatsApp's own; `sandbox` runs its
+    /// own simulator, `sim` is one]; sandbox builds take only a loopback
+    /// simulator, e.g. ws://127.0.0.1:8765/ws/chat
     #[arg(long, global = true, value_name = "URL")]
     pub server: Option<String>,
 
-    /// WhatsApp Web version X.Y.Z to announce [default: fetched from WhatsApp]
+    /// WhatsApp Web version X.Y.Z to announce [default: fetched from
+    /// WhatsApp; `sandbox` uses its simulator's]
     #[arg(long, global = true, value_name = "X.Y.Z")]
     pub wa_version: Option<String>,
 
@@ -134,8 +136,13 @@ pub enum Command {
 
 /// What a default build answers `walink sandbox` and `walink sim` with.
 #[cfg(not(feature = "sandbox"))]
-pub const NOT_A_SANDBOX_BUILD: &str = "this walink was built without the simulator (it keeps WhatsApp's certificate check); \
-    build one with it: cargo run --release --features sandbox -- sandbox";
+/// What a default build says to `walink sandbox` or `walink sim`.
+pub fn not_a_sandbox_build(command: &str) -> String {
+    format!(
+        "this walink was built without the simulator (it keeps WhatsApp's certificate check); \
+         build one with it: cargo run --release --features sandbox -- {command}"
+    )
+}
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let command = match cli.command {
@@ -153,7 +160,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             );
         }
         #[cfg(not(feature = "sandbox"))]
-        Some(Command::Sandbox | Command::Sim) => return Err(CliError::usage(NOT_A_SANDBOX_BUILD)),
+        Some(Command::Sandbox) => return Err(CliError::usage(not_a_sandbox_build("sandbox"))),
+        #[cfg(not(feature = "sandbox"))]
+        Some(Command::Sim) => return Err(CliError::usage(not_a_sandbox_build("sim"))),
         other => other,
     };
     let data = DataDir::resolve(cli.data_dir).map_err(CliError::other)?;
