@@ -75,3 +75,22 @@ fn a_failure_elsewhere_leaves_the_status_line() {
     let screen = text_of(&draw(&app, later, (120, 40)));
     assert!(!screen.contains("beta: Cannot reach"), "{screen}");
 }
+
+/// The add dialog's sentences and the help box are whole at 80×24.
+#[test]
+fn dialogs_say_their_whole_sentences_at_80_columns() {
+    use super::msg::Action;
+    let t = now();
+    let mut app = app_with(vec![], t);
+    act(&mut app, Action::AddCompany, t);
+    type_add(&mut app, "Acme", t);
+    let screen = text_of(&draw(&app, t, (80, 24)));
+    assert!(
+        screen.contains("digits and '-'") && screen.contains("(found 'A')"),
+        "{screen}"
+    );
+    act(&mut app, Action::Back, t);
+    act(&mut app, Action::ShowHelp, t);
+    let screen = text_of(&draw(&app, t, (80, 24)));
+    assert!(screen.contains("invite: the company links its own phone"), "{screen}");
+}

@@ -35,7 +35,7 @@ pub fn confirm(app: &App, ask: &Confirm, frame: &mut Frame, area: Rect) {
 
 pub fn add(app: &App, form: &AddForm, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let rect = popup(frame, area, 64, 10);
+    let rect = popup(frame, area, 76, 10);
     let block = Block::bordered()
         .title(Span::styled(" Add a company ", theme.title()))
         .title_bottom(Line::styled(
@@ -45,8 +45,15 @@ pub fn add(app: &App, form: &AddForm, frame: &mut Frame, area: Rect) {
         .border_style(theme.border(true));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let [_, slug_row, slug_err, _, name_row, name_err] =
-        inner.layout(&Layout::vertical([Constraint::Length(1); 6]));
+    // Two lines under each field: its sentence is never cut.
+    let [_, slug_row, slug_err, _, name_row, name_err] = inner.layout(&Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(2),
+    ]));
     let fields = [
         (
             AddField::Slug,
@@ -85,6 +92,6 @@ pub fn add(app: &App, form: &AddForm, frame: &mut Frame, area: Rect) {
             Constraint::Length(7),
             Constraint::Min(1),
         ]));
-        frame.render_widget(Paragraph::new(below), e);
+        frame.render_widget(Paragraph::new(below).wrap(Wrap { trim: true }), e);
     }
 }

@@ -164,7 +164,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let height = u16::try_from(keys.len())
         .unwrap_or(u16::MAX)
         .saturating_add(4);
-    let rect = popup(frame, area, 56, height);
+    // As wide as the longest line (keys column, text, borders), so no
+    // sentence is cut where it fits the screen.
+    let width = keys
+        .iter()
+        .map(|h| 2 + 14 + h.what.chars().count() + 4)
+        .max()
+        .unwrap_or(0)
+        .max(30);
+    let rect = popup(frame, area, u16::try_from(width).unwrap_or(u16::MAX), height);
     let mut lines = vec![Line::raw("")];
     lines.extend(keys.iter().map(|h| {
         Line::from(vec![
