@@ -93,7 +93,8 @@ fn too_small(app: &App, qr: &QrRows, frame: &mut Frame, body: Rect) {
         Line::styled(
             format!(
                 "This QR needs more room: make the terminal at least {need_w}×{need_h}, \
-                 or press Tab for a pairing code."
+                 press Tab for a pairing code, or invite the company (i on the table): \
+                 its page shows the QR in a browser."
             ),
             app.theme.tone(Tone::Warn),
         ),
