@@ -118,8 +118,18 @@ pub struct App {
     pub server: Option<crate::engine::ServerLink>,
     /// Minute of the last draw, so "since" columns refresh once a minute.
     pub last_minute: i64,
-    /// Live invitations: id → (company, valid until).
-    pub invited: std::collections::BTreeMap<i64, (i64, std::time::SystemTime)>,
+    /// Live invitations: id → whose, until when, its token's hash.
+    pub invited: std::collections::BTreeMap<i64, LiveInvite>,
+    /// The links this dashboard made (the registry keeps only hashes):
+    /// token hash → URL, so `i` shows a live one again.
+    pub made: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveInvite {
+    pub company: i64,
+    pub until: std::time::SystemTime,
+    pub hash: String,
 }
 
 impl App {
@@ -146,6 +156,7 @@ impl App {
             server: None,
             last_minute: 0,
             invited: Default::default(),
+            made: Default::default(),
         }
     }
 
@@ -191,8 +202,8 @@ impl App {
     ) -> Option<std::time::SystemTime> {
         self.invited
             .values()
-            .filter(|(c, until)| *c == company && *until > now)
-            .map(|(_, until)| *until)
+            .filter(|i| i.company == company && i.until > now)
+            .map(|i| i.until)
             .max()
     }
 
@@ -282,7 +293,11 @@ impl App {
             self.toast = None;
             self.dirty = true;
         }
-        if self.last_failure.as_ref().is_some_and(|f| f.until <= now.instant) {
+        if self
+            .last_failure
+            .as_ref()
+            .is_some_and(|f| f.until <= now.instant)
+        {
             self.last_failure = None;
             self.dirty = true;
         }

@@ -48,7 +48,11 @@ fn a_rate_limited_attempt_does_not_offer_r() {
         reason: FailureReason::PairRejected,
     };
     engine(&mut app, failed, t);
-    assert!(hints(&app, t).contains("r start again"), "{}", hints(&app, t));
+    assert!(
+        hints(&app, t).contains("r start again"),
+        "{}",
+        hints(&app, t)
+    );
 }
 
 /// Another company's failure is news for a while, not for minutes: its
@@ -92,5 +96,8 @@ fn dialogs_say_their_whole_sentences_at_80_columns() {
     act(&mut app, Action::Back, t);
     act(&mut app, Action::ShowHelp, t);
     let screen = text_of(&draw(&app, t, (80, 24)));
-    assert!(screen.contains("invite: the company links its own phone"), "{screen}");
+    assert!(
+        screen.contains("invite: the company links its own phone"),
+        "{screen}"
+    );
 }

@@ -120,3 +120,50 @@ fn the_overlay_shows_the_link_and_a_qr_that_decodes_to_it() {
     assert!(small.contains("walink.example.com/link/"), "{small}");
     snap("invite", &app, t);
 }
+
+/// `i` again while the link this dashboard made is live shows that link,
+/// not a new one; `n` there asks for a new one.
+#[test]
+fn i_again_shows_the_live_link_and_n_makes_another() {
+    let t = now();
+    let mut app = app_with(two(), t);
+    act(&mut app, Action::Invite, t);
+    app.update(
+        Msg::Invitation {
+            company: 1,
+            made: Ok(URL.into()),
+        },
+        t,
+    );
+    let token = URL.rsplit('/').next().expect("token");
+    let until = at_unix(t.unix + 1800);
+    let live = Update::Invited {
+        company: 1,
+        id: 7,
+        hash: crate::auth::hash(token),
+        until,
+    };
+    engine(&mut app, live, t);
+    act(&mut app, Action::Back, t);
+
+    assert_eq!(act(&mut app, Action::Invite, t), vec![], "a second link");
+    assert_eq!(app.focus(), Focus::Invite);
+    let screen = text_of(&draw(&app, t, (120, 40)));
+    assert!(
+        screen.contains("The company's live link, 30 min left (n makes another)")
+            && screen.contains(URL),
+        "{screen}"
+    );
+    assert_eq!(
+        act(&mut app, Action::Invite, t),
+        vec![Effect::Invite { company: 1 }]
+    );
+
+    // Once it ended, i makes a new one again.
+    act(&mut app, Action::Back, t);
+    engine(&mut app, Update::InvitationEnded { company: 1, id: 7 }, t);
+    assert_eq!(
+        act(&mut app, Action::Invite, t),
+        vec![Effect::Invite { company: 1 }]
+    );
+}

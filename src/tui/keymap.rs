@@ -107,6 +107,7 @@ fn invite(key: &KeyEvent) -> Option<Action> {
     match plain_char(key)? {
         'q' => Some(Action::Back),
         'c' => Some(Action::CopyCode),
+        'n' => Some(Action::Invite),
         '?' => Some(Action::ShowHelp),
         _ => None,
     }

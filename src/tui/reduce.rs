@@ -87,9 +87,17 @@ impl App {
                 self.notice = Some(text);
             }
             Update::Invited {
-                company, id, until, ..
+                company,
+                id,
+                until,
+                hash,
             } => {
-                self.invited.insert(id, (company, until));
+                let live = super::app::LiveInvite {
+                    company,
+                    until,
+                    hash,
+                };
+                self.invited.insert(id, live);
             }
             Update::InvitationEnded { id, .. } => {
                 self.invited.remove(&id);

@@ -176,12 +176,21 @@ fn an_empty_match_offers_only_what_is_on() {
     let (mut app, t) = three();
     type_filter(&mut app, "nosuch", t);
     let screen = text_of(&draw(&app, t, (120, 40)));
-    assert!(screen.contains("Nothing matches. Esc clears the filter."), "{screen}");
+    assert!(
+        screen.contains("Nothing matches. Esc clears the filter."),
+        "{screen}"
+    );
     assert!(!screen.contains("! shows"), "{screen}");
 
     let t2 = now();
-    let mut only = app_with(vec![row(1, "acme", "Acme", None, SessionState::Connected)], t2);
+    let mut only = app_with(
+        vec![row(1, "acme", "Acme", None, SessionState::Connected)],
+        t2,
+    );
     act(&mut only, Action::ToggleNotConnected, t2);
     let screen = text_of(&draw(&only, t2, (120, 40)));
-    assert!(screen.contains("Every company is connected; ! shows them again."), "{screen}");
+    assert!(
+        screen.contains("Every company is connected; ! shows them again."),
+        "{screen}"
+    );
 }

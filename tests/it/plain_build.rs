@@ -103,7 +103,9 @@ fn a_default_build_says_how_to_get_the_sandbox() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
         assert!(
-            stderr.contains(&format!("cargo run --release --features sandbox -- {command}")),
+            stderr.contains(&format!(
+                "cargo run --release --features sandbox -- {command}"
+            )),
             "{command}: {stderr}"
         );
     }

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::super::app::{App, Focus};
 use super::super::pairing::Stage;
-use crate::domain::FailureReason;
 use super::popup;
+use crate::domain::FailureReason;
 
 /// One key binding as a person reads it. Must agree with `keymap.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,11 @@ const ADD: &[KeyHelp] = &[
 ];
 const CONFIRM: &[KeyHelp] = &[k("y Enter", "yes", true), k("n Esc", "no", true)];
 const HELP: &[KeyHelp] = &[k("Esc ? q", "close help", true)];
-const INVITE: &[KeyHelp] = &[k("c", "copy the link", true), k("Esc q", "close", true)];
+const INVITE: &[KeyHelp] = &[
+    k("c", "copy the link", true),
+    k("n", "a new link", true),
+    k("Esc q", "close", true),
+];
 
 /// What the keys of a live or ended attempt can do right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -172,7 +176,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .max()
         .unwrap_or(0)
         .max(30);
-    let rect = popup(frame, area, u16::try_from(width).unwrap_or(u16::MAX), height);
+    let rect = popup(
+        frame,
+        area,
+        u16::try_from(width).unwrap_or(u16::MAX),
+        height,
+    );
     let mut lines = vec![Line::raw("")];
     lines.extend(keys.iter().map(|h| {
         Line::from(vec![

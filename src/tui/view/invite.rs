@@ -43,7 +43,10 @@ pub fn render(app: &App, shown: &Shown, now: Now, frame: &mut Frame, area: Rect)
     let rect = popup(frame, area, width, height);
     let block = Block::bordered()
         .title(Span::styled(format!(" Invite {slug} "), theme.title()))
-        .title_bottom(Line::styled(" c copy the link · Esc close ", theme.dim()))
+        .title_bottom(Line::styled(
+            " c copy the link · n a new link · Esc close ",
+            theme.dim(),
+        ))
         .border_style(theme.border(true));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -51,11 +54,13 @@ pub fn render(app: &App, shown: &Shown, now: Now, frame: &mut Frame, area: Rect)
         Constraint::Length(TEXT_ROWS),
         Constraint::Min(0),
     ]));
+    let said = if shown.again {
+        format!("The company's live link, {minutes} min left (n makes another):")
+    } else {
+        format!("Send this link to the company: one link, {minutes} min left.")
+    };
     let lines = vec![
-        Line::styled(
-            format!("Send this link to the company: one link, {minutes} min left."),
-            theme.text(),
-        ),
+        Line::styled(said, theme.text()),
         Line::styled(shown.url.as_str(), theme.tone(Tone::Ok)),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);

@@ -149,9 +149,19 @@ mod tests {
     #[test]
     fn every_tone_reads_on_a_dark_background() {
         let theme = Theme::colored();
-        for tone in [Tone::Ok, Tone::Busy, Tone::Warn, Tone::Bad, Tone::Idle, Tone::Info] {
+        for tone in [
+            Tone::Ok,
+            Tone::Busy,
+            Tone::Warn,
+            Tone::Bad,
+            Tone::Idle,
+            Tone::Info,
+        ] {
             let fg = theme.tone(tone).fg;
-            assert!(!matches!(fg, Some(Color::Blue | Color::Black)), "{tone:?}: {fg:?}");
+            assert!(
+                !matches!(fg, Some(Color::Blue | Color::Black)),
+                "{tone:?}: {fg:?}"
+            );
         }
     }
 }
