@@ -325,7 +325,7 @@ async fn a_second_admin_linking_the_same_company_is_told_who_and_since_when() {
     let FailureReason::LinkInProgress { by, .. } = &reason else {
         panic!("refused for another reason: {reason:?}");
     };
-    assert_eq!(by, &format!("alice (pid {})", std::process::id()));
+    assert_eq!(by, &format!("walink alice (pid {})", std::process::id()));
     let sentence = reason.sentence(walink::store::now_unix(), chrono_utc());
     assert!(
         sentence.starts_with(&format!("{by} has been linking this company since ")),
