@@ -153,33 +153,30 @@ fn list(ctx: &mut Context, json: bool) -> Result<(), CliError> {
         .iter()
         .map(|i| line(i, now))
         .collect();
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&lines).map_err(CliError::other)?
-        );
-        return Ok(());
-    }
-    if lines.is_empty() {
-        println!("No invitations. Make one: walink invite SLUG");
-        return Ok(());
-    }
-    println!(
-        "{:>4}  {:<16} {:<8} {:<6} {:<20} EXPIRES",
-        "ID", "COMPANY", "STATUS", "METHOD", "PHONE"
-    );
-    for l in lines {
-        println!(
-            "{:>4}  {:<16} {:<8} {:<6} {:<20} {}",
-            l.id,
-            l.company,
-            l.status,
-            l.method,
-            l.phone.unwrap_or_else(|| "—".into()),
-            l.expires_at
-        );
-    }
-    Ok(())
+    let columns = super::list::Columns(&[
+        ("ID", 4),
+        ("COMPANY", 16),
+        ("STATUS", 8),
+        ("METHOD", 6),
+        ("PHONE", 20),
+        ("EXPIRES", 0),
+    ]);
+    super::list::print(
+        &lines,
+        json,
+        "No invitations. Make one: walink invite SLUG",
+        &columns,
+        |l| {
+            vec![
+                l.id.to_string(),
+                l.company.clone(),
+                l.status.to_string(),
+                l.method.clone(),
+                l.phone.clone().unwrap_or_else(|| "—".into()),
+                l.expires_at.clone(),
+            ]
+        },
+    )
 }
 
 fn revoke(ctx: &mut Context, id: i64) -> Result<(), CliError> {

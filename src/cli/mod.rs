@@ -8,6 +8,7 @@ mod dashboard;
 mod engine_run;
 mod error;
 mod invite;
+mod list;
 mod logout;
 mod pair;
 mod recover;
@@ -24,7 +25,6 @@ use clap::{Parser, Subcommand};
 
 pub use context::Context;
 pub use error::{CliError, ExitCode};
-pub use webhook::EVENTS as WEBHOOK_EVENTS;
 
 use crate::config::DataDir;
 

@@ -58,33 +58,25 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: StatusArgs) -> Result<(
             last_event: r.last_event,
         })
         .collect();
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&lines).map_err(CliError::other)?
-        );
-        return Ok(());
-    }
-    if lines.is_empty() {
-        println!("No companies yet. Add one: walink company add SLUG --name NAME");
-        return Ok(());
-    }
-    println!(
-        "{:16} {:16} {:16} {:34} {:20} LAST EVENT",
-        "COMPANY", "STATE", "NUMBER", "JID", "SINCE"
-    );
-    for l in lines {
-        println!(
-            "{:16} {:16} {:16} {:34} {:20} {}",
-            l.slug,
+    let columns = super::list::Columns(&[
+        ("COMPANY", 16),
+        ("STATE", 16),
+        ("NUMBER", 16),
+        ("JID", 34),
+        ("SINCE", 20),
+        ("LAST EVENT", 0),
+    ]);
+    let empty = "No companies yet. Add one: walink company add SLUG --name NAME";
+    super::list::print(&lines, args.json, empty, &columns, |l| {
+        vec![
+            l.slug.clone(),
             l.state.replace('_', " "),
-            l.phone.as_deref().unwrap_or("-"),
-            l.jid.as_deref().unwrap_or("-"),
-            l.since,
-            l.last_event.as_deref().unwrap_or("")
-        );
-    }
-    Ok(())
+            l.phone.clone().unwrap_or_else(|| "-".into()),
+            l.jid.clone().unwrap_or_else(|| "-".into()),
+            l.since.clone(),
+            l.last_event.clone().unwrap_or_default(),
+        ]
+    })
 }
 
 /// The registry's rows when nothing runs; a server's live ones when

@@ -109,39 +109,32 @@ pub fn run(ctx: &mut Context, cmd: TokenCommand) -> Result<(), CliError> {
                     revoked: t.revoked_at.is_some(),
                 })
                 .collect();
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&lines).map_err(CliError::other)?
-                );
-                return Ok(());
-            }
-            if lines.is_empty() {
-                println!("No tokens yet. Make one: walink token create --scope read");
-                return Ok(());
-            }
-            println!(
-                "{:4} {:6} {:16} {:20} {:20} {:20} NOTE",
-                "ID", "SCOPE", "COMPANY", "CREATED", "LAST USED", "EXPIRES"
-            );
-            for l in lines {
+            let columns = super::list::Columns(&[
+                ("ID", 4),
+                ("SCOPE", 6),
+                ("COMPANY", 16),
+                ("CREATED", 20),
+                ("LAST USED", 20),
+                ("EXPIRES", 20),
+                ("NOTE", 0),
+            ]);
+            let empty = "No tokens yet. Make one: walink token create --scope read";
+            super::list::print(&lines, json, empty, &columns, |l| {
                 let expires = if l.revoked {
                     "revoked".to_owned()
                 } else {
-                    l.expires_at.unwrap_or_else(|| "never".into())
+                    l.expires_at.clone().unwrap_or_else(|| "never".into())
                 };
-                println!(
-                    "{:<4} {:6} {:16} {:20} {:20} {:20} {}",
-                    l.id,
-                    l.scope,
-                    l.company.as_deref().unwrap_or("(all)"),
-                    l.created_at,
-                    l.last_used_at.as_deref().unwrap_or("never"),
+                vec![
+                    l.id.to_string(),
+                    l.scope.to_string(),
+                    l.company.clone().unwrap_or_else(|| "(all)".into()),
+                    l.created_at.clone(),
+                    l.last_used_at.clone().unwrap_or_else(|| "never".into()),
                     expires,
-                    l.note
-                );
-            }
-            Ok(())
+                    l.note.clone(),
+                ]
+            })
         }
         TokenCommand::Revoke { id } => {
             if !ctx

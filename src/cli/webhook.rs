@@ -5,19 +5,6 @@ use clap::Subcommand;
 use super::{CliError, Context};
 use crate::store::now_unix;
 
-/// The event names a webhook may ask for.
-pub const EVENTS: &[&str] = &[
-    "session.status",
-    "session.failure",
-    "link.code",
-    "link.qr",
-    "link.qr_exhausted",
-    "link.linked",
-    "log",
-    "company.added",
-    "company.removed",
-];
-
 #[derive(Debug, Subcommand)]
 pub enum WebhookCommand {
     /// Post events to URL (walink serve does, retrying for up to 24 h)
@@ -54,23 +41,10 @@ pub fn run(ctx: &mut Context, cmd: WebhookCommand) -> Result<(), CliError> {
             secret,
             whole_numbers,
         } => {
-            let parsed = url::Url::parse(&url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .ok_or_else(|| {
-                    CliError::usage(format!("{url:?} is not an http:// or https:// URL"))
-                })?;
+            let parsed = crate::events::check_url(&url).map_err(CliError::usage)?;
             let events = events.unwrap_or_default();
-            if let Some(bad) = events
-                .split(',')
-                .filter(|e| !e.is_empty())
-                .find(|e| !EVENTS.contains(e))
-            {
-                return Err(CliError::usage(format!(
-                    "--events: {bad:?} is not an event; they are {}",
-                    EVENTS.join(", ")
-                )));
-            }
+            crate::events::check_names(events.split(','))
+                .map_err(|e| CliError::usage(format!("--events: {e}")))?;
             let company_id = company
                 .map(|slug| ctx.store.company(&slug).map(|c| c.id))
                 .transpose()

@@ -172,8 +172,9 @@ fn how_to_stop(by: &str) -> &'static str {
     }
 }
 
-/// "14:32" within the next 20 hours, else "Nov 27 14:32".
-pub(super) fn clock(t: UnixTime, now: UnixTime, tz: FixedOffset) -> String {
+/// "14:32" within 20 hours of now, else "Nov 27 14:32": how every
+/// sentence and screen writes a time.
+pub fn clock(t: UnixTime, now: UnixTime, tz: FixedOffset) -> String {
     let Some(when) = DateTime::<Utc>::from_timestamp(t, 0) else {
         return "later".into();
     };

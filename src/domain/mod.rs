@@ -11,7 +11,7 @@ mod phone_page;
 mod session;
 
 pub use company::{Company, DisplayName, NameError, Slug, SlugError};
-pub use failure::{FailureReason, GuardWhy, UnixTime};
+pub use failure::{FailureReason, GuardWhy, UnixTime, clock};
 pub use invitation::{InviteMethod, InviteStatus};
 pub use lang::Lang;
 pub use phone::{Phone, PhoneError, PhoneWarning, mask_digits, mask_jid};

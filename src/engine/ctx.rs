@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 
 use super::db::Db;
-use super::session::{LinkInfo, Shared};
+use super::task::{LinkInfo, Shared};
 use super::snapshot::state_detail;
 use super::update::{LogEntry, Update};
 use crate::domain::{AttemptId, FailureReason, SessionState};

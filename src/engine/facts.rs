@@ -4,7 +4,8 @@
 use super::classify::{self, classify};
 use std::time::Instant;
 
-use super::session::{Ctx, Flow, LinkInfo};
+use super::ctx::Ctx;
+use super::task::{Flow, LinkInfo};
 use super::translate::ClientFact;
 use super::update::Update;
 use crate::domain::{FailureReason, LinkMethod, PairCode, SessionState, mask_digits};

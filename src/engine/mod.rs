@@ -17,6 +17,7 @@ pub mod server;
 mod session;
 pub mod snapshot;
 mod supervisor;
+mod task;
 pub mod translate;
 pub mod update;
 mod watchdog;
@@ -135,7 +136,7 @@ impl Engine {
         if config.wa_version.is_some() {
             client.version = config.wa_version;
         }
-        let shared = Arc::new(session::Shared {
+        let shared = Arc::new(task::Shared {
             data: config.data.clone(),
             client,
             limits: config.limits,

@@ -8,57 +8,13 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{self, ClientOptions};
-pub use super::ctx::Ctx;
-use super::guard::Limits;
+use super::ctx::Ctx;
 use super::translate::ClientFact;
+use super::task::{Flow, LinkInfo, Mode, SessionCmd, Shared};
 use super::watchdog::Watchdog;
 use crate::config::DataDir;
 use crate::domain::{AttemptId, FailureReason, LinkMethod, SessionState};
 use crate::store::AttemptOutcome;
-
-/// What every session shares: where files live, how clients are built.
-pub struct Shared {
-    pub data: DataDir,
-    pub client: ClientOptions,
-    pub limits: Limits,
-    pub connect_timeout: Duration,
-    pub logout_deadline: Duration,
-}
-
-/// A link attempt riding on this session.
-#[derive(Debug, Clone)]
-pub struct LinkInfo {
-    pub attempt: AttemptId,
-    pub method: LinkMethod,
-    /// The `link_attempts` row.
-    pub row: i64,
-    /// Held while the attempt lives: the supervisor's claim on the company
-    /// ends when this is dropped, however the attempt ends. Never read.
-    #[allow(dead_code)]
-    pub claim: Arc<()>,
-}
-
-pub enum Mode {
-    /// Reconnect stored keys.
-    Restore,
-    Link(LinkInfo),
-}
-
-#[derive(Debug)]
-pub enum SessionCmd {
-    Logout,
-    /// Connect now instead of waiting out the client's backoff.
-    Reconnect,
-}
-
-/// What a fact means for the session's life.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Flow {
-    Continue,
-    Stop,
-    /// Logged out: stop, then move the stale keys aside.
-    StopAndRetire,
-}
 
 /// A session the process has no descriptors for: it ends in the named
 /// state at once, opening nothing (an attempt never reached WhatsApp, so

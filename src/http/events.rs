@@ -13,80 +13,10 @@ use futures::stream::{self, StreamExt};
 use serde_json::json;
 use tokio::sync::broadcast;
 
-use super::fence::{self, Sight};
-use super::sessions::{failure_key, rfc3339, utc, wall};
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
-use crate::engine::Update;
+use crate::events::{self, Sight, fence, shape};
 use crate::service::hub::Event;
-
-/// The event's company, name and data as an admin sees them: the one
-/// event model of the API's stream, its journal and webhooks. Readers with
-/// less get it through [`fence::redact`].
-pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
-    let update = &event.update;
-    let id = update.company()?;
-    // Bots map events to companies by slug, as every other route names them.
-    let company = event.slug.clone().unwrap_or_default();
-    let (name, data) = match update {
-        Update::StateChanged { state, since, .. } => (
-            "session.status",
-            json!({"company": company, "state": state.key(), "since": rfc3339(*since)}),
-        ),
-        Update::CodeIssued {
-            code,
-            expires_at,
-            attempt,
-            ..
-        } => (
-            "link.code",
-            json!({"company": company, "attempt": attempt.0, "code": code.to_string(), "expires_at": wall(*expires_at)}),
-        ),
-        Update::QrIssued {
-            payload,
-            expires_at,
-            attempt,
-            ..
-        } => (
-            "link.qr",
-            json!({"company": company, "attempt": attempt.0, "qr": payload, "expires_at": wall(*expires_at)}),
-        ),
-        Update::QrExhausted { attempt, .. } => (
-            "link.qr_exhausted",
-            json!({"company": company, "attempt": attempt.0}),
-        ),
-        Update::Linked {
-            attempt,
-            jid,
-            phone,
-            push_name,
-            ..
-        } => (
-            "link.linked",
-            json!({"company": company, "attempt": attempt.0, "jid": jid, "push_name": push_name,
-                   "phone": format!("+{phone}")}),
-        ),
-        Update::Failed {
-            attempt, reason, ..
-        } => (
-            "session.failure",
-            json!({"company": company, "attempt": attempt.map(|a| a.0), "reason": failure_key(reason),
-                   "message": reason.sentence(crate::store::now_unix(), utc())}),
-        ),
-        Update::Logged { entry, .. } => (
-            "log",
-            json!({"company": company, "at": rfc3339(entry.at), "kind": entry.kind, "detail": entry.detail,
-                   "reason": entry.reason, "raw": entry.raw}),
-        ),
-        Update::CompanyAdded(row) => (
-            "company.added",
-            json!({"company": company, "slug": row.slug}),
-        ),
-        Update::CompanyRemoved { .. } => ("company.removed", json!({"company": company})),
-        _ => return None,
-    };
-    Some((id, name, data))
-}
 
 /// The event as `who` may see it, if at all.
 pub fn shape_for(event: &Event, who: &Principal) -> Option<(&'static str, serde_json::Value)> {

@@ -32,7 +32,7 @@ pub fn start(store: Arc<Mutex<Store>>, view: &View, stop: CancellationToken) {
                     None => return,
                 },
             };
-            let Some((company, name, data)) = super::events::shape(&event) else {
+            let Some((company, name, data)) = crate::events::shape(&event) else {
                 continue;
             };
             let s = store.lock().unwrap_or_else(PoisonError::into_inner);

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::error::ErrorBody;
-use super::sessions::{failure_key, utc, wall};
+use crate::events::{utc, wall};
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
 use crate::domain::{AttemptId, FailureReason, LinkMethod, Phone};
@@ -70,7 +70,7 @@ pub fn refused(reason: &FailureReason) -> ApiError {
     e.retry_at = retry_at;
     e.reason = Some(reason.clone());
     if code == "link_failed" {
-        tracing::warn!(reason = %failure_key(reason), "an HTTP link attempt failed");
+        tracing::warn!(reason = %reason.key(), "an HTTP link attempt failed");
     }
     e
 }

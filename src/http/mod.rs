@@ -7,7 +7,6 @@ mod conns;
 mod doc;
 mod error;
 mod events;
-pub mod fence;
 mod gate;
 use gate::need;
 pub mod invite;
@@ -34,8 +33,6 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use conns::{HEADER_WAIT, PER_ADDRESS};
 pub use error::ApiError;
-pub use events::shape as event_shape;
-pub use fence::Sight;
 
 use crate::auth::{Principal, Scope};
 use crate::engine::{EngineHandle, SessionRow};

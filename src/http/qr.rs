@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::sessions::wall;
+use crate::events::wall;
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
 use crate::engine::Update;

@@ -1,19 +1,17 @@
 //! GET /api/v1/sessions and /api/v1/sessions/{slug}: what the dashboard's
 //! table shows, as JSON.
 
-use std::time::{Instant, SystemTime};
-
 use axum::Json;
 use axum::extract::{Path, State};
 
 use serde::Serialize;
 
 use super::error::ErrorBody;
-use super::fence::Sight;
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
 use crate::domain::{SessionState, mask_digits, mask_jid};
 use crate::engine::{SessionRow, Update};
+use crate::events::{Sight, rfc3339, utc, wall};
 use crate::service::mirror::Mirror;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -51,23 +49,6 @@ struct Live {
     since: Option<String>,
 }
 
-pub fn rfc3339(t: SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// A monotonic deadline as wall-clock time.
-pub fn wall(deadline: Instant) -> String {
-    rfc3339(SystemTime::now() + deadline.saturating_duration_since(Instant::now()))
-}
-
-pub fn utc() -> chrono::FixedOffset {
-    chrono::Offset::fix(&chrono::Utc)
-}
-
-pub fn failure_key(reason: &crate::domain::FailureReason) -> String {
-    reason.key()
-}
-
 fn session(row: &SessionRow, m: &Mirror, who: &Principal) -> Session {
     let live = m.live(row.company);
     // A final state names its reason; otherwise the last failure told,
@@ -77,7 +58,7 @@ fn session(row: &SessionRow, m: &Mirror, who: &Principal) -> Session {
         _ => m.last_failure(row.company),
     };
     let last_failure = failed.map(|reason| Failure {
-        reason: failure_key(reason),
+        reason: reason.key(),
         message: reason.sentence(crate::store::now_unix(), utc()),
     });
     let (method, expires_at) = match live {

@@ -101,20 +101,8 @@ pub async fn add(
     admin(&who)?;
     let Json(body) = body?;
     let bad = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_webhook", m);
-    let url = url::Url::parse(&body.url)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .ok_or_else(|| bad(format!("{:?} is not an http:// or https:// URL", body.url)))?;
-    if let Some(e) = body
-        .events
-        .iter()
-        .find(|e| !crate::cli::WEBHOOK_EVENTS.contains(&e.as_str()))
-    {
-        return Err(bad(format!(
-            "{e:?} is not an event; they are {}",
-            crate::cli::WEBHOOK_EVENTS.join(", ")
-        )));
-    }
+    let url = crate::events::check_url(&body.url).map_err(bad)?;
+    crate::events::check_names(body.events.iter().map(String::as_str)).map_err(bad)?;
     let company_id = match &body.company {
         Some(slug) => Some(api.row(&who, slug)?.company),
         None => None,

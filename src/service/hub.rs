@@ -11,6 +11,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+pub use super::event::Event;
 use super::mirror::Mirror;
 use super::wire::WireUpdate;
 use crate::engine::Update;
@@ -55,17 +56,6 @@ pub fn encode(update: &Update, now: Instant) -> Option<Line> {
             None
         }
     }
-}
-
-/// One update as in-process adapters (the HTTP API) see it, numbered so
-/// a reader can resume after the last one it saw.
-#[derive(Debug)]
-pub struct Event {
-    pub id: u64,
-    pub update: Update,
-    /// The slug of the company the update is about, as it was when
-    /// published (a removed company's too): what the API names it by.
-    pub slug: Option<String>,
 }
 
 /// What in-process adapters read: the mirror (behind a lock held only

@@ -18,7 +18,7 @@ pub const EVENTS_KEPT: usize = 4096;
 #[derive(Debug, Default)]
 pub struct Mirror {
     rows: Vec<SessionRow>,
-    recent: VecDeque<std::sync::Arc<super::hub::Event>>,
+    recent: VecDeque<std::sync::Arc<super::event::Event>>,
     /// The last `CodeIssued`/`QrIssued` of each company while it is live.
     live: HashMap<i64, Update>,
     log: VecDeque<Update>,
@@ -30,7 +30,7 @@ pub struct Mirror {
 }
 
 impl Mirror {
-    pub fn apply(&mut self, update: &Update, event: &std::sync::Arc<super::hub::Event>) {
+    pub fn apply(&mut self, update: &Update, event: &std::sync::Arc<super::event::Event>) {
         self.recent.push_back(event.clone());
         if self.recent.len() > EVENTS_KEPT {
             self.recent.pop_front();
@@ -164,7 +164,7 @@ impl Mirror {
     }
 
     /// Events after `id`, when every one of them is still kept.
-    pub fn events_after(&self, id: u64) -> Option<Vec<std::sync::Arc<super::hub::Event>>> {
+    pub fn events_after(&self, id: u64) -> Option<Vec<std::sync::Arc<super::event::Event>>> {
         let next = id.saturating_add(1);
         let oldest = self.recent.front().map_or(next, |e| e.id);
         if next < oldest {

@@ -5,6 +5,7 @@
 pub mod attach;
 pub mod convert;
 mod convert_row;
+pub mod event;
 pub mod follow;
 pub mod hub;
 pub mod listen;

@@ -5,6 +5,7 @@
 pub mod add_form;
 pub mod app;
 pub mod confirm;
+mod extras;
 pub mod invite;
 pub mod keymap;
 mod link_flow;

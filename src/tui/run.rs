@@ -2,6 +2,7 @@
 //! into `App::update`; effects come out; the screen is drawn only when
 //! something changed. Shutdown: engine first, then the terminal.
 
+pub use super::extras::Extras;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -12,15 +13,6 @@ use super::terminal::{TerminalGuard, copy_to_clipboard};
 use super::{App, Effect, Msg, Now, QuitCause, keymap, view};
 use crate::engine::{Command, EngineHandle, Update};
 use crate::store::now_unix;
-
-/// What the sandbox adds: a simulator whose phone and faults keys reach.
-#[derive(Clone, Default)]
-pub struct Extras {
-    /// The registry, for what invitations need (the public URL).
-    pub registry: Option<std::path::PathBuf>,
-    #[cfg(feature = "sandbox")]
-    pub sim: Option<std::sync::Arc<crate::sim::Simulator>>,
-}
 
 pub fn now() -> Now {
     Now {
@@ -139,12 +131,16 @@ async fn perform(
 /// Draw a token, record its hash through the engine, and give the URL.
 async fn invite(company: i64, engine: &EngineHandle, extras: &Extras) -> Result<String, String> {
     use crate::invite;
-    let base = extras
-        .registry
-        .as_deref()
-        .and_then(|path| crate::store::Store::open(path).ok())
-        .and_then(|store| store.setting(invite::PUBLIC_URL).ok().flatten())
-        .ok_or_else(|| {
+    // A registry read: on the blocking pool, never in the draw loop.
+    let registry = extras.registry.clone();
+    let base = tokio::task::spawn_blocking(move || {
+        let store = crate::store::Store::open(registry.as_deref()?).ok()?;
+        store.setting(invite::PUBLIC_URL).ok().flatten()
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or_else(|| {
             "No public URL for invitations yet: run walink serve --http ADDR [--public-url URL]."
                 .to_owned()
         })?;

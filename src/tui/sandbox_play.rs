@@ -2,7 +2,7 @@
 //! Without the `sandbox` feature they do nothing (the keys are not offered).
 
 use super::msg::{PhonePlay, SandboxFault};
-use super::run::Extras;
+use super::extras::Extras;
 
 #[cfg(feature = "sandbox")]
 pub fn play_phone(extras: &Extras, play: PhonePlay) {

@@ -11,7 +11,7 @@ use super::{GIVE_UP_AFTER, SIGNATURE_HEADER, backoff, envelope, sign};
 use std::collections::HashMap;
 
 use crate::engine::{LogEntry, Update};
-use crate::http::fence::{Sight, redact};
+use crate::events::{Sight, redact};
 use crate::service::hub::{Publisher, View};
 use crate::store::{Delivery, Store, now_unix};
 
@@ -97,7 +97,7 @@ async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: C
         {
             continue;
         }
-        let Some((company, name, data)) = crate::http::event_shape(&event) else {
+        let Some((company, name, data)) = crate::events::shape(&event) else {
             continue;
         };
         let slug = event.slug.clone();

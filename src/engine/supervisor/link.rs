@@ -3,7 +3,7 @@
 use super::{Linking, Supervisor};
 use crate::domain::{AttemptId, FailureReason, GuardWhy, LinkMethod, SessionState};
 use crate::engine::guard::{self, Method};
-use crate::engine::session::{LinkInfo, Mode};
+use crate::engine::task::{LinkInfo, Mode};
 use crate::engine::update::Update;
 use crate::store::now_unix;
 

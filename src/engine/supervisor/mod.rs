@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::command::Command;
 use super::db::Db;
-use super::session::{self, Ctx, Mode, SessionCmd, Shared};
+use super::ctx::Ctx;
+use super::session;
+use super::task::{Mode, SessionCmd, Shared};
 use super::snapshot;
 use super::update::Update;
 use crate::domain::{FailureReason, SessionState};

@@ -39,11 +39,6 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(body)).into_response()
 }
 
-pub fn offset(tz: Option<i32>) -> chrono::FixedOffset {
-    tz.and_then(|m| chrono::FixedOffset::east_opt(m.clamp(-14 * 60, 14 * 60) * 60))
-        .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc))
-}
-
 pub async fn start(
     State(api): State<Api>,
     Path(token): Path<String>,
@@ -94,7 +89,7 @@ pub async fn start(
     };
     let _ = api.engine.send(note).await;
     let by = format!("the invitation page (#{})", inv.id);
-    let tz = offset(body.tz);
+    let tz = super::offset(body.tz);
     match start_attempt(&api, by, inv.company_id, attempt, method).await {
         Ok(issued) => {
             let shown = super::live::Shown::from_issued(&issued, phone);

@@ -166,7 +166,7 @@ pub async fn events(
         invitation: inv.id,
         company: inv.company_id,
         lang,
-        tz: super::act::offset(p.tz),
+        tz: super::offset(p.tz),
         linked: None,
     };
     let events = stream::unfold(follow, |mut f| async move {

@@ -97,6 +97,13 @@ impl Api {
     }
 }
 
+/// The browser's offset from UTC (minutes east), so times in sentences
+/// are the company's own; UTC when it sent none.
+pub fn offset(tz: Option<i32>) -> chrono::FixedOffset {
+    tz.and_then(|m| chrono::FixedOffset::east_opt(m.clamp(-14 * 60, 14 * 60) * 60))
+        .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc))
+}
+
 /// Every answer under /link: never cached, never framed, no referrer (the
 /// token is in the URL), and the strict policy.
 async fn headers(

@@ -52,19 +52,7 @@ pub fn ratio_left(issued: Instant, deadline: Instant, now: Instant) -> f64 {
     (left(deadline, now).as_secs_f64() / total).clamp(0.0, 1.0)
 }
 
-/// "14:32" within 20 hours of now, else "Nov 27 14:32" (as the failure
-/// sentences write it).
-pub fn clock(unix: i64, now_unix: i64, tz: FixedOffset) -> String {
-    let Some(when) = DateTime::<Utc>::from_timestamp(unix, 0) else {
-        return "later".into();
-    };
-    let local = when.with_timezone(&tz);
-    if (unix - now_unix).abs() < 20 * 3600 {
-        local.format("%H:%M").to_string()
-    } else {
-        local.format("%b %-d %H:%M").to_string()
-    }
-}
+pub use crate::domain::clock;
 
 /// "14:32:05" for event-log lines.
 pub fn clock_secs(at: SystemTime, tz: FixedOffset) -> String {

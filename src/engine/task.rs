@@ -1,0 +1,54 @@
+//! What a session task is given (what all sessions share, its mode, its
+//! link attempt), what it is told, and how a fact says it goes on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::client::ClientOptions;
+use super::guard::Limits;
+use crate::config::DataDir;
+use crate::domain::{AttemptId, LinkMethod};
+
+/// What every session shares: where files live, how clients are built.
+pub struct Shared {
+    pub data: DataDir,
+    pub client: ClientOptions,
+    pub limits: Limits,
+    pub connect_timeout: Duration,
+    pub logout_deadline: Duration,
+}
+
+/// A link attempt riding on this session.
+#[derive(Debug, Clone)]
+pub struct LinkInfo {
+    pub attempt: AttemptId,
+    pub method: LinkMethod,
+    /// The `link_attempts` row.
+    pub row: i64,
+    /// Held while the attempt lives: the supervisor's claim on the company
+    /// ends when this is dropped, however the attempt ends. Never read.
+    #[allow(dead_code)]
+    pub claim: Arc<()>,
+}
+
+pub enum Mode {
+    /// Reconnect stored keys.
+    Restore,
+    Link(LinkInfo),
+}
+
+#[derive(Debug)]
+pub enum SessionCmd {
+    Logout,
+    /// Connect now instead of waiting out the client's backoff.
+    Reconnect,
+}
+
+/// What a fact means for the session's life.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+    /// Logged out: stop, then move the stale keys aside.
+    StopAndRetire,
+}
