@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 
 use super::db::Db;
-use super::task::{LinkInfo, Shared};
 use super::snapshot::state_detail;
+use super::task::{LinkInfo, Shared};
 use super::update::{LogEntry, Update};
 use crate::domain::{AttemptId, FailureReason, SessionState};
 use crate::store::AttemptOutcome;

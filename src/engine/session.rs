@@ -7,13 +7,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::client::{self, ClientOptions};
+use super::client;
 use super::ctx::Ctx;
+use super::task::{Flow, LinkInfo, Mode, SessionCmd};
 use super::translate::ClientFact;
-use super::task::{Flow, LinkInfo, Mode, SessionCmd, Shared};
 use super::watchdog::Watchdog;
-use crate::config::DataDir;
-use crate::domain::{AttemptId, FailureReason, LinkMethod, SessionState};
+use crate::domain::{FailureReason, LinkMethod, SessionState};
 use crate::store::AttemptOutcome;
 
 /// A session the process has no descriptors for: it ends in the named
@@ -39,10 +38,29 @@ pub async fn out_of_files(
 }
 
 /// Run one session until it stops, is cancelled, or its client ends.
+/// Run one session until it ends. True when a reconnect was asked while
+/// it was ending: the supervisor starts it again (the order would be lost
+/// in the closed queue otherwise).
 pub async fn run(
     ctx: Ctx,
     mode: Mode,
     mut cmds: mpsc::Receiver<SessionCmd>,
+    cancel: CancellationToken,
+    permit: Option<super::restore::Ticket>,
+) -> bool {
+    live(ctx, mode, &mut cmds, cancel, permit).await;
+    cmds.close();
+    let mut again = false;
+    while let Ok(cmd) = cmds.try_recv() {
+        again |= matches!(cmd, SessionCmd::Reconnect);
+    }
+    again
+}
+
+async fn live(
+    ctx: Ctx,
+    mode: Mode,
+    cmds: &mut mpsc::Receiver<SessionCmd>,
     cancel: CancellationToken,
     permit: Option<super::restore::Ticket>,
 ) {

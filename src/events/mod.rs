@@ -27,8 +27,14 @@ pub const NAMES: &[&str] = &[
 /// A webhook's event list: every name known, else the sentence that says
 /// which is not. Empty means all.
 pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
-    match names.into_iter().find(|e| !e.is_empty() && !NAMES.contains(e)) {
-        Some(bad) => Err(format!("{bad:?} is not an event; they are {}", NAMES.join(", "))),
+    match names
+        .into_iter()
+        .find(|e| !e.is_empty() && !NAMES.contains(e))
+    {
+        Some(bad) => Err(format!(
+            "{bad:?} is not an event; they are {}",
+            NAMES.join(", ")
+        )),
         None => Ok(()),
     }
 }
@@ -64,7 +70,10 @@ mod tests {
     fn names_and_urls_are_checked_once_for_every_client() {
         assert_eq!(check_names(["link.code", "log", ""]), Ok(()));
         let bad = check_names(["link.code", "link.sms"]).unwrap_err();
-        assert!(bad.starts_with("\"link.sms\" is not an event; they are session.status"), "{bad}");
+        assert!(
+            bad.starts_with("\"link.sms\" is not an event; they are session.status"),
+            "{bad}"
+        );
         assert!(check_url("https://bot.example.com/hook").is_ok());
         assert_eq!(
             check_url("ftp://x").unwrap_err(),

@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
-use crate::events::{self, Sight, fence, shape};
+use crate::events::{Sight, fence, shape};
 use crate::service::hub::Event;
 
 /// The event as `who` may see it, if at all.

@@ -12,11 +12,11 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::error::ErrorBody;
-use crate::events::{utc, wall};
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
 use crate::domain::{AttemptId, FailureReason, LinkMethod, Phone};
 use crate::engine::{Command, Update};
+use crate::events::{utc, wall};
 
 /// How long a request waits for the engine's first code or QR.
 pub const CODE_WAIT: Duration = Duration::from_secs(30);

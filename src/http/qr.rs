@@ -8,10 +8,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::events::wall;
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
 use crate::engine::Update;
+use crate::events::wall;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct Format {

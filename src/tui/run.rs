@@ -141,9 +141,9 @@ async fn invite(company: i64, engine: &EngineHandle, extras: &Extras) -> Result<
     .ok()
     .flatten()
     .ok_or_else(|| {
-            "No public URL for invitations yet: run walink serve --http ADDR [--public-url URL]."
-                .to_owned()
-        })?;
+        "No public URL for invitations yet: run walink serve --http ADDR [--public-url URL]."
+            .to_owned()
+    })?;
     let expires_at = now_unix() + invite::DEFAULT_TTL;
     let by = format!("dashboard (pid {})", std::process::id());
     let (token, cmd) = invite::make(

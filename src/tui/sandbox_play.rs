@@ -1,8 +1,8 @@
 //! The sandbox's phone and fault keys, mapped onto the in-process simulator.
 //! Without the `sandbox` feature they do nothing (the keys are not offered).
 
-use super::msg::{PhonePlay, SandboxFault};
 use super::extras::Extras;
+use super::msg::{PhonePlay, SandboxFault};
 
 #[cfg(feature = "sandbox")]
 pub fn play_phone(extras: &Extras, play: PhonePlay) {

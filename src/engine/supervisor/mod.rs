@@ -10,11 +10,11 @@ use tokio::task::{Id, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::command::Command;
-use super::db::Db;
 use super::ctx::Ctx;
+use super::db::Db;
 use super::session;
-use super::task::{Mode, SessionCmd, Shared};
 use super::snapshot;
+use super::task::{Mode, SessionCmd, Shared};
 use super::update::Update;
 use crate::domain::{FailureReason, SessionState};
 use crate::store::now_unix;
@@ -57,7 +57,8 @@ pub struct Supervisor {
     pub updates: mpsc::Sender<Update>,
     pub restore_gate: Arc<Semaphore>,
     sessions: HashMap<i64, Running>,
-    tasks: JoinSet<()>,
+    /// Each ends true when a reconnect was asked as it ended.
+    tasks: JoinSet<bool>,
     owners: HashMap<Id, i64>,
     root: CancellationToken,
     pub fd_limit: Option<crate::fdlimit::FdLimit>,
@@ -181,11 +182,7 @@ impl Supervisor {
                     }
                     self.stop(company).await;
                 }
-                if let Some(slug) = self.slug(company).await
-                    && self.shared.data.session_file(&slug).exists()
-                {
-                    self.spawn(company, slug, Mode::Restore, None);
-                }
+                self.restore(company).await;
             }
             Command::Logout { company } => self.logout(company).await,
             Command::AddCompany { slug, name } => self.add_company(slug, name).await,
@@ -260,8 +257,10 @@ impl Supervisor {
             );
             let ticket = matches!(mode, Mode::Restore)
                 .then(|| super::restore::Ticket::without_slot(progress));
-            self.tasks
-                .spawn(session::out_of_files(ctx, mode, why, ticket))
+            self.tasks.spawn(async move {
+                session::out_of_files(ctx, mode, why, ticket).await;
+                false
+            })
         } else {
             self.tasks.spawn(async move {
                 let permit = match gate {
@@ -272,7 +271,7 @@ impl Supervisor {
                         .map(|p| super::restore::Ticket::new(p, progress)),
                     None => None,
                 };
-                session::run(ctx, mode, rx, token, permit).await;
+                session::run(ctx, mode, rx, token, permit).await
             })
         };
         self.owners.insert(handle.id(), company);
@@ -296,7 +295,7 @@ impl Supervisor {
         let task = running.task;
         while let Some(ended) = self.tasks.join_next_with_id().await {
             let id = match &ended {
-                Ok((id, ())) => *id,
+                Ok((id, _)) => *id,
                 Err(e) => e.id(),
             };
             self.on_ended(ended).await;
@@ -306,16 +305,24 @@ impl Supervisor {
         }
     }
 
-    async fn on_ended(&mut self, ended: Result<(Id, ()), tokio::task::JoinError>) {
-        let (id, panic) = match ended {
-            Ok((id, ())) => (id, None),
-            Err(e) => (e.id(), Some(e.to_string())),
+    async fn on_ended(&mut self, ended: Result<(Id, bool), tokio::task::JoinError>) {
+        let (id, again, panic) = match ended {
+            Ok((id, again)) => (id, again, None),
+            Err(e) => (e.id(), false, Some(e.to_string())),
         };
         let Some(company) = self.owners.remove(&id) else {
             return;
         };
-        if self.sessions.get(&company).is_some_and(|r| r.task == id) {
+        // Stopped on purpose (a relink, a removal, shutdown): whoever
+        // stopped it decides what runs next.
+        let mut stopped = true;
+        if let Some(r) = self.sessions.get(&company).filter(|r| r.task == id) {
+            stopped = r.cancel.is_cancelled();
             self.sessions.remove(&company);
+        }
+        if again && !stopped {
+            self.restore(company).await;
+            return;
         }
         if let Some(raw) = panic {
             let ctx = self.ctx(company, String::new());
@@ -329,6 +336,15 @@ impl Supervisor {
                 reason: FailureReason::Internal,
             })
             .await;
+        }
+    }
+
+    /// Start a session on the company's stored keys, if it has any.
+    async fn restore(&mut self, company: i64) {
+        if let Some(slug) = self.slug(company).await
+            && self.shared.data.session_file(&slug).exists()
+        {
+            self.spawn(company, slug, Mode::Restore, None);
         }
     }
 
