@@ -161,9 +161,6 @@ impl Update {
 /// dashboard and the server's mirror both keep. Returns whether a row
 /// changed.
 pub fn fold_rows(rows: &mut Vec<SessionRow>, update: &Update) -> bool {
-    let row = |rows: &mut Vec<SessionRow>, company: i64| {
-        rows.iter_mut().position(|r| r.company == company)
-    };
     match update {
         Update::Snapshot(all) => *rows = all.clone(),
         Update::CompanyAdded(added) => {
@@ -172,81 +169,65 @@ pub fn fold_rows(rows: &mut Vec<SessionRow>, update: &Update) -> bool {
             rows.insert(at, added.clone());
         }
         Update::CompanyRemoved { company } => rows.retain(|r| r.company != *company),
-        Update::StateChanged {
-            company,
-            state,
-            since,
-        } => {
-            let Some(i) = row(rows, *company) else {
+        _ => {
+            let company = update.company();
+            let Some(row) = rows.iter_mut().find(|r| Some(r.company) == company) else {
                 return false;
             };
-            rows[i].state = state.clone();
-            rows[i].since = *since;
-            // A claim lives as long as its attempt: no longer once the
-            // session is neither linking nor on its way to it.
+            return fold_row(row, update);
+        }
+    }
+    true
+}
+
+/// One company's update into its row.
+fn fold_row(row: &mut SessionRow, update: &Update) -> bool {
+    // A claim lives as long as its attempt.
+    let ends_claim = |row: &mut SessionRow, attempt: &AttemptId| {
+        if row.linking.as_ref().is_some_and(|c| c.attempt == attempt.0) {
+            row.linking = None;
+            return true;
+        }
+        false
+    };
+    match update {
+        Update::StateChanged { state, since, .. } => {
+            row.state = state.clone();
+            row.since = *since;
+            // Neither linking nor on its way to it: no attempt is live.
             use crate::domain::SessionState as S;
             if !matches!(
                 state,
                 S::Connecting | S::LinkingCode { .. } | S::LinkingQr { .. }
             ) {
-                rows[i].linking = None;
+                row.linking = None;
             }
         }
-        Update::AttemptStarted { company, claim } => {
-            let Some(i) = row(rows, *company) else {
-                return false;
-            };
-            rows[i].linking = Some(claim.clone());
-        }
-        Update::QrExhausted { company, attempt }
+        Update::AttemptStarted { claim, .. } => row.linking = Some(claim.clone()),
+        Update::QrExhausted { attempt, .. }
         | Update::Failed {
-            company,
             attempt: Some(attempt),
             ..
-        } => {
-            let Some(i) = row(rows, *company) else {
-                return false;
-            };
-            if rows[i]
-                .linking
-                .as_ref()
-                .is_none_or(|c| c.attempt != attempt.0)
-            {
-                return false;
-            }
-            rows[i].linking = None;
-        }
+        } => return ends_claim(row, attempt),
         Update::Linked {
-            company,
             attempt,
             jid,
             phone,
             push_name,
+            ..
         } => {
-            let Some(i) = row(rows, *company) else {
-                return false;
-            };
-            if rows[i]
-                .linking
-                .as_ref()
-                .is_some_and(|c| c.attempt == attempt.0)
-            {
-                rows[i].linking = None;
-            }
-            rows[i].jid = Some(jid.clone());
-            rows[i].phone = Some(phone.clone());
-            rows[i].push_name = push_name.clone();
+            ends_claim(row, attempt);
+            row.jid = Some(jid.clone());
+            row.phone = Some(phone.clone());
+            row.push_name = push_name.clone();
         }
-        Update::Logged { company, entry } => {
-            let Some(i) = row(rows, *company) else {
-                return false;
-            };
+        Update::Logged { entry, .. } => {
             let text = if entry.detail.is_empty() {
                 &entry.kind
             } else {
                 &entry.detail
             };
-            rows[i].last_event = Some(text.clone());
+            row.last_event = Some(text.clone());
         }
         _ => return false,
     }

@@ -10,13 +10,8 @@ fn dashboard(dir: &TempDataDir) -> Tmux {
     Tmux::start(&format!("{} --data-dir {}", bin(), dir.path.display()))
 }
 
-fn device_connected(sim: &SimProcess) -> bool {
-    let (_, devices) = sim.call("GET", "/devices", "");
-    devices[0]["connected"] == true
-}
-
-#[test]
-fn link_through_an_attached_dashboard_quit_reopen_still_connected() {
+/// A simulator and a data directory with one company, acme.
+fn acme() -> (SimProcess, TempDataDir) {
     let sim = SimProcess::start();
     let dir = TempDataDir::new();
     assert!(
@@ -24,13 +19,39 @@ fn link_through_an_attached_dashboard_quit_reopen_still_connected() {
             .status
             .success()
     );
+    (sim, dir)
+}
+
+/// Enter on acme's row, its number, Enter: a code is asked for.
+fn ask_for_a_code(t: &Tmux) {
+    t.keys(&["Enter"]);
+    t.type_text("+7 900 123 45 67");
+    t.keys(&["Enter"]);
+}
+
+/// `a`, the slug, Enter (to the name), the name, Enter: add it.
+fn add_beta(t: &mut Tmux) {
+    t.keys(&["a"]);
+    t.wait_text("Add a company");
+    t.type_text("beta");
+    t.keys(&["Enter"]);
+    t.type_text("Beta Co");
+    t.keys(&["Enter"]);
+}
+
+fn device_connected(sim: &SimProcess) -> bool {
+    let (_, devices) = sim.call("GET", "/devices", "");
+    devices[0]["connected"] == true
+}
+
+#[test]
+fn link_through_an_attached_dashboard_quit_reopen_still_connected() {
+    let (sim, dir) = acme();
     let serve = Serve::start(&dir.path, &sim);
 
     let mut t = dashboard(&dir);
     t.wait_text(&format!("walink serve · pid {}", serve.pid()));
-    t.keys(&["Enter"]);
-    t.type_text("+7 900 123 45 67");
-    t.keys(&["Enter"]);
+    ask_for_a_code(&t);
     phone_types_the_code(&mut t, &sim);
     t.keys(&["q"]);
     assert_eq!(t.exit_status(), 0);
@@ -72,13 +93,7 @@ fn link_through_an_attached_dashboard_quit_reopen_still_connected() {
 /// sentence (its dialog kept), and all is live again once serve is back.
 #[test]
 fn a_dashboard_whose_serve_died_says_so_everywhere_and_sends_nothing() {
-    let sim = SimProcess::start();
-    let dir = TempDataDir::new();
-    assert!(
-        walink(&dir.path, &["company", "add", "acme", "--name", "Acme LLC"])
-            .status
-            .success()
-    );
+    let (sim, dir) = acme();
     let mut serve = Serve::start(&dir.path, &sim);
     let mut t = Tmux::start_sized(
         &format!("{} --data-dir {}", bin(), dir.path.display()),
@@ -86,9 +101,7 @@ fn a_dashboard_whose_serve_died_says_so_everywhere_and_sends_nothing() {
         24,
     );
     t.wait_text("walink serve");
-    t.keys(&["Enter"]);
-    t.type_text("+7 900 123 45 67");
-    t.keys(&["Enter"]);
+    ask_for_a_code(&t);
     t.wait_for("a pairing code", |s| crate::e2e::code_on(s).is_some());
 
     serve.kill_9();
@@ -100,13 +113,7 @@ fn a_dashboard_whose_serve_died_says_so_everywhere_and_sends_nothing() {
     t.keys(&["Escape"]);
     t.wait_text("? was linking");
 
-    t.keys(&["a"]);
-    t.wait_text("Add a company");
-    t.type_text("beta");
-    // Enter moves to the name; the second adds.
-    t.keys(&["Enter"]);
-    t.type_text("Beta Co");
-    t.keys(&["Enter"]);
+    add_beta(&mut t);
     let screen = t.wait_text("nothing was sent");
     assert!(
         screen.contains("Add a company"),
@@ -119,12 +126,7 @@ fn a_dashboard_whose_serve_died_says_so_everywhere_and_sends_nothing() {
     t.wait_for("the row, live again", |s| {
         s.contains("○ Not linked") && !s.contains("? was")
     });
-    t.keys(&["a"]);
-    t.wait_text("Add a company");
-    t.type_text("beta");
-    t.keys(&["Enter"]);
-    t.type_text("Beta Co");
-    t.keys(&["Enter"]);
+    add_beta(&mut t);
     t.wait_for("beta in the table", |s| {
         s.contains("beta") && !s.contains("Add a company")
     });
@@ -136,19 +138,11 @@ fn a_dashboard_whose_serve_died_says_so_everywhere_and_sends_nothing() {
 /// attempt it is and follows it, and clears once the link is made.
 #[test]
 fn a_second_dashboard_names_the_first_ones_attempt_and_follows_it() {
-    let sim = SimProcess::start();
-    let dir = TempDataDir::new();
-    assert!(
-        walink(&dir.path, &["company", "add", "acme", "--name", "Acme LLC"])
-            .status
-            .success()
-    );
+    let (sim, dir) = acme();
     let serve = Serve::start(&dir.path, &sim);
     let mut first = dashboard(&dir);
     first.wait_text(&format!("walink serve · pid {}", serve.pid()));
-    first.keys(&["Enter"]);
-    first.type_text("+7 900 123 45 67");
-    first.keys(&["Enter"]);
+    ask_for_a_code(&first);
     let screen = first.wait_for("a pairing code", |s| crate::e2e::code_on(s).is_some());
     let code = crate::e2e::code_on(&screen).expect("code");
 
@@ -182,13 +176,7 @@ fn a_second_dashboard_names_the_first_ones_attempt_and_follows_it() {
 /// company does there shows in the dashboard's log as it happens.
 #[test]
 fn i_invites_the_company_and_the_dashboard_follows_its_page() {
-    let sim = SimProcess::start();
-    let dir = TempDataDir::new();
-    assert!(
-        walink(&dir.path, &["company", "add", "acme", "--name", "Acme LLC"])
-            .status
-            .success()
-    );
+    let (sim, dir) = acme();
     let serve = Serve::start_with(&dir.path, &sim, &["--http", "127.0.0.1:0"]);
     let mut t = dashboard(&dir);
     t.wait_text(&format!("walink serve · pid {}", serve.pid()));
