@@ -47,7 +47,13 @@ pub async fn pairing_code(
     let Json(body) = body?;
     let phone = phone(&body.phone_number)?;
     let formatted = phone.formatted.clone();
-    let issued = start_link(&api, who.by(), row.company, LinkMethod::Code { phone });
+    let issued = start_link(
+        &api,
+        who.by(),
+        row.company,
+        LinkMethod::Code { phone },
+        false,
+    );
     let issued = api.while_valid(&who, issued).await?;
     Ok(Json(Answer {
         success: true,

@@ -27,6 +27,10 @@ pub struct LinkBody {
     method: String,
     /// With "code": the number, e.g. +7 900 123 45 67
     phone: Option<String>,
+    /// Link even though the number is linked to another company, and past
+    /// walink's guard [default: false]
+    #[serde(default)]
+    force: bool,
 }
 
 /// What the first answer of an attempt was.
@@ -81,9 +85,10 @@ pub async fn start_link(
     by: String,
     company: i64,
     method: LinkMethod,
+    force: bool,
 ) -> Result<Issued, ApiError> {
     let attempt = AttemptId(api.attempts.fetch_add(1, Ordering::Relaxed));
-    start_attempt(api, by, company, attempt, method).await
+    start_attempt(api, by, company, attempt, method, force).await
 }
 
 /// `start_link` with an attempt id the caller took (and registered).
@@ -93,6 +98,7 @@ pub async fn start_attempt(
     company: i64,
     attempt: AttemptId,
     method: LinkMethod,
+    force: bool,
 ) -> Result<Issued, ApiError> {
     if api.stopping.is_cancelled() {
         return Err(ApiError::unavailable());
@@ -103,7 +109,7 @@ pub async fn start_attempt(
         company,
         attempt,
         method,
-        force: false,
+        force,
         by,
     };
     api.engine
@@ -199,7 +205,7 @@ pub async fn start(
             since: claim.since,
         }));
     }
-    let issued = start_link(&api, who.by(), row.company, method);
+    let issued = start_link(&api, who.by(), row.company, method, body.force);
     Ok(Json(api.while_valid(&who, issued).await?))
 }
 

@@ -169,6 +169,16 @@ fn a_read_token_sees_that_codes_and_qrs_exist_but_not_their_values_nor_whole_num
         message.contains("another company") && !message.contains("acme"),
         "{message}"
     );
+    // Said, and asked again with "force": the admin's call to make.
+    let body = format!(r#"{{"method":"code","phone":"+{PHONE}","force":true}}"#);
+    let forced = http.call(
+        "POST",
+        "/api/v1/sessions/beta/link",
+        Some(&beta),
+        Some(&body),
+    );
+    assert_eq!(forced.status, 200, "{}", forced.body);
+    assert!(forced.body["code"].as_str().is_some(), "{}", forced.body);
 }
 
 /// The id `walink token list --json` gives the token with this note.

@@ -90,7 +90,7 @@ pub async fn start(
     let _ = api.engine.send(note).await;
     let by = format!("the invitation page (#{})", inv.id);
     let tz = super::offset(body.tz);
-    match start_attempt(&api, by, inv.company_id, attempt, method).await {
+    match start_attempt(&api, by, inv.company_id, attempt, method, false).await {
         Ok(issued) => {
             let shown = super::live::Shown::from_issued(&issued, phone);
             Json(Started {
