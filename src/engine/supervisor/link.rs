@@ -162,6 +162,25 @@ impl Supervisor {
 }
 
 impl Supervisor {
+    /// Another company holds a working link to this number.
+    async fn number_taken(&self, company: i64, digits: String) -> bool {
+        let holders = self
+            .db
+            .run(move |s| s.sessions_with_phone(&digits))
+            .await
+            .unwrap_or_default();
+        holders.iter().any(|r| {
+            r.company_id != company
+                && crate::engine::snapshot::state_from_row(
+                    &r.state,
+                    r.state_detail.as_deref(),
+                    now_unix(),
+                    false,
+                )
+                .is_linked()
+        })
+    }
+
     /// This company's keys on disk belong to a paired device (whatever the
     /// registry says: its write may have been lost to a full disk).
     async fn holds_device(&self, slug: &str) -> bool {

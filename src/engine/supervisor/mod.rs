@@ -22,6 +22,7 @@ use crate::store::now_unix;
 mod companies;
 mod invitations;
 mod link;
+mod logout;
 
 /// How long shutdown waits for sessions (stopping in parallel, each within
 /// its own deadline) before aborting them.
@@ -199,36 +200,6 @@ impl Supervisor {
         }
     }
 
-    async fn logout(&mut self, company: i64) {
-        let not_linked = Update::Failed {
-            company,
-            attempt: None,
-            reason: FailureReason::NotLinked,
-        };
-        // Never linked (a live or a cancelled attempt): nothing to unlink.
-        // Asking WhatsApp would wait 20 s and then say the device is
-        // still linked.
-        if !self.was_linked(company).await {
-            let _ = self.updates.send(not_linked).await;
-            return;
-        }
-        if let Some(r) = self.sessions.get(&company) {
-            let _ = r.tx.send(SessionCmd::Logout).await;
-            return;
-        }
-        let Some(slug) = self.slug(company).await else {
-            return;
-        };
-        if !self.shared.data.session_file(&slug).exists() {
-            let _ = self.updates.send(not_linked).await;
-            return;
-        }
-        self.spawn(company, slug, Mode::Restore, None);
-        if let Some(r) = self.sessions.get(&company) {
-            let _ = r.tx.send(SessionCmd::Logout).await;
-        }
-    }
-
     fn ctx(&self, company: i64, slug: String) -> Ctx {
         Ctx {
             company,
@@ -356,27 +327,6 @@ impl Supervisor {
             .ok()
             .flatten();
         found.map(|c| c.slug.to_string())
-    }
-
-    /// Another company holds a working link to this number.
-    async fn number_taken(&self, company: i64, digits: String) -> bool {
-        let holders = self
-            .db
-            .run(move |s| s.sessions_with_phone(&digits))
-            .await
-            .unwrap_or_default();
-        holders.iter().any(|r| {
-            r.company_id != company
-                && snapshot::state_from_row(&r.state, r.state_detail.as_deref(), now_unix(), false)
-                    .is_linked()
-        })
-    }
-
-    /// The registry names the device this company was linked as.
-    async fn was_linked(&self, company: i64) -> bool {
-        let row = self.db.run(move |s| s.session(company)).await;
-        // Unreadable: let WhatsApp's answer decide.
-        row.map_or(true, |r| r.is_some_and(|r| r.jid.is_some()))
     }
 
     async fn shutdown(mut self) {
