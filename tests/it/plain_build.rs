@@ -10,12 +10,17 @@ use walink::engine::server::SANDBOX_WA_VERSION;
 use crate::common::TempDataDir;
 use crate::wa::sim;
 
-/// Build (or find up to date) the default-feature binary in its own target
-/// directory, so the sandbox binary the other tests run is left alone.
-/// `.ci/run` builds it before the tests, so this is a no-op there.
+/// The default-feature binary: the one `script/test` built just before the
+/// tests (`WALINK_PLAIN_BIN`), or else built here in a target directory of
+/// its own, so the sandbox binary the other tests run is left alone.
 fn plain_binary() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT.get_or_init(build_plain).clone()
+    BUILT
+        .get_or_init(|| match std::env::var_os("WALINK_PLAIN_BIN") {
+            Some(path) => PathBuf::from(path),
+            None => build_plain(),
+        })
+        .clone()
 }
 
 fn build_plain() -> PathBuf {
