@@ -14,8 +14,9 @@ pub mod lockfile;
 pub mod logging;
 pub mod qr;
 pub mod service;
+/// The loopback simulator, a crate of its own (`crates/walink-sim`).
 #[cfg(feature = "sandbox")]
-pub mod sim;
+pub use walink_sim as sim;
 pub mod store;
 pub mod tui;
 pub mod webhook;

@@ -37,7 +37,7 @@ pub struct SimArgs {
 /// handshakes, faults, closes; debug adds a line per stanza). To stderr.
 pub fn run(args: SimArgs, log_level: Option<&str>) -> Result<(), CliError> {
     let filter = tracing_subscriber::EnvFilter::try_new(format!(
-        "walink::sim={}",
+        "walink_sim={}",
         log_level.unwrap_or("info")
     ))
     .map_err(|e| CliError::usage(format!("--log-level: {e}")))?;

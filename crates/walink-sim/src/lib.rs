@@ -1,5 +1,9 @@
 //! Loopback WhatsApp Web simulator for tests (SIMULATOR.md).
 //!
+//! A crate of its own so it holds only what the protocol says: it cannot
+//! reach into walink, and walink reaches it only through the `sandbox`
+//! feature (as `walink::sim`).
+//!
 //! One local server plays both the WA server (WebSocket, Noise, binary nodes,
 //! pairing refs, login, IQ answers, stream errors) and the primary phone (QR
 //! scan, pair-code entry, unlink). Clients must be built with
@@ -13,8 +17,6 @@
 //! let jid = phone.scan_qr(&qr_from_pairing_qr_code_event).await?;
 //! sim.inject(Target::Phone("15551234567".into()), Fault::StreamError(515), false);
 //! ```
-
-// NEEDS-DEP: base64 = { version = "0.22", optional = true }  (add "dep:base64" to the sandbox feature; Cargo.lock already has 0.22.1 via wacore)
 
 mod code_link;
 mod config;
