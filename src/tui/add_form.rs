@@ -5,9 +5,6 @@ use tui_input::Input;
 
 use crate::domain::{DisplayName, Slug};
 
-use super::app::{App, Overlay};
-use super::msg::{Action, Effect};
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AddField {
     #[default]
@@ -26,7 +23,7 @@ pub struct AddForm {
 }
 
 impl AddForm {
-    fn check(&mut self, taken: impl Fn(&str) -> bool) -> Option<(Slug, DisplayName)> {
+    pub(super) fn check(&mut self, taken: impl Fn(&str) -> bool) -> Option<(Slug, DisplayName)> {
         let slug = Slug::parse(self.slug.value())
             .map_err(|e| e.to_string())
             .and_then(|s| {
@@ -50,53 +47,5 @@ impl AddForm {
                 None
             }
         }
-    }
-}
-
-impl App {
-    pub(crate) fn on_add_form(&mut self, action: Action) -> Vec<Effect> {
-        let taken: Vec<String> = self.rows.iter().map(|r| r.slug.clone()).collect();
-        let Some(Overlay::Add(form)) = &mut self.overlay else {
-            return Vec::new();
-        };
-        match action {
-            Action::EditAddField(req) => match form.field {
-                // An empty field is not wrong yet: say nothing until typed.
-                AddField::Slug => {
-                    form.slug.handle(req);
-                    let typed = form.slug.value();
-                    form.slug_error = (!typed.is_empty())
-                        .then(|| Slug::parse(typed).err().map(|e| e.to_string()))
-                        .flatten();
-                }
-                AddField::Name => {
-                    form.name.handle(req);
-                    let typed = form.name.value();
-                    form.name_error = (!typed.is_empty())
-                        .then(|| DisplayName::parse(typed).err().map(|e| e.to_string()))
-                        .flatten();
-                }
-            },
-            Action::NextAddField => {
-                form.field = match form.field {
-                    AddField::Slug => AddField::Name,
-                    AddField::Name => AddField::Slug,
-                };
-            }
-            Action::SubmitAdd => {
-                // Enter on the slug moves on to the name, as in most forms.
-                if form.field == AddField::Slug && form.name.value().is_empty() {
-                    form.field = AddField::Name;
-                    return Vec::new();
-                }
-                if let Some((slug, name)) = form.check(|s| taken.iter().any(|t| t == s)) {
-                    self.overlay = None;
-                    return vec![Effect::AddCompany { slug, name }];
-                }
-            }
-            Action::Back => self.overlay = None,
-            _ => {}
-        }
-        Vec::new()
     }
 }

@@ -95,6 +95,7 @@ fn a_good_number_submits_a_code_link() {
             },
             force: false,
             by: "this dashboard".into(),
+            invitation: None,
         })]
     );
     assert_eq!(app.focus(), Focus::Attempt);
@@ -184,6 +185,7 @@ fn a_guard_refusal_offers_to_force() {
             },
             force: true,
             by: "this dashboard".into(),
+            invitation: None,
         })]
     );
 }

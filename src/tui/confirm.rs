@@ -1,11 +1,8 @@
 //! Yes/no questions asked before something hard to undo.
 
 use crate::domain::{LinkMethod, Phone};
-use crate::engine::command::Command;
 use crate::engine::update::SessionRow;
 
-use super::app::{App, Now, Overlay};
-use super::msg::{Action, Effect};
 use super::pairing::Method;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,39 +80,4 @@ impl Confirm {
 
 fn label(row: &SessionRow) -> String {
     format!("{} ({})", row.slug, row.name)
-}
-
-impl App {
-    pub(crate) fn on_confirm(&mut self, action: Action, _now: Now) -> Vec<Effect> {
-        let Some(Overlay::Confirm(ask)) = &self.overlay else {
-            return Vec::new();
-        };
-        match action {
-            Action::Confirm => {
-                let ask = ask.clone();
-                self.overlay = None;
-                self.confirmed(ask)
-            }
-            Action::Deny | Action::Back => {
-                self.overlay = None;
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn confirmed(&mut self, ask: Confirm) -> Vec<Effect> {
-        match ask {
-            Confirm::CancelAttempt { .. } => self.cancel_link(true),
-            Confirm::NumberInUse {
-                company, method, ..
-            } => self.start_link(company, method, true),
-            Confirm::Remove { company, .. } => {
-                self.rows.retain(|r| r.company != company);
-                self.table.repair(&self.rows);
-                vec![Effect::RemoveCompany { company }]
-            }
-            Confirm::Logout { company, .. } => vec![Effect::Engine(Command::Logout { company })],
-        }
-    }
 }

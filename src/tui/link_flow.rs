@@ -93,6 +93,7 @@ impl App {
             force,
             // A server puts this client's own name here.
             by: "this dashboard".into(),
+            invitation: None,
         })]
     }
 

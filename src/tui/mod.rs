@@ -17,6 +17,7 @@ mod sandbox;
 mod sandbox_play;
 pub mod table_state;
 mod terminal;
+mod update;
 pub mod view;
 
 #[cfg(test)]

@@ -92,6 +92,7 @@ fn a_pane_names_whose_attempt_runs_and_clears_when_it_ends() {
         attempt: 7,
         by: "walink pair (pid 12)".into(),
         since: t.unix - 60,
+        invitation: None,
     };
     engine(&mut app, Update::AttemptStarted { company: 1, claim }, t);
     let expires_at = t.instant + std::time::Duration::from_secs(150);
@@ -130,6 +131,7 @@ fn only_the_claimed_attempt_ends_its_claim() {
         attempt: 7,
         by: "dashboard (pid 9)".into(),
         since: t.unix,
+        invitation: None,
     };
     engine(&mut app, Update::AttemptStarted { company: 1, claim }, t);
     let refused = |attempt| Update::Failed {
