@@ -83,6 +83,7 @@ async fn bench(n: usize) {
                 method: LinkMethod::Code { phone },
                 force: false,
                 by: "bench".into(),
+                invitation: None,
             })
             .await
             .expect("engine");

@@ -156,6 +156,7 @@ async fn bench(n: usize) {
             method: LinkMethod::Qr,
             force: true,
             by: "bench".into(),
+            invitation: None,
         };
         control.send(link).await.expect("send");
         // The first state change of this company on each dashboard.

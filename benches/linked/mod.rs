@@ -49,6 +49,7 @@ pub async fn link_all_from(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>, 
                 method: LinkMethod::Qr,
                 force: false,
                 by: "bench".into(),
+                invitation: None,
             })
             .await
             .expect("engine");

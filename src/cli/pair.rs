@@ -56,6 +56,7 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: PairArgs) -> Result<(),
             force: args.force,
             // A server names this client itself; this is for an engine of our own.
             by: format!("walink pair (pid {})", std::process::id()),
+            invitation: None,
         };
         running.engine.send(link).await.map_err(CliError::other)?;
         let outcome = tokio::select! {

@@ -13,6 +13,9 @@ pub enum Command {
         /// Who asks ("dashboard (pid 812)"): another asker is refused with
         /// it while this attempt is live. The server sets it per client.
         by: String,
+        /// The invitation a page asked through: the engine uses it up when
+        /// the attempt links (kept with the attempt, so across a restart).
+        invitation: Option<i64>,
     },
     /// Stop the running attempt of this company, if any.
     CancelLink { company: i64 },
@@ -32,8 +35,6 @@ pub enum Command {
     Invite(Invite),
     /// Revoke a live invitation.
     RevokeInvitation { id: i64 },
-    /// A link through this invitation succeeded: it is used up.
-    UseInvitation { id: i64 },
     /// Write a line in the company's event log (kept, and told to every
     /// client): what an adapter such as the invitation page did.
     Note {

@@ -6,12 +6,12 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc;
 
-use super::db::Db;
 use super::snapshot::state_detail;
 use super::task::{LinkInfo, Shared};
 use super::update::{LogEntry, Update};
 use crate::domain::{AttemptId, FailureReason, SessionState};
 use crate::store::AttemptOutcome;
+use crate::store::Db;
 
 /// The reporting side of a session task.
 #[derive(Clone)]

@@ -89,6 +89,9 @@ pub async fn on_fact(
                 return Flow::Continue;
             };
             ctx.finish_attempt(&l, AttemptOutcome::Linked, None).await;
+            if let Some(id) = l.invitation {
+                super::supervisor::end_invitation(&ctx.db, &ctx.updates, id, true).await;
+            }
             let phone = jid.split([':', '@']).next().unwrap_or_default().to_owned();
             let (company, j, p, digits) =
                 (ctx.company, jid.clone(), push_name.clone(), phone.clone());

@@ -5,7 +5,6 @@ pub mod classify;
 pub mod client;
 pub mod command;
 mod ctx;
-mod db;
 mod facts;
 pub mod guard;
 mod keys;
@@ -144,7 +143,7 @@ impl Engine {
             logout_deadline: config.logout_deadline,
         });
         let mut supervisor = supervisor::Supervisor::new(
-            db::Db::new(store),
+            crate::store::Db::new(store),
             shared,
             upd_tx,
             config.restore_concurrency,

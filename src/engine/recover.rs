@@ -33,6 +33,10 @@ pub fn recover_links(store: &Store, data: &DataDir) -> Result<usize, StoreError>
         );
         store.log_event(Some(id), "link", &detail)?;
         tracing::warn!(company = id, "{detail}");
+        // The page's attempt linked before the stop: its invitation is used.
+        if let Some(invitation) = store.last_attempt_invitation(id)? {
+            store.end_invitation_logged(invitation, true, now_unix())?;
+        }
         recovered += 1;
     }
     Ok(recovered)

@@ -25,6 +25,8 @@ pub struct LinkInfo {
     pub method: LinkMethod,
     /// The `link_attempts` row.
     pub row: i64,
+    /// The invitation it came through, used up when it links.
+    pub invitation: Option<i64>,
     /// Held while the attempt lives: the supervisor's claim on the company
     /// ends when this is dropped, however the attempt ends. Never read.
     #[allow(dead_code)]

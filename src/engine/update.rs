@@ -29,6 +29,9 @@ pub struct Claim {
     pub attempt: u64,
     pub by: String,
     pub since: crate::domain::UnixTime,
+    /// The invitation a page asked through, if it did.
+    #[serde(default)]
+    pub invitation: Option<i64>,
 }
 
 /// How many lines of the live event log a client keeps (the dashboard
@@ -94,7 +97,7 @@ pub enum Update {
         company: i64,
         entry: LogEntry,
     },
-    CompanyAdded(SessionRow),
+    CompanyAdded(Box<SessionRow>),
     /// Adding failed; the sentence says why (e.g. the slug is taken).
     CompanyNotAdded {
         slug: String,
@@ -166,7 +169,7 @@ pub fn fold_rows(rows: &mut Vec<SessionRow>, update: &Update) -> bool {
         Update::CompanyAdded(added) => {
             rows.retain(|r| r.company != added.company);
             let at = rows.partition_point(|r| r.slug < added.slug);
-            rows.insert(at, added.clone());
+            rows.insert(at, (**added).clone());
         }
         Update::CompanyRemoved { company } => rows.retain(|r| r.company != *company),
         _ => {

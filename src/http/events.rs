@@ -40,16 +40,16 @@ fn sse(event: &Event, who: &Principal) -> Option<Sse> {
 
 /// What came after `id`: from the registry while it is older than what
 /// memory holds, then from memory. The last id covered comes back too.
-fn missed(api: &Api, who: &Principal, id: u64) -> (Vec<Sse>, u64) {
+async fn missed(api: &Api, who: &Principal, id: u64) -> (Vec<Sse>, u64) {
     let mut out = Vec::new();
     let mut seen = id;
     let oldest = api.view.read(|m| m.oldest_event());
     if oldest.is_none_or(|o| o > id.saturating_add(1)) {
+        let after = i64::try_from(id).unwrap_or(i64::MAX);
         let kept = api
             .store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .api_events_after(i64::try_from(id).unwrap_or(i64::MAX), 100_000)
+            .run(move |s| s.api_events_after(after, 100_000))
+            .await
             .unwrap_or_else(|e| {
                 tracing::error!("cannot read the event journal: {e}");
                 Vec::new()
@@ -100,7 +100,7 @@ pub async fn stream(
     let mut first: Vec<Sse> = Vec::new();
     let mut seen = 0;
     if let Some(id) = after {
-        (first, seen) = missed(&api, &who, id);
+        (first, seen) = missed(&api, &who, id).await;
     }
     // Revoked, expired, or its company removed: the stream ends.
     let ended = {

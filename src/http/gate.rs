@@ -5,7 +5,6 @@
 //! longer read.
 
 use std::future::Future;
-use std::sync::PoisonError;
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Request, State};
@@ -47,7 +46,7 @@ pub async fn door(State(api): State<Api>, req: Request, next: Next) -> Response 
     // The old system's callers test `success` on every answer.
     let legacy = req.uri().path().starts_with("/api/whatsapp/");
     let mut req = req;
-    let response = match api.principal(req.headers()) {
+    let response = match api.principal(req.headers()).await {
         Err(e) => e.into_response(),
         Ok(who) => {
             // Handlers take it from here (`Principal` as an extractor):
@@ -143,13 +142,13 @@ impl Api {
     /// Whether `who` may still read: its token unrevoked and unexpired,
     /// and the company it is bound to still there. A registry that cannot
     /// be read keeps the reader (the next look decides).
-    fn still_valid(&self, who: &Principal) -> bool {
+    async fn still_valid(&self, who: &Principal) -> bool {
         let now = crate::store::now_unix();
+        let token = who.token_id;
         let alive = self
             .store
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .token_alive(who.token_id, now)
+            .run(move |s| s.token_alive(token, now))
+            .await
             .unwrap_or(true);
         alive
             && who
@@ -163,7 +162,7 @@ impl Api {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if !self.still_valid(who) {
+            if !self.still_valid(who).await {
                 return;
             }
         }

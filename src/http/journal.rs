@@ -3,17 +3,16 @@
 //! They are kept as an admin sees them; each reader's fence is applied
 //! when they are sent.
 
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::service::hub::View;
-use crate::store::{Store, now_unix};
+use crate::store::{Db, now_unix};
 
 const KEEP_FOR: i64 = 7 * 86_400;
 
-pub fn start(store: Arc<Mutex<Store>>, view: &View, stop: CancellationToken) {
+pub fn start(store: Db, view: &View, stop: CancellationToken) {
     let mut events = view.follow("the event journal");
     tokio::spawn(async move {
         let mut prune = tokio::time::interval(Duration::from_secs(3600));
@@ -21,8 +20,10 @@ pub fn start(store: Arc<Mutex<Store>>, view: &View, stop: CancellationToken) {
             let event = tokio::select! {
                 _ = stop.cancelled() => return,
                 _ = prune.tick() => {
-                    let s = store.lock().unwrap_or_else(PoisonError::into_inner);
-                    if let Err(e) = s.prune_api_events(now_unix() - KEEP_FOR) {
+                    let pruned = store
+                        .run(|s| s.prune_api_events(now_unix() - KEEP_FOR))
+                        .await;
+                    if let Err(e) = pruned {
                         tracing::warn!("cannot prune the event journal: {e}");
                     }
                     continue;
@@ -35,14 +36,10 @@ pub fn start(store: Arc<Mutex<Store>>, view: &View, stop: CancellationToken) {
             let Some((company, name, data)) = crate::events::shape(&event) else {
                 continue;
             };
-            let s = store.lock().unwrap_or_else(PoisonError::into_inner);
-            let kept = s.keep_api_event(
-                event.id as i64,
-                company,
-                name,
-                &data.to_string(),
-                now_unix(),
-            );
+            let (id, data) = (event.id as i64, data.to_string());
+            let kept = store
+                .run(move |s| s.keep_api_event(id, company, name, &data, now_unix()))
+                .await;
             if let Err(e) = kept {
                 tracing::warn!("cannot keep an event: {e}");
             }

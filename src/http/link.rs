@@ -87,22 +87,22 @@ pub async fn start_link(
     method: LinkMethod,
     force: bool,
 ) -> Result<Issued, ApiError> {
-    let attempt = AttemptId(api.attempts.fetch_add(1, Ordering::Relaxed));
-    start_attempt(api, by, company, attempt, method, force).await
+    start_attempt(api, by, company, method, force, None).await
 }
 
-/// `start_link` with an attempt id the caller took (and registered).
+/// `start_link` through an invitation (the engine uses it up on a link).
 pub async fn start_attempt(
     api: &Api,
     by: String,
     company: i64,
-    attempt: AttemptId,
     method: LinkMethod,
     force: bool,
+    invitation: Option<i64>,
 ) -> Result<Issued, ApiError> {
     if api.stopping.is_cancelled() {
         return Err(ApiError::unavailable());
     }
+    let attempt = AttemptId(api.attempts.fetch_add(1, Ordering::Relaxed));
     // Subscribed before sending, so the answer cannot slip past.
     let mut events = api.view.follow("a link request");
     let cmd = Command::Link {
@@ -111,6 +111,7 @@ pub async fn start_attempt(
         method,
         force,
         by,
+        invitation,
     };
     api.engine
         .send(cmd)

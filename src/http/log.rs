@@ -1,8 +1,6 @@
 //! GET /api/v1/sessions/{slug}/events?limit=&before=: the company's event
 //! log from the registry, newest first; `before` pages back by id.
 
-use std::sync::PoisonError;
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 
@@ -45,11 +43,11 @@ pub async fn log(
     let row = api.row(&who, &slug)?;
     let limit = page.limit.unwrap_or(50).clamp(1, 500);
     let admin = who.may(Scope::Admin);
+    let (company, before) = (row.company, page.before);
     let events = api
         .store
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .events_before(row.company, page.before, limit)
+        .run(move |s| s.events_before(company, before, limit))
+        .await
         .map_err(|e| {
             tracing::error!("cannot read the event log: {e}");
             ApiError::unavailable()

@@ -143,12 +143,8 @@ impl Metrics {
         }
     }
 
-    fn text(&self, view: &View, store: &std::sync::Mutex<crate::store::Store>) -> String {
-        let counts = store
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .delivery_counts()
-            .unwrap_or_default();
+    async fn text(&self, view: &View, store: &crate::store::Db) -> String {
+        let counts = store.run(|s| s.delivery_counts()).await.unwrap_or_default();
         for (outcome, n) in counts {
             self.webhooks.get_or_create(&ByOutcome { outcome }).set(n);
         }
@@ -203,6 +199,6 @@ pub async fn metrics(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        api.metrics.text(&api.view, &api.store),
+        api.metrics.text(&api.view, &api.store).await,
     ))
 }

@@ -21,8 +21,8 @@ pub mod tls;
 mod webhooks;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -37,7 +37,7 @@ pub use error::ApiError;
 use crate::auth::{Principal, Scope};
 use crate::engine::{EngineHandle, SessionRow};
 use crate::service::hub::View;
-use crate::store::Store;
+use crate::store::{Db, Store};
 
 /// Bodies above this are refused with 413.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -46,14 +46,13 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub struct Api {
     pub engine: EngineHandle,
     pub view: View,
-    /// Tokens are read here (a registry connection of the API's own).
-    pub store: Arc<Mutex<Store>>,
+    /// Tokens are read here (a registry connection of the API's own, used
+    /// on the blocking pool).
+    pub store: Db,
     /// Attempt ids of the API's link requests.
     pub attempts: Arc<AtomicU64>,
     pub stopping: CancellationToken,
     pub metrics: Arc<metrics::Metrics>,
-    /// Link attempts started from invitation pages.
-    pub invites: Arc<invite::Attempts>,
     /// A proxy is in front: the client's address is its X-Forwarded-For.
     pub behind_proxy: bool,
     /// Open connections one client address may hold (not behind a proxy).
@@ -74,11 +73,10 @@ impl Api {
         let first = crate::service::first_attempt().0;
         let metrics = Arc::new(metrics::Metrics::new());
         metrics::follow(metrics.clone(), &view);
-        let store = Arc::new(Mutex::new(store));
+        let store = Db::new(store);
         journal::start(store.clone(), &view, stopping.clone());
-        let api = Self {
+        Self {
             metrics,
-            invites: Arc::default(),
             behind_proxy: false,
             per_address: PER_ADDRESS,
             country: None,
@@ -87,19 +85,28 @@ impl Api {
             store,
             attempts: Arc::new(AtomicU64::new(first)),
             stopping,
-        };
-        invite::follow(&api);
-        api
+        }
     }
 
     /// The caller's token: `Authorization: Bearer T` or `X-Api-Key: T`.
     /// Every guarded route reads it first (see `gate::door`).
-    pub fn principal(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    pub async fn principal(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
         let token = gate::presented(headers).ok_or_else(ApiError::unauthorized)?;
+        let hash = crate::auth::hash(token);
         let now = crate::store::now_unix();
-        let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        let row = store
-            .token_by_hash(&crate::auth::hash(token))
+        let row = self
+            .store
+            .run(move |s| {
+                let row = s.token_by_hash(&hash)?;
+                // Once a minute is precise enough for "last used".
+                if let Some(row) = &row
+                    && row.last_used_at.is_none_or(|t| now - t >= 60)
+                {
+                    let _ = s.touch_token(row.id, now);
+                }
+                Ok(row)
+            })
+            .await
             .map_err(|e| {
                 tracing::error!("cannot read the tokens: {e}");
                 ApiError::unavailable()
@@ -109,10 +116,6 @@ impl Api {
             return Err(ApiError::unauthorized());
         }
         let scope = Scope::parse(&row.scope).map_err(|_| ApiError::unauthorized())?;
-        // Once a minute is precise enough for "last used".
-        if row.last_used_at.is_none_or(|t| now - t >= 60) {
-            let _ = store.touch_token(row.id, now);
-        }
         Ok(Principal {
             token_id: row.id,
             scope,

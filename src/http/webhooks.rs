@@ -1,8 +1,6 @@
 //! /api/v1/webhooks (admin, tokens not bound to a company): what
 //! `walink webhook` does, over HTTP.
 
-use std::sync::PoisonError;
-
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -63,12 +61,7 @@ fn store_error(e: crate::store::StoreError) -> ApiError {
     responses((status = 200, body = [Hook]), (status = 403, body = ErrorBody)))]
 pub async fn list(State(api): State<Api>, who: Principal) -> Result<Json<Vec<Hook>>, ApiError> {
     admin(&who)?;
-    let hooks = api
-        .store
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .webhooks()
-        .map_err(store_error)?;
+    let hooks = api.store.run(|s| s.webhooks()).await.map_err(store_error)?;
     Ok(Json(
         hooks
             .into_iter()
@@ -112,18 +105,12 @@ pub async fn add(
         None => crate::auth::new_token().map_err(|_| ApiError::unavailable())?,
     };
     let events = body.events.join(",");
+    let (at, key, whole) = (url.to_string(), secret.clone(), body.whole_numbers);
+    let now = crate::store::now_unix();
     let id = api
         .store
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .add_webhook(
-            url.as_str(),
-            company_id,
-            &events,
-            &secret,
-            body.whole_numbers,
-            crate::store::now_unix(),
-        )
+        .run(move |s| s.add_webhook(&at, company_id, &events, &key, whole, now))
+        .await
         .map_err(store_error)?;
     Ok((
         StatusCode::CREATED,
@@ -150,9 +137,8 @@ pub async fn remove(
     admin(&who)?;
     let removed = api
         .store
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .remove_webhook(id)
+        .run(move |s| s.remove_webhook(id))
+        .await
         .map_err(store_error)?;
     if !removed {
         return Err(ApiError::new(

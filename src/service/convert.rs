@@ -40,7 +40,9 @@ impl WireCommand {
                 attempt,
                 method,
                 force,
+                // Only the server's own invitation page links through one.
                 by: _,
+                invitation: _,
             } => Self::Link {
                 company: *company,
                 attempt: attempt.0,
@@ -67,10 +69,7 @@ impl WireCommand {
             },
             Command::RevokeInvitation { id } => Self::RevokeInvitation { id: *id },
             // Only the server's own adapters use these.
-            Command::UseInvitation { .. }
-            | Command::Note { .. }
-            | Command::ClientGone { .. }
-            | Command::Shutdown => {
+            Command::Note { .. } | Command::ClientGone { .. } | Command::Shutdown => {
                 return None;
             }
         })
@@ -96,6 +95,7 @@ impl WireCommand {
                 },
                 force,
                 by: client.to_owned(),
+                invitation: None,
             },
             Self::CancelLink { company } => Command::CancelLink { company },
             Self::Reconnect { company } => Command::Reconnect { company },
@@ -315,7 +315,7 @@ impl WireUpdate {
                     raw,
                 },
             },
-            Self::CompanyAdded { row } => Update::CompanyAdded(row.into_row(now)),
+            Self::CompanyAdded { row } => Update::CompanyAdded(Box::new(row.into_row(now))),
             Self::CompanyNotAdded { slug, sentence } => Update::CompanyNotAdded { slug, sentence },
             Self::CompanyRemoved { company } => Update::CompanyRemoved { company },
             Self::Notice { text } => Update::Notice(text),

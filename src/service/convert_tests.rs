@@ -27,11 +27,12 @@ fn updates_cross_the_wire_unchanged() {
             attempt: 4,
             by: "dashboard (pid 9)".into(),
             since: 1_795_000_000,
+            invitation: Some(2),
         }),
     };
     let updates = [
         Update::Snapshot(vec![row.clone()]),
-        Update::CompanyAdded(row),
+        Update::CompanyAdded(Box::new(row)),
         Update::StateChanged {
             company: 3,
             state: SessionState::LinkingQr {
@@ -83,6 +84,7 @@ fn commands_cross_the_wire_and_names_are_checked_again() {
         method: LinkMethod::Code { phone },
         force: false,
         by: "dashboard (pid 7)".into(),
+        invitation: None,
     };
     let wire = WireCommand::from_command(&link).expect("on the wire");
     let text = serde_json::to_string(&wire).expect("json");
@@ -132,10 +134,30 @@ fn invitations_cross_the_wire_and_the_server_names_their_maker() {
         })
     );
     // Only the server's own adapters use these.
-    assert_eq!(
-        WireCommand::from_command(&Command::UseInvitation { id: 1 }),
-        None
-    );
+    let note = Command::Note {
+        company: 1,
+        kind: "invitation",
+        detail: "opened".into(),
+    };
+    assert_eq!(WireCommand::from_command(&note), None);
+    // A client never links through an invitation: only the server's page
+    // does, so the invitation does not cross the socket either way.
+    let invited = Command::Link {
+        company: 1,
+        attempt: AttemptId(5),
+        method: LinkMethod::Qr,
+        force: false,
+        by: "the invitation page (#3)".into(),
+        invitation: Some(3),
+    };
+    let crossed = WireCommand::from_command(&invited)
+        .expect("a link crosses")
+        .into_command("dashboard (pid 9)")
+        .expect("and comes back");
+    let Command::Link { invitation, by, .. } = crossed else {
+        unreachable!()
+    };
+    assert_eq!((invitation, by.as_str()), (None, "dashboard (pid 9)"));
     for u in [
         Update::Invited {
             company: 2,

@@ -210,7 +210,7 @@ mod tests {
         let now = Instant::now();
         let mut m = Mirror::default();
         m.fold(&Update::Snapshot(vec![row(1, "b")]));
-        m.fold(&Update::CompanyAdded(row(2, "a")));
+        m.fold(&Update::CompanyAdded(Box::new(row(2, "a"))));
         m.fold(&code(2, now + Duration::from_secs(60)));
         let replay = m.replay(now);
         let Update::Snapshot(rows) = &replay[0] else {

@@ -1,7 +1,7 @@
 //! Link attempts per company and number: the guard's memory, kept in the
 //! registry so a restart does not reset WhatsApp's rate limits for us.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Store, StoreError};
@@ -79,6 +79,35 @@ impl Store {
             params![company_id, phone, method, started_at, forced],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The invitation page asked for this attempt through invitation `id`.
+    pub fn set_attempt_invitation(&self, attempt_id: i64, id: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE link_attempts SET invitation_id = ?2 WHERE id = ?1",
+            params![attempt_id, id],
+        )?;
+        Ok(())
+    }
+
+    /// The invitation behind the company's latest attempt, if a page asked
+    /// for it and it did not end on its own (it was linked, or interrupted
+    /// by a stop that may have come after the phone linked).
+    pub fn last_attempt_invitation(&self, company_id: i64) -> Result<Option<i64>, StoreError> {
+        let found = self
+            .conn
+            .query_row(
+                "SELECT invitation_id, outcome FROM link_attempts WHERE company_id = ?1
+                 ORDER BY started_at DESC, id DESC LIMIT 1",
+                [company_id],
+                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?;
+        Ok(found.and_then(|(id, outcome)| {
+            matches!(outcome.as_str(), "linked" | "interrupted" | "pending")
+                .then_some(id)
+                .flatten()
+        }))
     }
 
     pub fn finish_attempt(

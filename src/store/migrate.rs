@@ -122,6 +122,10 @@ const STEPS: &[&str] = &[
     // the sentence a person reads.
     "ALTER TABLE events ADD COLUMN reason TEXT;
      ALTER TABLE events ADD COLUMN raw TEXT;",
+    // 8: the invitation a page's attempt came through, so the engine uses
+    // it up when the attempt links, even across a restart.
+    "ALTER TABLE link_attempts ADD COLUMN invitation_id INTEGER
+        REFERENCES invitations(id) ON DELETE SET NULL;",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

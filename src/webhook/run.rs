@@ -13,12 +13,13 @@ use std::collections::HashMap;
 use crate::engine::{LogEntry, Update};
 use crate::events::{Sight, redact};
 use crate::service::hub::{Publisher, View};
-use crate::store::{Delivery, Store, now_unix};
+use crate::store::{Db, Delivery, Store, now_unix};
 
-/// Start both tasks on `store` (a registry connection of their own);
-/// `tell` carries what dashboards should see of the deliveries.
+/// Start both tasks on `store` (a registry connection of their own, used on
+/// the blocking pool); `tell` carries what dashboards should see of the
+/// deliveries.
 pub fn start(store: Store, view: &View, tell: Publisher, stop: CancellationToken) {
-    let store = Arc::new(Mutex::new(store));
+    let store = Db::new(store);
     let due = Arc::new(Notify::new());
     tokio::spawn(enqueue(
         store.clone(),
@@ -77,11 +78,7 @@ impl Teller {
     }
 }
 
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: CancellationToken) {
+async fn enqueue(store: Db, view: View, due: Arc<Notify>, stop: CancellationToken) {
     let mut events = view.follow("webhooks");
     loop {
         let event = tokio::select! {
@@ -101,55 +98,65 @@ async fn enqueue(store: Arc<Mutex<Store>>, view: View, due: Arc<Notify>, stop: C
             continue;
         };
         let slug = event.slug.clone();
-        let now = now_unix();
-        let s = lock(&store);
-        let hooks = match s.webhooks() {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::error!("cannot read the webhooks: {e}");
-                continue;
-            }
-        };
-        let mut queued = false;
-        for hook in hooks.iter().filter(|h| h.wants(name, company)) {
-            let id = crate::auth::new_token()
-                .map(|t| format!("evt_{}", &t[4..28]))
-                .unwrap_or_default();
-            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            // An admin made the webhook and named its events (codes and QRs
-            // among them); whole numbers only when it said so.
-            let sight = Sight {
-                secrets: true,
-                whole_numbers: hook.whole_numbers,
-            };
-            let mut data = data.clone();
-            redact(name, &mut data, sight);
-            let body = envelope(&id, name, slug.as_deref().unwrap_or(""), &at, &data);
-            match s.enqueue_delivery(hook.id, Some(company), name, &body, now) {
-                Ok(()) => queued = true,
-                Err(e) => tracing::error!("cannot queue a webhook delivery: {e}"),
-            }
-        }
-        drop(s);
+        let queued = store
+            .run(move |s| Ok(queue(s, company, name, slug.as_deref(), &data)))
+            .await
+            .unwrap_or(false);
         if queued {
             due.notify_one();
         }
     }
 }
 
-async fn deliver(
-    store: Arc<Mutex<Store>>,
-    due: Arc<Notify>,
-    tell: Publisher,
-    stop: CancellationToken,
-) {
-    let teller = Teller {
+/// Put the event in the outbox once for each webhook that wants it; says
+/// whether any did.
+fn queue(
+    s: &Store,
+    company: i64,
+    name: &'static str,
+    slug: Option<&str>,
+    data: &serde_json::Value,
+) -> bool {
+    let now = now_unix();
+    let hooks = match s.webhooks() {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!("cannot read the webhooks: {e}");
+            return false;
+        }
+    };
+    let mut queued = false;
+    for hook in hooks.iter().filter(|h| h.wants(name, company)) {
+        let id = crate::auth::new_token()
+            .map(|t| format!("evt_{}", &t[4..28]))
+            .unwrap_or_default();
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        // An admin made the webhook and named its events (codes and QRs
+        // among them); whole numbers only when it said so.
+        let sight = Sight {
+            secrets: true,
+            whole_numbers: hook.whole_numbers,
+        };
+        let mut data = data.clone();
+        redact(name, &mut data, sight);
+        let body = envelope(&id, name, slug.unwrap_or(""), &at, &data);
+        match s.enqueue_delivery(hook.id, Some(company), name, &body, now) {
+            Ok(()) => queued = true,
+            Err(e) => tracing::error!("cannot queue a webhook delivery: {e}"),
+        }
+    }
+    queued
+}
+
+async fn deliver(store: Db, due: Arc<Notify>, tell: Publisher, stop: CancellationToken) {
+    let teller = Arc::new(Teller {
         tell,
         failing: Mutex::default(),
-    };
+    });
     loop {
-        let batch = lock(&store)
-            .due_deliveries(now_unix(), BATCH)
+        let batch = store
+            .run(|s| s.due_deliveries(now_unix(), BATCH))
+            .await
             .unwrap_or_else(|e| {
                 tracing::error!("cannot read the webhook outbox: {e}");
                 Vec::new()
@@ -162,7 +169,13 @@ async fn deliver(
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
-            settle(&store, &d, answer, &teller);
+            let teller = teller.clone();
+            let _ = store
+                .run(move |s| {
+                    settle(s, &d, answer, &teller);
+                    Ok(())
+                })
+                .await;
         }
         if full && !stop.is_cancelled() {
             continue;
@@ -170,7 +183,10 @@ async fn deliver(
         // Asleep until the next try falls due or a new delivery is queued:
         // polling twice a second was 7 % of serve's samples at rest (2,000
         // idle sessions, no webhook at all).
-        let wait = next_wait(&lock(&store), now_unix());
+        let wait = store
+            .run(|s| Ok(next_wait(s, now_unix())))
+            .await
+            .unwrap_or(Duration::from_secs(1));
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = due.notified() => {}
@@ -218,9 +234,8 @@ fn post(d: &Delivery) -> Result<u16, String> {
 }
 
 /// Record a try in the outbox and, for outcomes, the company's event log.
-fn settle(store: &Mutex<Store>, d: &Delivery, answer: Result<u16, String>, teller: &Teller) {
+fn settle(s: &Store, d: &Delivery, answer: Result<u16, String>, teller: &Teller) {
     let now = now_unix();
-    let s = lock(store);
     let log = |detail: String| {
         if let Err(e) = s.log_event(d.company_id, "webhook", &detail) {
             tracing::error!("cannot log a webhook delivery: {e}");

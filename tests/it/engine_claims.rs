@@ -14,6 +14,7 @@ fn link_by(f: &Fixture, attempt: u64, method: LinkMethod, by: &str) -> Command {
         method,
         force: false,
         by: by.into(),
+        invitation: None,
     }
 }
 

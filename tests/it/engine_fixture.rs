@@ -150,12 +150,24 @@ impl Fixture {
     }
 
     pub async fn link(&self, attempt: u64, method: LinkMethod, force: bool) {
+        self.link_through(attempt, method, force, None).await;
+    }
+
+    /// `link`, as the invitation page asks: through invitation `invitation`.
+    pub async fn link_through(
+        &self,
+        attempt: u64,
+        method: LinkMethod,
+        force: bool,
+        invitation: Option<i64>,
+    ) {
         let cmd = Command::Link {
             company: self.company,
             attempt: AttemptId(attempt),
             method,
             force,
             by: "test".into(),
+            invitation,
         };
         self.engine.send(cmd).await.expect("engine running");
     }
@@ -213,7 +225,16 @@ pub fn code_method() -> LinkMethod {
 
 /// Link by QR through the engine and wait for Connected.
 pub async fn link_by_qr(sim: &Simulator, f: &mut Fixture) -> String {
-    f.link(1, LinkMethod::Qr, false).await;
+    link_by_qr_through(sim, f, None).await
+}
+
+/// `link_by_qr`, through an invitation when one is given.
+pub async fn link_by_qr_through(
+    sim: &Simulator,
+    f: &mut Fixture,
+    invitation: Option<i64>,
+) -> String {
+    f.link_through(1, LinkMethod::Qr, false, invitation).await;
     let qr = f
         .wait(secs(20), |u| match u {
             Update::QrIssued { payload, .. } => Some(payload.clone()),

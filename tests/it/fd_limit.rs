@@ -38,6 +38,7 @@ async fn link_forty(sim: &SimProcess, dir: &TempDataDir) {
             method: LinkMethod::Qr,
             force: false,
             by: "test".into(),
+            invitation: None,
         };
         engine.send(link).await.expect("engine");
     }

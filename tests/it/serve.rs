@@ -304,6 +304,7 @@ async fn a_second_admin_linking_the_same_company_is_told_who_and_since_when() {
         method: LinkMethod::Qr,
         force: false,
         by: by.into(),
+        invitation: None,
     };
     alice.engine.send(link(1, "alice")).await.expect("send");
     alice

@@ -47,6 +47,7 @@ async fn a_restarted_simulator_keeps_every_device_and_all_sessions_come_back() {
             method: LinkMethod::Qr,
             force: false,
             by: "test".into(),
+            invitation: None,
         };
         engine.send(link).await.expect("engine");
     }

@@ -20,7 +20,7 @@ impl Supervisor {
             })
             .await;
         let update = match added {
-            Ok(Some(row)) => Update::CompanyAdded(row),
+            Ok(Some(row)) => Update::CompanyAdded(Box::new(row)),
             Ok(None) => return,
             Err(e) => Update::CompanyNotAdded {
                 slug: text,

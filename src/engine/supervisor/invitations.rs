@@ -1,11 +1,13 @@
 //! Invitations: the supervisor records them, so every client (dashboard,
 //! commands, the invitation page) hears of them through the same updates.
 
+use tokio::sync::mpsc;
+
 use super::Supervisor;
 use crate::engine::command::Invite;
 use crate::engine::snapshot::unix_to_system;
 use crate::engine::update::{LogEntry, Update};
-use crate::store::{NewInvitation, now_unix};
+use crate::store::{Db, NewInvitation, now_unix};
 
 impl Supervisor {
     pub(super) async fn invite(&mut self, new: Invite) {
@@ -47,36 +49,7 @@ impl Supervisor {
     }
 
     pub(super) async fn end_invitation(&mut self, id: i64, used: bool) {
-        let ended = self
-            .db
-            .run(move |s| {
-                let now = now_unix();
-                let company = if used {
-                    s.use_invitation(id, now)?
-                } else {
-                    s.revoke_invitation(id, now)?
-                };
-                if let Some(company) = company {
-                    let what = if used { "used" } else { "revoked" };
-                    s.log_event(
-                        Some(company),
-                        "invitation",
-                        &format!("invitation #{id} {what}"),
-                    )?;
-                }
-                Ok(company)
-            })
-            .await;
-        match ended {
-            Ok(Some(company)) => {
-                let _ = self
-                    .updates
-                    .send(Update::InvitationEnded { company, id })
-                    .await;
-            }
-            Ok(None) => {}
-            Err(e) => tracing::error!(id, "cannot end an invitation: {e}"),
-        }
+        end_invitation(&self.db, &self.updates, id, used).await;
     }
 
     pub(super) async fn note(&mut self, company: i64, kind: &'static str, detail: String) {
@@ -110,5 +83,21 @@ impl Supervisor {
             };
             let _ = self.updates.send(update).await;
         }
+    }
+}
+
+/// Use up (`used`) or revoke an invitation: logged, and every client hears
+/// `InvitationEnded`. The supervisor revokes; a session whose attempt came
+/// through an invitation uses it up when it links.
+pub(crate) async fn end_invitation(db: &Db, updates: &mpsc::Sender<Update>, id: i64, used: bool) {
+    match db
+        .run(move |s| s.end_invitation_logged(id, used, now_unix()))
+        .await
+    {
+        Ok(Some(company)) => {
+            let _ = updates.send(Update::InvitationEnded { company, id }).await;
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(id, "cannot end an invitation: {e}"),
     }
 }

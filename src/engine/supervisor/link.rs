@@ -13,6 +13,7 @@ pub(super) struct Ask {
     pub method: LinkMethod,
     pub force: bool,
     pub by: String,
+    pub invitation: Option<i64>,
 }
 
 impl Supervisor {
@@ -22,6 +23,7 @@ impl Supervisor {
             method,
             force,
             by,
+            invitation,
         } = ask;
         let Some(slug) = self.slug(company).await else {
             return;
@@ -108,7 +110,13 @@ impl Supervisor {
         let p = phone.clone();
         let row = match self
             .db
-            .run(move |s| s.record_attempt(company, p.as_deref(), kind.as_str(), now, force))
+            .run(move |s| {
+                let row = s.record_attempt(company, p.as_deref(), kind.as_str(), now, force)?;
+                if let Some(id) = invitation {
+                    s.set_attempt_invitation(row, id)?;
+                }
+                Ok(row)
+            })
             .await
         {
             Ok(row) => row,
@@ -140,8 +148,12 @@ impl Supervisor {
                 attempt: attempt.0,
                 by: by.clone(),
                 since: now,
+                invitation,
             },
         };
+        // Told before the session can issue anything: a reader learns whose
+        // attempt it is before its first code or QR.
+        ctx.send(started).await;
         self.spawn(
             company,
             slug,
@@ -149,6 +161,7 @@ impl Supervisor {
                 attempt,
                 method,
                 row,
+                invitation,
                 claim,
             }),
             Some(Linking {
@@ -157,7 +170,6 @@ impl Supervisor {
                 live,
             }),
         );
-        ctx.send(started).await;
     }
 }
 

@@ -11,16 +11,17 @@ use tokio_util::sync::CancellationToken;
 
 use super::command::Command;
 use super::ctx::Ctx;
-use super::db::Db;
 use super::session;
 use super::snapshot;
 use super::task::{Mode, SessionCmd, Shared};
 use super::update::Update;
 use crate::domain::{FailureReason, SessionState};
+use crate::store::Db;
 use crate::store::now_unix;
 
 mod companies;
 mod invitations;
+pub(crate) use invitations::end_invitation;
 mod link;
 mod logout;
 
@@ -151,12 +152,14 @@ impl Supervisor {
                 method,
                 force,
                 by,
+                invitation,
             } => {
                 let ask = link::Ask {
                     attempt,
                     method,
                     force,
                     by,
+                    invitation,
                 };
                 self.link(company, ask).await
             }
@@ -195,7 +198,6 @@ impl Supervisor {
                 detail,
             } => self.note(company, kind, detail).await,
             Command::RevokeInvitation { id } => self.end_invitation(id, false).await,
-            Command::UseInvitation { id } => self.end_invitation(id, true).await,
             Command::Shutdown => {}
         }
     }

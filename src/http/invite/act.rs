@@ -1,8 +1,6 @@
 //! The page's one action: start a link for its own company, by the method
 //! and number the invitation allows, through the engine like any client.
 
-use std::sync::atomic::Ordering;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::{Api, text};
-use crate::domain::{AttemptId, InviteMethod, LinkMethod, Phone};
+use crate::domain::{InviteMethod, LinkMethod, Phone};
 use crate::engine::Command;
 use crate::http::link::start_attempt;
 
@@ -51,7 +49,7 @@ pub async fn start(
         );
     };
     let lang = super::lang::pick(body.lang.as_deref(), &Default::default());
-    let Some(inv) = api.invitation(&token) else {
+    let Some(inv) = api.invitation(&token).await else {
         return error(StatusCode::NOT_FOUND, text::page(lang).invalid);
     };
     let allowed = InviteMethod::parse(&inv.method).unwrap_or(InviteMethod::Any);
@@ -76,8 +74,6 @@ pub async fn start(
             Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.page_sentence(lang)),
         }
     };
-    let attempt = AttemptId(api.attempts.fetch_add(1, Ordering::Relaxed));
-    api.invites.add(attempt, inv.id);
     let (what, phone) = match &method {
         LinkMethod::Qr => ("QR", None),
         LinkMethod::Code { phone } => ("code", Some(phone.formatted.clone())),
@@ -90,11 +86,11 @@ pub async fn start(
     let _ = api.engine.send(note).await;
     let by = format!("the invitation page (#{})", inv.id);
     let tz = super::offset(body.tz);
-    match start_attempt(&api, by, inv.company_id, attempt, method, false).await {
+    match start_attempt(&api, by, inv.company_id, method, false, Some(inv.id)).await {
         Ok(issued) => {
             let shown = super::live::Shown::from_issued(&issued, phone);
             Json(Started {
-                attempt: attempt.0.to_string(),
+                attempt: issued.attempt.to_string(),
                 shown,
             })
             .into_response()

@@ -1,6 +1,7 @@
 //! The page's live view: Server-Sent Events of its own invitation's
 //! attempts only (a new QR ref, the link, a failure, the connection).
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::time::Instant;
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{Api, Lang, text};
 use crate::domain::{SessionState, mask_digits};
 use crate::engine::Update;
+use crate::engine::update::Claim;
 use crate::http::link::Issued;
 
 /// A code or a QR as the page draws it.
@@ -60,11 +62,12 @@ pub struct Params {
     tz: Option<i32>,
 }
 
-/// What one stream remembers: whose it is, and the number it linked.
+/// What one stream remembers: whose it is, its attempts (the engine says
+/// which attempt came through which invitation), and the number it linked.
 struct Follow {
     rx: crate::service::follow::Follower,
-    api: Api,
     invitation: i64,
+    attempts: HashSet<u64>,
     company: i64,
     lang: Lang,
     tz: chrono::FixedOffset,
@@ -73,7 +76,13 @@ struct Follow {
 
 impl Follow {
     fn mine(&self, attempt: crate::domain::AttemptId) -> bool {
-        self.api.invites.of(attempt) == Some(self.invitation)
+        self.attempts.contains(&attempt.0)
+    }
+
+    fn claims(&mut self, claim: Option<&Claim>) {
+        if let Some(claim) = claim.filter(|c| c.invitation == Some(self.invitation)) {
+            self.attempts.insert(claim.attempt);
+        }
     }
 
     /// The page's event for one update, if it is this page's business.
@@ -82,6 +91,10 @@ impl Follow {
             Some(Sse::default().event(name).data(data.to_string()))
         };
         match update {
+            Update::AttemptStarted { company, claim } if *company == self.company => {
+                self.claims(Some(claim));
+                None
+            }
             Update::CodeIssued {
                 company,
                 attempt,
@@ -157,18 +170,27 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Response {
     let lang = super::lang::pick(p.lang.as_deref(), &headers);
-    let Some(inv) = api.invitation(&token) else {
+    let Some(inv) = api.invitation(&token).await else {
         return super::page::invalid(lang);
     };
-    let follow = Follow {
-        rx: api.view.follow("an invitation page"),
-        api: api.clone(),
+    // Subscribed before the attempt live now is read: none slips between.
+    let rx = api.view.follow("an invitation page");
+    let live = api.view.read(|m| {
+        m.rows()
+            .iter()
+            .find(|r| r.company == inv.company_id)
+            .and_then(|r| r.linking.clone())
+    });
+    let mut follow = Follow {
+        rx,
         invitation: inv.id,
+        attempts: HashSet::new(),
         company: inv.company_id,
         lang,
         tz: super::offset(p.tz),
         linked: None,
     };
+    follow.claims(live.as_ref());
     let events = stream::unfold(follow, |mut f| async move {
         while let Some(e) = f.rx.next().await {
             if let Some(s) = f.shape(&e.update) {

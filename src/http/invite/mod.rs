@@ -9,9 +9,6 @@ mod live;
 mod page;
 mod text;
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::routing::{get, post};
@@ -19,65 +16,30 @@ use axum::routing::{get, post};
 pub use crate::domain::Lang;
 
 use super::Api;
-use crate::domain::AttemptId;
-use crate::engine::{Command, Update};
 use crate::store::{Invitation, now_unix};
 
 /// The page may load only what it ships itself, from this server.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                        connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// Link attempts started from invitation pages: attempt → invitation.
-#[derive(Debug, Default)]
-pub struct Attempts(Mutex<HashMap<AttemptId, i64>>);
-
-impl Attempts {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AttemptId, i64>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub fn add(&self, attempt: AttemptId, invitation: i64) {
-        self.lock().insert(attempt, invitation);
-    }
-
-    pub fn of(&self, attempt: AttemptId) -> Option<i64> {
-        self.lock().get(&attempt).copied()
-    }
-}
-
-/// One task for the whole server: an invitation whose attempt links is
-/// used up. Ended attempts stay known (a few a day): a page's stream may
-/// read the `Linked` after this task has.
-pub fn follow(api: &Api) {
-    let mut events = api.view.follow("the invitation follower");
-    let attempts = api.invites.clone();
-    let engine = api.engine.clone();
-    tokio::spawn(async move {
-        while let Some(event) = events.next().await {
-            if let Update::Linked { attempt, .. } = &event.update
-                && let Some(id) = attempts.of(*attempt)
-            {
-                let _ = engine.send(Command::UseInvitation { id }).await;
-            }
-        }
-    });
-}
-
 impl Api {
     /// The invitation behind `token`, whatever its status.
-    pub fn any_invitation(&self, token: &str) -> Option<Invitation> {
+    pub async fn any_invitation(&self, token: &str) -> Option<Invitation> {
         let hash = crate::auth::hash(token.trim());
-        let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        store.invitation_by_hash(&hash).unwrap_or_else(|e| {
-            tracing::error!("cannot read the invitations: {e}");
-            None
-        })
+        self.store
+            .run(move |s| s.invitation_by_hash(&hash))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!("cannot read the invitations: {e}");
+                None
+            })
     }
 
     /// The live invitation behind `token`; `None` for unknown, expired,
     /// revoked and used alike.
-    pub fn invitation(&self, token: &str) -> Option<Invitation> {
+    pub async fn invitation(&self, token: &str) -> Option<Invitation> {
         self.any_invitation(token)
+            .await
             .filter(|found| found.status(now_unix()) == crate::domain::InviteStatus::Live)
     }
 

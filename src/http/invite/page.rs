@@ -159,11 +159,12 @@ pub async fn page(
     ext: axum::http::Extensions,
 ) -> Response {
     let lang = super::lang::pick(q.lang.as_deref(), &headers);
-    let Some(inv) = api.invitation(&token) else {
+    let Some(inv) = api.invitation(&token).await else {
         // Its holder reloading after the link learns that it worked; every
         // other unusable token looks the same.
         let used = api
             .any_invitation(&token)
+            .await
             .is_some_and(|i| i.status(crate::store::now_unix()) == InviteStatus::Used);
         return if used { linked(lang) } else { invalid(lang) };
     };

@@ -1,9 +1,10 @@
-//! The registry as the engine's tasks reach it: one connection behind a
-//! mutex, used only on the blocking pool so SQLite never stalls a worker.
+//! The registry as every task reaches it (the engine, the API, webhooks):
+//! one connection behind a mutex, used only on the blocking pool so SQLite
+//! never stalls an async worker.
 
 use std::sync::{Arc, Mutex};
 
-use crate::store::{Store, StoreError};
+use super::{Store, StoreError};
 
 #[derive(Clone)]
 pub struct Db {
