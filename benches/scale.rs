@@ -81,7 +81,9 @@ async fn dashboard_latency(
 /// like serve's: the floor under walink's CPU at rest, before any protocol
 /// work. Seconds of CPU over 60 s.
 fn timer_floor(n: usize) -> f64 {
-    use whatsapp_rust::wacore::protocol::keepalive::{KEEP_ALIVE_INTERVAL_MAX, KEEP_ALIVE_INTERVAL_MIN};
+    use whatsapp_rust::wacore::protocol::keepalive::{
+        KEEP_ALIVE_INTERVAL_MAX, KEEP_ALIVE_INTERVAL_MIN,
+    };
     let (min, span) = (
         KEEP_ALIVE_INTERVAL_MIN.as_millis() as u64,
         (KEEP_ALIVE_INTERVAL_MAX - KEEP_ALIVE_INTERVAL_MIN).as_millis() as u64,

@@ -10,8 +10,8 @@ use super::snapshot::state_detail;
 use super::task::{LinkInfo, Shared};
 use super::update::{LogEntry, Update};
 use crate::domain::{AttemptId, FailureReason, SessionState};
-use crate::store::AttemptOutcome;
 use crate::store::Db;
+use crate::store::{AttemptOutcome, now_unix};
 
 /// The reporting side of a session task.
 #[derive(Clone)]
@@ -170,3 +170,19 @@ impl Ctx {
 
 /// How often a write the disk had no room for is tried again.
 const KEEP_RETRY: Duration = Duration::from_secs(2);
+
+/// Use up (`used`) or revoke an invitation: logged, and every client hears
+/// `InvitationEnded`. The supervisor revokes; a session whose attempt came
+/// through an invitation uses it up when it links.
+pub(crate) async fn end_invitation(db: &Db, updates: &mpsc::Sender<Update>, id: i64, used: bool) {
+    match db
+        .run(move |s| s.end_invitation_logged(id, used, now_unix()))
+        .await
+    {
+        Ok(Some(company)) => {
+            let _ = updates.send(Update::InvitationEnded { company, id }).await;
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(id, "cannot end an invitation: {e}"),
+    }
+}

@@ -90,7 +90,7 @@ pub async fn on_fact(
             };
             ctx.finish_attempt(&l, AttemptOutcome::Linked, None).await;
             if let Some(id) = l.invitation {
-                super::supervisor::end_invitation(&ctx.db, &ctx.updates, id, true).await;
+                super::ctx::end_invitation(&ctx.db, &ctx.updates, id, true).await;
             }
             let phone = jid.split([':', '@']).next().unwrap_or_default().to_owned();
             let (company, j, p, digits) =

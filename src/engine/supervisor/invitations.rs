@@ -1,13 +1,12 @@
 //! Invitations: the supervisor records them, so every client (dashboard,
 //! commands, the invitation page) hears of them through the same updates.
 
-use tokio::sync::mpsc;
-
 use super::Supervisor;
 use crate::engine::command::Invite;
+use crate::engine::ctx::end_invitation;
 use crate::engine::snapshot::unix_to_system;
 use crate::engine::update::{LogEntry, Update};
-use crate::store::{Db, NewInvitation, now_unix};
+use crate::store::{NewInvitation, now_unix};
 
 impl Supervisor {
     pub(super) async fn invite(&mut self, new: Invite) {
@@ -83,21 +82,5 @@ impl Supervisor {
             };
             let _ = self.updates.send(update).await;
         }
-    }
-}
-
-/// Use up (`used`) or revoke an invitation: logged, and every client hears
-/// `InvitationEnded`. The supervisor revokes; a session whose attempt came
-/// through an invitation uses it up when it links.
-pub(crate) async fn end_invitation(db: &Db, updates: &mpsc::Sender<Update>, id: i64, used: bool) {
-    match db
-        .run(move |s| s.end_invitation_logged(id, used, now_unix()))
-        .await
-    {
-        Ok(Some(company)) => {
-            let _ = updates.send(Update::InvitationEnded { company, id }).await;
-        }
-        Ok(None) => {}
-        Err(e) => tracing::error!(id, "cannot end an invitation: {e}"),
     }
 }

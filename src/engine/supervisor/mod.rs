@@ -21,7 +21,6 @@ use crate::store::now_unix;
 
 mod companies;
 mod invitations;
-pub(crate) use invitations::end_invitation;
 mod link;
 mod logout;
 
