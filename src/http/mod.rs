@@ -97,8 +97,11 @@ impl Api {
         let row = self
             .store
             .run(move |s| {
-                let row = s.token_by_hash(&hash)?;
-                // Once a minute is precise enough for "last used".
+                // Only a token that still works counts as used, once a
+                // minute at most (precise enough for "last used").
+                let row = s
+                    .token_by_hash(&hash)?
+                    .filter(|r| r.revoked_at.is_none() && r.expires_at.is_none_or(|t| t > now));
                 if let Some(row) = &row
                     && row.last_used_at.is_none_or(|t| now - t >= 60)
                 {
@@ -112,9 +115,6 @@ impl Api {
                 ApiError::unavailable()
             })?
             .ok_or_else(ApiError::unauthorized)?;
-        if row.revoked_at.is_some() || row.expires_at.is_some_and(|t| t <= now) {
-            return Err(ApiError::unauthorized());
-        }
         let scope = Scope::parse(&row.scope).map_err(|_| ApiError::unauthorized())?;
         Ok(Principal {
             token_id: row.id,

@@ -31,6 +31,7 @@ mod invite_page;
 mod invite_restart;
 mod plain_build;
 mod serve;
+mod serve_claims;
 mod serve_wire;
 mod sim_faults;
 mod sim_link;
