@@ -91,36 +91,21 @@ impl DataDir {
         names
     }
 
-    /// Why the registry may not be opened: it is missing or empty while
-    /// key stores exist, and opening it would make an empty one that
-    /// forgets every company linked with those keys.
-    pub fn orphaned_keys(&self) -> Option<String> {
-        let registry = self.registry_path();
-        let empty = std::fs::metadata(&registry).map_or(true, |m| m.len() == 0);
-        let keys = self.key_files();
-        if !empty || keys.is_empty() {
-            return None;
-        }
-        let shown: Vec<&str> = keys.iter().take(3).map(String::as_str).collect();
-        let more = if keys.len() > 3 { ", …" } else { "" };
-        Some(format!(
-            "the registry {} is missing or empty, but {} holds the keys of {} companies ({}{more}); \
-             walink will not start an empty registry over them. Put walink.db back from your backup, \
-             or rebuild the companies from their keys with walink recover, \
-             or move the sessions folder aside to start afresh",
-            registry.display(),
-            self.sessions_dir().display(),
-            keys.len(),
-            shown.join(", ")
-        ))
+    /// Every session's keys (see `keystore`).
+    pub fn keys_path(&self) -> PathBuf {
+        self.root.join("keys.db")
     }
-
+    /// Key files of the old layout, once imported into `keys.db`.
+    pub fn migrated_dir(&self) -> PathBuf {
+        self.sessions_dir().join("migrated")
+    }
+    /// A company's key file of the old layout (one store per company).
     pub fn session_file(&self, slug: &str) -> PathBuf {
         self.sessions_dir().join(format!("{slug}.db"))
     }
 }
 
-fn make_private_dir(dir: &Path) -> io::Result<()> {
+pub fn make_private_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new()
         .recursive(true)
         .mode(DIR_MODE)

@@ -2,6 +2,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -10,6 +11,7 @@ pub mod events;
 pub mod fdlimit;
 pub mod http;
 pub mod invite;
+pub mod keystore;
 pub mod lockfile;
 pub mod logging;
 pub mod qr;

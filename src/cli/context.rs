@@ -63,7 +63,7 @@ impl Context {
         rt: tokio::runtime::Runtime,
         lock: Option<DirLock>,
     ) -> Result<Self, CliError> {
-        if let Some(why) = data.orphaned_keys() {
+        if let Some(why) = crate::keystore::orphans::orphaned(&data) {
             return Err(CliError::other(why));
         }
         let store = Store::open(&data.registry_path()).map_err(CliError::other)?;

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and dispatch. Errors leave here as
 //! one sentence and an exit code.
 
+mod backup;
 mod company;
 mod confirm;
 mod context;
@@ -113,9 +114,14 @@ pub enum Command {
     /// Keep every session running without a terminal; dashboards and
     /// commands attach to it (for systemd, a container or tmux)
     Serve(serve::ServeArgs),
-    /// Rebuild a lost (missing or empty) registry from the key stores: a
-    /// company per key store, linked ones linked again
+    /// Rebuild a lost (missing or empty) registry from the keys (keys.db
+    /// and any old key files): a company per device, linked ones linked again
     Recover,
+    /// Copy the registry and every session's keys into one file (safe
+    /// while walink serve runs)
+    Backup(backup::BackupArgs),
+    /// Fill an empty data directory from a walink backup file
+    Restore(backup::RestoreArgs),
     /// Run the loopback WhatsApp simulator with its HTTP control API
     #[cfg(feature = "sandbox")]
     Sim(sim::SimArgs),
@@ -212,6 +218,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Webhook(cmd) => webhook::run(&mut Context::open(data, "webhook")?, cmd),
         Command::Serve(args) => serve::run(Context::own(data)?, &global, args),
         Command::Recover => recover::run(data),
+        Command::Backup(args) => backup::backup(data, args),
+        Command::Restore(args) => backup::restore(data, args),
         #[cfg(feature = "sandbox")]
         Command::Sim(_) | Command::Sandbox(_) => Ok(()),
         #[cfg(not(feature = "sandbox"))]

@@ -1,9 +1,11 @@
-//! `walink recover`: a registry lost (missing or emptied) beside the key
-//! stores is rebuilt from them: one company per key store, linked when its
+//! `walink recover`: a registry lost (missing or emptied) beside the keys
+//! is rebuilt from them: one company per device of `keys.db` (under its
+//! old id) or key file of the old layout, linked when its
 //! keys belong to a paired device. Never run over a registry that is there.
 
 use crate::config::DataDir;
 use crate::domain::{DisplayName, Slug};
+use crate::keystore::orphans::Held;
 use crate::lockfile::DirLock;
 use crate::store::Store;
 
@@ -12,10 +14,11 @@ use super::CliError;
 pub fn run(data: DataDir) -> Result<(), CliError> {
     // No server may hold the directory while its registry is rebuilt.
     let _lock = DirLock::acquire(&data.lock_path()).map_err(CliError::other)?;
-    if data.orphaned_keys().is_none() {
+    if crate::keystore::orphans::orphaned(&data).is_none() {
         return Err(CliError::usage(format!(
-            "there is nothing to recover: {} is there, or {} holds no key stores; walink status shows the companies",
+            "there is nothing to recover: {} is there, or neither {} nor {} holds keys; walink status shows the companies",
             data.registry_path().display(),
+            data.keys_path().display(),
             data.sessions_dir().display()
         )));
     }
@@ -30,16 +33,26 @@ pub fn run(data: DataDir) -> Result<(), CliError> {
     let mut store = Store::open(&registry).map_err(CliError::other)?;
     let mut added = Vec::new();
     let mut skipped = Vec::new();
-    for file in data.key_files() {
-        let stem = file.trim_end_matches(".db");
-        let (Ok(slug), Ok(name)) = (Slug::parse(stem), DisplayName::parse(stem)) else {
-            skipped.push(file);
+    for held in crate::keystore::orphans::held(&data) {
+        let name = held.name();
+        let stem = name.trim_end_matches(".db");
+        let (Ok(slug), Ok(display)) = (Slug::parse(stem), DisplayName::parse(stem)) else {
+            skipped.push(name);
             continue;
         };
-        store.add_company(&slug, &name).map_err(CliError::other)?;
-        added.push(stem.to_owned());
+        let made = match held {
+            Held::Device { id, .. } => store.add_company_as(id, &slug, &display),
+            Held::File(_) => store.add_company(&slug, &display),
+        };
+        match made {
+            Ok(_) => added.push(stem.to_owned()),
+            // A device and an old file of one company: one company.
+            Err(crate::store::StoreError::DuplicateSlug(_)) => {}
+            Err(e) => return Err(CliError::other(e)),
+        }
     }
-    let linked = crate::engine::recover_links(&store, &data).map_err(CliError::other)?;
+    let keys = crate::keystore::KeyStore::new(data.keys_path());
+    let linked = crate::engine::recover_links(&store, &data, &keys).map_err(CliError::other)?;
     let stores = if added.len() == 1 {
         "key store"
     } else {

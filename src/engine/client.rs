@@ -1,7 +1,5 @@
 //! Building one real whatsapp-rust client for one company session.
 
-use std::path::Path;
-
 use thiserror::Error;
 use whatsapp_rust::bot::Bot;
 use whatsapp_rust::http::{HttpClient, HttpRequest, HttpResponse};
@@ -11,6 +9,7 @@ use whatsapp_rust::transport::TokioWebSocketTransportFactory;
 use whatsapp_rust::wacore::store::DevicePropsOverride;
 use whatsapp_rust::waproto::whatsapp::device_props::PlatformType;
 
+use super::keys::KeySource;
 use super::server::{SANDBOX_WA_VERSION, ServerTarget};
 use super::translate::WaEvents;
 
@@ -24,21 +23,6 @@ pub enum ClientError {
     /// only retry for 30 s.
     #[error("the session file {path} is not a database (its first bytes are not SQLite's)")]
     Damaged { path: String },
-}
-
-/// A session file that exists, has content, and does not start as every
-/// SQLite database does.
-pub fn is_damaged(path: &Path) -> bool {
-    use std::io::Read;
-    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut head = [0u8; 16];
-    match file.read(&mut head) {
-        Ok(0) | Err(_) => false,
-        Ok(n) => n < MAGIC.len() || &head != MAGIC,
-    }
 }
 
 /// How to build a client; everything else is whatsapp-rust's default.
@@ -75,21 +59,28 @@ pub struct BuiltClient {
     pub subscription: Subscription,
 }
 
-pub async fn build(store_path: &Path, opts: &ClientOptions) -> Result<BuiltClient, ClientError> {
-    let path = store_path.to_string_lossy().into_owned();
-    if is_damaged(store_path) {
+pub async fn build(keys: &KeySource, opts: &ClientOptions) -> Result<BuiltClient, ClientError> {
+    let (file, opened) = match keys {
+        KeySource::File(path) => (path.as_path(), None),
+        KeySource::Shared { store, device } => (store.path(), Some((store.url(), *device))),
+    };
+    let path = file.to_string_lossy().into_owned();
+    if crate::keystore::is_damaged(file) {
         return Err(ClientError::Damaged { path });
     }
-    let store = SqliteStore::new(&path)
-        .await
-        .map_err(|e| ClientError::Store {
-            path: path.clone(),
-            cause: e.to_string(),
-        })?;
-    crate::config::make_private_file(store_path).map_err(|e| ClientError::Store {
+    let cause = |e: String| ClientError::Store {
         path: path.clone(),
-        cause: e.to_string(),
-    })?;
+        cause: e,
+    };
+    let store = match opened {
+        None => SqliteStore::new(&path).await,
+        Some((url, device)) => {
+            let device = i32::try_from(device).map_err(|e| cause(e.to_string()))?;
+            SqliteStore::new_for_device(&url, device).await
+        }
+    }
+    .map_err(|e| cause(e.to_string()))?;
+    crate::config::make_private_file(file).map_err(|e| cause(e.to_string()))?;
 
     let mut transport = TokioWebSocketTransportFactory::new();
     if let Some(url) = &opts.server {

@@ -1,8 +1,11 @@
-//! A session's key files on disk: put aside (never deleted) when they are
-//! dead after a logout or damaged, so a new link starts clean and the old
-//! files stay for a backup or the curious.
+//! Where a session's keys are (its device in `keys.db`, or a key file of
+//! the old layout still in use), and what ends them. A file is put aside
+//! (never deleted) when dead or damaged; a device's rows are deleted.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::config::DataDir;
+use crate::keystore::KeyStore;
 
 /// Rename `path` and its `-wal`/`-shm` beside it to `path.TAG-STAMP…`;
 /// says where they went, or why they could not move.
@@ -25,12 +28,71 @@ pub fn put_aside(path: &Path, tag: &str) -> String {
     }
 }
 
-/// The device a key store is registered as (whatsapp-rust writes its JID
-/// at pairing; an unpaired store has none). `None` also for a store that
-/// cannot be read: whoever opens it next says why.
-pub fn device_jid(path: &Path) -> Option<String> {
+/// Where one company's keys are.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// Its device in `keys.db` (the company id is the device).
+    Shared { store: KeyStore, device: i64 },
+    /// A key file of the old layout that could not be imported: still in
+    /// use as before (the company's log says why).
+    File(PathBuf),
+}
+
+impl KeySource {
+    pub fn of(data: &DataDir, keys: &KeyStore, company: i64, slug: &str) -> Self {
+        let file = data.session_file(slug);
+        if file.exists() {
+            Self::File(file)
+        } else {
+            Self::Shared {
+                store: keys.clone(),
+                device: company,
+            }
+        }
+    }
+
+    /// Keys are stored (paired or not). Blocking.
+    pub fn exists(&self) -> bool {
+        match self {
+            Self::File(path) => path.exists(),
+            // Unreadable: let the session say why.
+            Self::Shared { store, device } => store.holds(*device).unwrap_or(true),
+        }
+    }
+
+    /// The device the keys are registered as (whatsapp-rust writes its JID
+    /// at pairing; unpaired keys have none). `None` also for keys that
+    /// cannot be read: whoever opens them next says why. Blocking.
+    pub fn device_jid(&self) -> Option<String> {
+        match self {
+            Self::File(path) => file_device_jid(path),
+            Self::Shared { store, device } => store.device_jid(*device).ok().flatten(),
+        }
+    }
+
+    /// The keys are dead (after a logout): a file is put aside, a device's
+    /// rows deleted. Says what became of them, or why not. Blocking.
+    pub fn retire(&self) -> Result<String, String> {
+        match self {
+            Self::File(path) => {
+                let said = put_aside(path, "logged-out");
+                if said.starts_with("moved aside") {
+                    Ok(format!("session keys {said}"))
+                } else {
+                    Err(said)
+                }
+            }
+            Self::Shared { store, device } => store
+                .forget(*device)
+                .map(|_| "session keys deleted".to_owned())
+                .map_err(|e| format!("cannot delete the session keys: {e}")),
+        }
+    }
+}
+
+fn file_device_jid(path: &Path) -> Option<String> {
     use rusqlite::{Connection, OpenFlags};
-    if !path.exists() || super::client::is_damaged(path) {
+    if !path.exists() || crate::keystore::is_damaged(path) {
         return None;
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;

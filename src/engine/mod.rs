@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub use command::Command;
-pub use keys::put_aside;
+pub use keys::{KeySource, put_aside};
 pub use recover::recover_links;
 pub use update::{LogEntry, ServerLink, SessionRow, Update};
 
@@ -126,9 +126,6 @@ impl Engine {
             Ok(_) => {}
             Err(e) => tracing::warn!("cannot end the attempts left pending: {e}"),
         }
-        if let Err(e) = recover::recover_links(&store, &config.data) {
-            tracing::warn!("cannot look for links the registry missed: {e}");
-        }
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (upd_tx, upd_rx) = mpsc::channel(1024);
         let mut client = ClientOptions::for_target(&config.server);
@@ -137,6 +134,7 @@ impl Engine {
         }
         let shared = Arc::new(task::Shared {
             data: config.data.clone(),
+            keys: crate::keystore::KeyStore::new(config.data.keys_path()),
             client,
             limits: config.limits,
             connect_timeout: config.connect_timeout,

@@ -6,15 +6,16 @@
 use super::snapshot::state_from_row;
 use crate::config::DataDir;
 use crate::domain::{SessionState, mask_digits};
+use crate::keystore::KeyStore;
 use crate::store::{Store, StoreError, now_unix};
 
 /// Recover every such company; returns how many. Each is said in its log.
-pub fn recover_links(store: &Store, data: &DataDir) -> Result<usize, StoreError> {
+pub fn recover_links(store: &Store, data: &DataDir, keys: &KeyStore) -> Result<usize, StoreError> {
     let mut recovered = 0;
     for o in store.overview()? {
         let Some(row) = o.session else { continue };
-        let path = data.session_file(o.company.slug.as_str());
-        let Some(jid) = super::keys::device_jid(&path) else {
+        let source = super::keys::KeySource::of(data, keys, o.company.id, o.company.slug.as_str());
+        let Some(jid) = source.device_jid() else {
             continue;
         };
         let state = state_from_row(&row.state, row.state_detail.as_deref(), now_unix(), false);

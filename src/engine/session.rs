@@ -64,7 +64,7 @@ async fn live(
     cancel: CancellationToken,
     permit: Option<super::restore::Ticket>,
 ) {
-    let store_path = ctx.shared.data.session_file(&ctx.slug);
+    let keys = ctx.shared.key_source(ctx.company, &ctx.slug);
     let mut opts = ctx.shared.client.clone();
     let restored = matches!(mode, Mode::Restore);
     let mut link = match mode {
@@ -78,12 +78,28 @@ async fn live(
     {
         opts.pair_code_phone = Some(phone.digits.clone());
     }
-    let built = match client::build(&store_path, &opts).await {
+    if link.is_some()
+        && let super::keys::KeySource::Shared { store, device } = &keys
+    {
+        // Which company a device is, for a registry rebuilt from the keys.
+        let (store, device, slug) = (store.clone(), *device, ctx.slug.clone());
+        let named = tokio::task::spawn_blocking(move || store.name_device(device, &slug)).await;
+        if let Ok(Err(e)) = named {
+            tracing::warn!(
+                company = ctx.company,
+                "cannot name the device in the key store: {e}"
+            );
+        }
+    }
+    let built = match client::build(&keys, &opts).await {
         Ok(b) => b,
         Err(e) => {
             let mut raw = e.to_string();
             let reason = if matches!(e, client::ClientError::Damaged { .. }) {
-                raw = format!("{raw}; {}", super::keys::put_aside(&store_path, "damaged"));
+                // A company's own file goes aside; keys.db holds everyone's.
+                if let super::keys::KeySource::File(path) = &keys {
+                    raw = format!("{raw}; {}", super::keys::put_aside(path, "damaged"));
+                }
                 FailureReason::KeysDamaged
             } else if crate::fdlimit::is_out_of_files(&raw) {
                 FailureReason::OutOfFiles
@@ -248,14 +264,19 @@ async fn stop_client(handle: whatsapp_rust::bot::BotHandle) {
     }
 }
 
-/// After a logout the keys are dead: move them aside so a new link starts
-/// clean, and keep them for the curious.
+/// After a logout the keys are dead: end them so a new link starts clean.
 async fn retire_keys(ctx: &Ctx) {
-    let path = ctx.shared.data.session_file(&ctx.slug);
-    let said = super::keys::put_aside(&path, "logged-out");
-    if !said.starts_with("moved aside") {
-        tracing::error!(company = ctx.company, "{said}");
-    }
+    let keys = ctx.shared.key_source(ctx.company, &ctx.slug);
+    let said = tokio::task::spawn_blocking(move || keys.retire())
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    let said = match said {
+        Ok(said) => said,
+        Err(why) => {
+            tracing::error!(company = ctx.company, "{why}");
+            why
+        }
+    };
     // The registry no longer names a device: logout again answers at once.
     let company = ctx.company;
     if let Err(e) = ctx
@@ -265,9 +286,6 @@ async fn retire_keys(ctx: &Ctx) {
     {
         tracing::error!(company, "cannot forget the device: {e}");
     }
-    ctx.event(
-        "keys",
-        "session keys moved aside; link again to reuse this company".into(),
-    )
-    .await;
+    ctx.event("keys", format!("{said}; link again to reuse this company"))
+        .await;
 }

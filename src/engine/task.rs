@@ -12,10 +12,18 @@ use crate::domain::{AttemptId, LinkMethod};
 /// What every session shares: where files live, how clients are built.
 pub struct Shared {
     pub data: DataDir,
+    pub keys: crate::keystore::KeyStore,
     pub client: ClientOptions,
     pub limits: Limits,
     pub connect_timeout: Duration,
     pub logout_deadline: Duration,
+}
+
+impl Shared {
+    /// Where this company's keys are.
+    pub fn key_source(&self, company: i64, slug: &str) -> super::keys::KeySource {
+        super::keys::KeySource::of(&self.data, &self.keys, company, slug)
+    }
 }
 
 /// A link attempt riding on this session.

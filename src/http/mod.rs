@@ -17,6 +17,7 @@ mod log;
 mod metrics;
 mod qr;
 mod sessions;
+mod sessions_page;
 pub mod tls;
 mod webhooks;
 
@@ -61,6 +62,8 @@ pub struct Api {
     /// typed without `+` on invitation pages. The locale is not asked: a
     /// service's is rarely its companies'.
     pub country: Option<String>,
+    /// `GET /api/v1/sessions` bodies of the view's current version.
+    pub sessions_cache: Arc<sessions_page::Cache>,
 }
 
 impl Api {
@@ -80,6 +83,7 @@ impl Api {
             behind_proxy: false,
             per_address: PER_ADDRESS,
             country: None,
+            sessions_cache: Arc::default(),
             engine,
             view,
             store,

@@ -2,11 +2,14 @@
 //! table shows, as JSON.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 
 use serde::Serialize;
 
 use super::error::ErrorBody;
+use super::sessions_page::{Key, Made, Page, window};
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
 use crate::domain::{SessionState, mask_digits, mask_jid};
@@ -98,18 +101,59 @@ fn session(row: &SessionRow, m: &Mirror, who: &Principal) -> Session {
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions", tag = "sessions", security(("bearer" = [])),
-    responses((status = 200, description = "The sessions this token may see", body = [Session]),
+    params(Page),
+    responses((status = 200, description = "The sessions this token may see, in slug order; \
+                when more follow the page, a `Link: <…>; rel=\"next\"` header gives the next page's URL",
+                body = [Session],
+                headers(("Link" = String, description = "The next page, when there is one"))),
+              (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody)))]
-pub async fn list(State(api): State<Api>, who: Principal) -> Result<Json<Vec<Session>>, ApiError> {
+pub async fn list(
+    State(api): State<Api>,
+    who: Principal,
+    Query(page): Query<Page>,
+) -> Result<Response, ApiError> {
     super::need(&who, Scope::Read)?;
-    let all = api.view.read(|m| {
-        m.rows()
-            .iter()
-            .filter(|r| who.sees(r.company))
-            .map(|r| session(r, m, &who))
-            .collect()
+    let limit = page
+        .limit()
+        .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_limit", e))?;
+    let key = Key {
+        company: who.company,
+        whole_numbers: Sight::of(&who).whole_numbers,
+        limit,
+        after: page.after.clone(),
+        minute: crate::store::now_unix() / 60,
+    };
+    let made = api.view.read(|m| {
+        api.sessions_cache.get(m.version(), key, || {
+            let seen: Vec<&SessionRow> = m.rows().iter().filter(|r| who.sees(r.company)).collect();
+            let slugs: Vec<&str> = seen.iter().map(|r| r.slug.as_str()).collect();
+            let (start, end, more) = window(&slugs, limit, page.after.as_deref());
+            let rows: Vec<Session> = seen[start..end]
+                .iter()
+                .map(|r| session(r, m, &who))
+                .collect();
+            Made {
+                body: serde_json::to_vec(&rows).unwrap_or_default().into(),
+                next: more.then(|| slugs[end - 1].to_owned()),
+            }
+        })
     });
-    Ok(Json(all))
+    let mut headers = vec![(header::CONTENT_TYPE, "application/json".to_owned())];
+    if let (Some(next), Some(limit)) = (&made.next, limit) {
+        let after: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        headers.push((
+            header::LINK,
+            format!("</api/v1/sessions?limit={limit}&after={after}>; rel=\"next\""),
+        ));
+    }
+    let mut response = made.body.into_response();
+    for (name, value) in headers {
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    Ok(response)
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{slug}", tag = "sessions", security(("bearer" = [])),

@@ -27,10 +27,13 @@ pub struct Mirror {
     invited: HashMap<i64, Update>,
     /// Each company's last failure, until it is connected again.
     failures: HashMap<i64, crate::domain::FailureReason>,
+    /// Updates applied: what a body made from this view is valid for.
+    version: u64,
 }
 
 impl Mirror {
     pub fn apply(&mut self, update: &Update, event: &std::sync::Arc<super::event::Event>) {
+        self.version += 1;
         self.recent.push_back(event.clone());
         if self.recent.len() > EVENTS_KEPT {
             self.recent.pop_front();
@@ -142,6 +145,11 @@ impl Mirror {
             .iter()
             .find(|r| r.company == company)
             .map(|r| r.slug.clone())
+    }
+
+    /// Moves on with every update applied.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     pub fn rows(&self) -> &[SessionRow] {

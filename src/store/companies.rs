@@ -8,13 +8,33 @@ use crate::domain::{Company, DisplayName, Slug};
 impl Store {
     /// Add a company with an empty (not linked) session row.
     pub fn add_company(&mut self, slug: &Slug, name: &DisplayName) -> Result<Company, StoreError> {
+        self.insert_company(None, slug, name)
+    }
+
+    /// Add a company under the id its keys already carry (a registry
+    /// rebuilt from `keys.db`).
+    pub fn add_company_as(
+        &mut self,
+        id: i64,
+        slug: &Slug,
+        name: &DisplayName,
+    ) -> Result<Company, StoreError> {
+        self.insert_company(Some(id), slug, name)
+    }
+
+    fn insert_company(
+        &mut self,
+        id: Option<i64>,
+        slug: &Slug,
+        name: &DisplayName,
+    ) -> Result<Company, StoreError> {
         let now = now_unix();
         let tx = self.conn.transaction()?;
         let inserted = tx.execute(
             "INSERT INTO companies (id, slug, name, created_at) VALUES (
-                (SELECT MAX(COALESCE((SELECT MAX(id) FROM companies), 0), floor) + 1 FROM company_ids),
+                COALESCE(?4, (SELECT MAX(COALESCE((SELECT MAX(id) FROM companies), 0), floor) + 1 FROM company_ids)),
                 ?1, ?2, ?3)",
-            params![slug.as_str(), name.as_str(), now],
+            params![slug.as_str(), name.as_str(), now, id],
         );
         match inserted {
             Err(rusqlite::Error::SqliteFailure(e, _))

@@ -223,13 +223,11 @@ fn logout_unlinks_the_device_from_the_phone() {
     );
     assert_eq!(sim.call("GET", "/devices", "").1, serde_json::json!([]));
     assert_eq!(status_json(&dir, &sim.ws)[0]["state"], "logged_out");
-    let names: Vec<String> = std::fs::read_dir(dir.path.join("sessions"))
-        .expect("sessions")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(
-        names.iter().any(|n| n.starts_with("acme.db.logged-out-")),
-        "{names:?}"
+    let keys = walink::keystore::KeyStore::new(dir.path.join("keys.db"));
+    assert_eq!(
+        keys.devices().expect("key store"),
+        Vec::<i64>::new(),
+        "the dead keys are deleted"
     );
 }
 

@@ -145,7 +145,7 @@ fn recover_rebuilds_an_emptied_registry_from_the_keys() {
 }
 
 /// Link `slug` to `phone` by QR through the API, until it is connected.
-fn link_by_qr(sim: &SimProcess, http: &Http, token: &str, slug: &str, phone: &str) {
+pub fn link_by_qr(sim: &SimProcess, http: &Http, token: &str, slug: &str, phone: &str) {
     let a = http.call(
         "POST",
         &format!("/api/v1/sessions/{slug}/link"),
@@ -159,7 +159,13 @@ fn link_by_qr(sim: &SimProcess, http: &Http, token: &str, slug: &str, phone: &st
     state_becomes(http, token, slug, "connected", 40);
 }
 
-fn state_becomes(http: &Http, token: &str, slug: &str, want: &str, secs: u64) -> serde_json::Value {
+pub fn state_becomes(
+    http: &Http,
+    token: &str,
+    slug: &str,
+    want: &str,
+    secs: u64,
+) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let s = http.call(

@@ -42,6 +42,18 @@ pub fn data_with_company(dir: &TempDataDir) -> (DataDir, i64) {
     (data, id)
 }
 
+/// A company's keys in the layout before `keys.db` (a whatsapp-rust store
+/// of its own, one unpaired device): the engine imports it at start.
+pub async fn old_layout_keys(data: &DataDir, slug: &str) {
+    use whatsapp_rust::wacore::store::traits::DeviceStore;
+    std::fs::create_dir_all(data.sessions_dir()).expect("sessions dir");
+    let path = data.session_file(slug);
+    let store = whatsapp_rust::prelude::SqliteStore::new(&path.to_string_lossy())
+        .await
+        .expect("key file");
+    store.create().await.expect("device");
+}
+
 pub fn start_engine(
     sim: &Simulator,
     data: &DataDir,

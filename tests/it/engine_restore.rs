@@ -38,7 +38,7 @@ async fn the_restore_at_start_says_how_far_it_got_and_how_it_ended() {
         store
             .set_session_state(*id, "connected", None)
             .expect("state");
-        std::fs::write(data.session_file(slug), b"").expect("keys");
+        crate::engine_fixture::old_layout_keys(&data, slug).await;
     }
     // WhatsApp cannot be reached: every restore gives up quickly.
     let (_engine, mut updates) = start_engine_at(&closed_port_url(), &data, |c| {

@@ -263,8 +263,9 @@ async fn logout_that_cannot_reach_whatsapp_keeps_the_device_and_keys() {
         "nothing was unlinked: {:?}",
         f.states()
     );
+    let keys = walink::keystore::KeyStore::new(f.data.keys_path());
     assert!(
-        f.data.session_file("acme").exists(),
+        keys.device_jid(f.company).expect("key store").is_some(),
         "the keys stay where they are"
     );
     let devices = sim.registered_devices();
@@ -331,7 +332,7 @@ async fn linked_sessions_beyond_the_open_file_limit_are_announced() {
         store
             .set_session_state(id, "connected", None)
             .expect("state");
-        std::fs::write(data.session_file(slug), b"").expect("keys");
+        crate::engine_fixture::old_layout_keys(&data, slug).await;
     }
     let limit = walink::fdlimit::FdLimit {
         soft: walink::fdlimit::MARGIN + walink::fdlimit::PER_SESSION,

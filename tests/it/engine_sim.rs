@@ -31,8 +31,8 @@ async fn qr_link_reports_in_order_and_fills_the_registry() {
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].outcome, AttemptOutcome::Linked);
     let mode = std::os::unix::fs::PermissionsExt::mode(
-        &std::fs::metadata(f.data.session_file("acme"))
-            .expect("session file")
+        &std::fs::metadata(f.data.keys_path())
+            .expect("key store")
             .permissions(),
     );
     assert_eq!(mode & 0o777, 0o600);
@@ -175,22 +175,16 @@ async fn unlinked_from_the_phone_moves_the_keys_aside() {
         .await;
     assert_eq!(reason, FailureReason::LoggedOut);
     f.state(secs(5), |s| *s == SessionState::LoggedOut).await;
-    // The task moves the file once its client has stopped.
-    let sessions = f.data.sessions_dir();
+    // The task deletes the device's keys once its client has stopped.
+    let keys = walink::keystore::KeyStore::new(f.data.keys_path());
     let deadline = std::time::Instant::now() + secs(10);
     loop {
-        let names: Vec<String> = std::fs::read_dir(&sessions)
-            .expect("sessions dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        if !names.contains(&"acme.db".to_owned())
-            && names.iter().any(|n| n.starts_with("acme.db.logged-out-"))
-        {
+        if !keys.holds(f.company).expect("key store") {
             break;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "keys not moved aside: {names:?}"
+            "the device's keys are still in keys.db"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

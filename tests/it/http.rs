@@ -21,6 +21,8 @@ pub struct Http {
 pub struct Answer {
     pub status: u16,
     pub retry_after: Option<String>,
+    /// `Link` (the next page of a list).
+    pub link: Option<String>,
     pub body: Value,
 }
 
@@ -71,16 +73,19 @@ impl Http {
         }
         .expect("the API answers");
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (retry_after, link) = (header("retry-after"), header("link"));
         let text = resp.body_mut().read_to_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Answer {
             status,
             retry_after,
+            link,
             body,
         }
     }

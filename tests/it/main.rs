@@ -1,5 +1,6 @@
 //! One integration-test binary: a module per area.
 
+mod backup;
 mod browser;
 mod cli;
 mod cli_input;
@@ -24,11 +25,14 @@ mod http_door;
 mod http_fence;
 mod http_fuzz;
 mod http_more;
+mod http_pages;
 mod http_rules;
 mod http_tls;
 mod invite;
 mod invite_page;
 mod invite_restart;
+mod keys_crash;
+mod keys_store;
 mod plain_build;
 mod serve;
 mod serve_claims;

@@ -57,7 +57,8 @@ impl TestClient {
             push_name: opts.push_name.map(str::to_owned),
             pair_code_phone: opts.pair_phone.map(str::to_owned),
         };
-        let built = client::build(store, &options).await.expect("client builds");
+        let keys = walink::engine::KeySource::File(store.to_path_buf());
+        let built = client::build(&keys, &options).await.expect("client builds");
         let handle = built.bot.spawn();
         Self {
             handle: Some(handle),

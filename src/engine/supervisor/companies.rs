@@ -44,9 +44,19 @@ impl Supervisor {
             tracing::error!(company, "cannot remove the company: {e}");
             return;
         }
-        let file = self.shared.data.session_file(&slug);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        let (keys, file) = (
+            self.shared.keys.clone(),
+            self.shared.data.session_file(&slug),
+        );
+        let forgot = tokio::task::spawn_blocking(move || {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+            keys.forget(company)
+        })
+        .await;
+        if let Ok(Err(e)) = forgot {
+            tracing::error!(company, "cannot delete the company's keys: {e}");
         }
         let _ = self.updates.send(Update::CompanyRemoved { company }).await;
     }

@@ -49,7 +49,7 @@ impl Supervisor {
         let replacing = running.is_some();
         // A linked device's keys would log in, never pair: the attempt would
         // wait for a code that never comes. Logging out comes first.
-        if self.holds_device(&slug).await {
+        if self.holds_device(company, &slug).await {
             let _ = self
                 .updates
                 .send(refuse(FailureReason::AlreadyLinked))
@@ -195,9 +195,9 @@ impl Supervisor {
 
     /// This company's keys on disk belong to a paired device (whatever the
     /// registry says: its write may have been lost to a full disk).
-    async fn holds_device(&self, slug: &str) -> bool {
-        let path = self.shared.data.session_file(slug);
-        tokio::task::spawn_blocking(move || crate::engine::keys::device_jid(&path).is_some())
+    async fn holds_device(&self, company: i64, slug: &str) -> bool {
+        let keys = self.shared.key_source(company, slug);
+        tokio::task::spawn_blocking(move || keys.device_jid().is_some())
             .await
             .unwrap_or(true)
     }

@@ -27,7 +27,7 @@ impl Supervisor {
         let Some(slug) = self.slug(company).await else {
             return;
         };
-        if !self.shared.data.session_file(&slug).exists() {
+        if !self.has_keys(company, &slug).await {
             let _ = self.updates.send(not_linked).await;
             return;
         }

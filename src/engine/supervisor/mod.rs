@@ -21,6 +21,7 @@ use crate::store::now_unix;
 
 mod companies;
 mod invitations;
+mod keys;
 mod link;
 mod logout;
 
@@ -91,6 +92,7 @@ impl Supervisor {
     }
 
     pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>, restore: bool) {
+        self.prepare_keys().await;
         let rows = self
             .db
             .run(move |s| snapshot::rows(s, now_unix(), restore))
@@ -99,9 +101,14 @@ impl Supervisor {
                 tracing::error!("cannot read the registry: {e}");
                 Vec::new()
             });
+        let held = self.held_devices().await;
         let linked: Vec<_> = rows
             .iter()
-            .filter(|r| r.state.is_linked() && self.shared.data.session_file(&r.slug).exists())
+            .filter(|r| {
+                r.state.is_linked()
+                    && (held.contains(&r.company)
+                        || self.shared.data.session_file(&r.slug).exists())
+            })
             .map(|r| (r.company, r.slug.clone()))
             .collect();
         if restore {
@@ -314,7 +321,7 @@ impl Supervisor {
     /// Start a session on the company's stored keys, if it has any.
     async fn restore(&mut self, company: i64) {
         if let Some(slug) = self.slug(company).await
-            && self.shared.data.session_file(&slug).exists()
+            && self.has_keys(company, &slug).await
         {
             self.spawn(company, slug, Mode::Restore, None);
         }
