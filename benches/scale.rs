@@ -4,7 +4,7 @@
 //! dashboard's keypress-to-redraw latency while the restore runs.
 //!
 //! `cargo bench --bench scale` (N = 1,000), `WALINK_BENCH_N=3500 cargo
-//! bench --bench scale`: N sessions need 4 N descriptors in serve, under
+//! bench --bench scale`: N sessions need 3 N descriptors in serve, under
 //! each process's hard limit (`ulimit -Hn`). Past it, `WALINK_BENCH_SERVES=K`
 //! splits them over K serve processes (K registries on one simulator):
 //! the sum then stands for one walink, and the simulator's own figures
@@ -129,16 +129,16 @@ fn main() {
     let largest = shares[0];
     // This process holds the simulator's side of every connection (N once
     // the serves run), and while one registry links, that engine's four
-    // descriptors a session too (five); each serve holds four a session.
+    // descriptors a session too (four); each serve holds three a session.
     // All under the same hard limit.
     let limit = walink::fdlimit::raise().expect("the open-file limit");
     let budget = limit.soft.saturating_sub(walink::fdlimit::MARGIN) as usize;
     assert!(
-        n <= budget && largest * 5 <= budget,
+        n <= budget && largest * 4 <= budget,
         "N = {n} over {k} serve(s) needs about {} descriptors in this process and {} in each \
          walink serve; the hard limit here is {}: raise WALINK_BENCH_SERVES",
-        n.max(largest * 5),
-        largest * 4,
+        n.max(largest * 4),
+        largest * 3,
         limit.hard
     );
     let floor = timer_floor(n);

@@ -356,6 +356,6 @@ async fn linked_sessions_beyond_the_open_file_limit_are_announced() {
     .expect("a notice at start");
     assert_eq!(
         notice,
-        "the open-file limit (68) allows about 1 session and 2 are linked: raise LimitNOFILE (walink.service sets it) or ulimit -n"
+        "the open-file limit (67) allows about 1 session and 2 are linked: raise LimitNOFILE (walink.service sets it) or ulimit -n"
     );
 }
