@@ -42,14 +42,18 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> BackupError + '_ {
 
 /// What a backup or a restore held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Held {
+pub struct Contents {
     pub companies: usize,
     pub devices: usize,
 }
 
 /// Copy `data`'s registry and keys into `to` (0600), reporting each
 /// database as it is copied.
-pub fn backup(data: &DataDir, to: &Path, mut said: impl FnMut(&str)) -> Result<Held, BackupError> {
+pub fn backup(
+    data: &DataDir,
+    to: &Path,
+    mut said: impl FnMut(&str),
+) -> Result<Contents, BackupError> {
     let part = |name: &str| PathBuf::from(format!("{}.{name}.partial", to.display()));
     let (registry, keys, archive) = (part(REGISTRY), part(KEYS), part("tar"));
     let result = (|| {
@@ -84,7 +88,7 @@ pub fn backup(data: &DataDir, to: &Path, mut said: impl FnMut(&str)) -> Result<H
 }
 
 /// Unpack a backup into `data`, which must hold no registry and no keys.
-pub fn restore(data: &DataDir, from: &Path) -> Result<Held, BackupError> {
+pub fn restore(data: &DataDir, from: &Path) -> Result<Contents, BackupError> {
     let has = |p: PathBuf| std::fs::metadata(p).is_ok_and(|m| m.len() > 0);
     if has(data.registry_path()) || has(data.keys_path()) || !data.key_files().is_empty() {
         return Err(BackupError::NotEmpty(data.root().display().to_string()));
@@ -147,13 +151,13 @@ fn private_file(path: &Path) -> Result<File, BackupError> {
 }
 
 /// Companies in a registry copy, devices in a keys copy (0 when unreadable).
-fn count(registry: &Path, keys: Option<&Path>) -> Held {
+fn count(registry: &Path, keys: Option<&Path>) -> Contents {
     let rows = |path: &Path, sql: &str| {
         rusqlite::Connection::open(path)
             .and_then(|c| c.query_row(sql, [], |r| r.get::<_, i64>(0)))
             .map_or(0, |n| n as usize)
     };
-    Held {
+    Contents {
         companies: rows(registry, "SELECT COUNT(*) FROM companies"),
         devices: keys.map_or(0, |k| rows(k, "SELECT COUNT(*) FROM device")),
     }

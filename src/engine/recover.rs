@@ -12,10 +12,19 @@ use crate::store::{Store, StoreError, now_unix};
 /// Recover every such company; returns how many. Each is said in its log.
 pub fn recover_links(store: &Store, data: &DataDir, keys: &KeyStore) -> Result<usize, StoreError> {
     let mut recovered = 0;
+    let paired = keys.paired().unwrap_or_else(|e| {
+        tracing::warn!("cannot read the key store's devices: {e}");
+        Default::default()
+    });
     for o in store.overview()? {
         let Some(row) = o.session else { continue };
-        let source = super::keys::KeySource::of(data, keys, o.company.id, o.company.slug.as_str());
-        let Some(jid) = source.device_jid() else {
+        // A key file still in use speaks for its company; else keys.db.
+        let jid =
+            match super::keys::KeySource::of(data, keys, o.company.id, o.company.slug.as_str()) {
+                file @ super::keys::KeySource::File(_) => file.device_jid(),
+                super::keys::KeySource::Shared { .. } => paired.get(&o.company.id).cloned(),
+            };
+        let Some(jid) = jid else {
             continue;
         };
         let state = state_from_row(&row.state, row.state_detail.as_deref(), now_unix(), false);

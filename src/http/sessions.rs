@@ -139,18 +139,13 @@ pub async fn list(
             }
         })
     });
-    let mut headers = vec![(header::CONTENT_TYPE, "application/json".to_owned())];
+    let mut response = ([(header::CONTENT_TYPE, "application/json")], made.body).into_response();
     if let (Some(next), Some(limit)) = (&made.next, limit) {
         let after: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-        headers.push((
-            header::LINK,
-            format!("</api/v1/sessions?limit={limit}&after={after}>; rel=\"next\""),
-        ));
-    }
-    let mut response = made.body.into_response();
-    for (name, value) in headers {
-        if let Ok(value) = header::HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
+        let link = format!("</api/v1/sessions?limit={limit}&after={after}>; rel=\"next\"");
+        // Slugs and numbers only, percent-encoded: always a valid header.
+        if let Ok(link) = header::HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, link);
         }
     }
     Ok(response)

@@ -90,7 +90,11 @@ impl KeyStore {
             let copied = tables::copy_device(&conn, "main", device, "other", SOLE_DEVICE)?;
             let counts = tables::count_device(&conn, "other", &copied, SOLE_DEVICE)?;
             conn.execute("DETACH DATABASE other", [])?;
-            if counts.iter().all(|(t, n)| t != "device" || *n == 0) {
+            let devices = counts
+                .iter()
+                .find(|(t, _)| t == "device")
+                .map_or(0, |(_, n)| *n);
+            if devices == 0 {
                 return Err(ImportError::NoDevice);
             }
             Ok(counts.iter().map(|(_, n)| *n as usize).sum())

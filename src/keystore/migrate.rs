@@ -11,17 +11,16 @@ use crate::config::DataDir;
 use crate::store::Db;
 
 /// What became of one company's key file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+enum Outcome {
     /// Imported (this many rows; 0: it was never linked) and moved here.
     Moved { rows: usize, to: PathBuf },
     /// Left where it is, still in use; why.
     Kept(String),
 }
 
-/// Import every company's key file still in `sessions/`. Returns each
-/// company's outcome, and says each in its log.
-pub async fn run(keys: &KeyStore, data: &DataDir, db: &Db) -> Vec<(i64, Outcome)> {
+/// Import every company's key file still in `sessions/`, and say what
+/// became of each in its company's log.
+pub async fn run(keys: &KeyStore, data: &DataDir, db: &Db) {
     let companies = db.run(|s| s.companies()).await.unwrap_or_else(|e| {
         tracing::error!("cannot list the companies to move their keys: {e}");
         Vec::new()
@@ -34,14 +33,13 @@ pub async fn run(keys: &KeyStore, data: &DataDir, db: &Db) -> Vec<(i64, Outcome)
         })
         .collect();
     if pending.is_empty() {
-        return Vec::new();
+        return;
     }
     tracing::info!(
         "moving the keys of {} companies into {}",
         pending.len(),
         keys.path().display()
     );
-    let mut outcomes = Vec::new();
     for (done, (id, slug, file)) in pending.iter().enumerate() {
         let outcome = one(keys, data, *id, slug, file).await;
         let detail = match &outcome {
@@ -71,9 +69,7 @@ pub async fn run(keys: &KeyStore, data: &DataDir, db: &Db) -> Vec<(i64, Outcome)
                 pending.len()
             );
         }
-        outcomes.push((id, outcome));
     }
-    outcomes
 }
 
 async fn one(keys: &KeyStore, data: &DataDir, id: i64, slug: &str, file: &Path) -> Outcome {

@@ -1,7 +1,7 @@
 //! Every session's WhatsApp keys in one SQLite file (`keys.db`): each
 //! company a device row of whatsapp-rust's own store, whose tables all key
 //! their rows by device. whatsapp-rust opens its per-device view
-//! (`SqliteStore::with_config_for_device`); walink reads and deletes whole
+//! (`SqliteStore::new_for_device`); walink reads and deletes whole
 //! devices here, by the schema's own column names, never its row formats.
 
 use std::path::{Path, PathBuf};
@@ -125,6 +125,15 @@ impl KeyStore {
             })
             .optional()?;
         Ok(pn.filter(|p| !p.is_empty()))
+    }
+
+    /// Every paired device's phone JID, in one read (what the start-up's
+    /// recovery compares with the registry).
+    pub fn paired(&self) -> rusqlite::Result<std::collections::HashMap<i64, String>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare("SELECT id, pn FROM device WHERE pn <> ''")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
     }
 
     /// Delete this device's rows, in every table, and nothing else.

@@ -161,7 +161,7 @@ async fn an_engine_killed_without_shutdown_keeps_its_links() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unlinked_from_the_phone_moves_the_keys_aside() {
+async fn unlinked_from_the_phone_deletes_the_dead_keys() {
     let sim = sim().await;
     let mut f = Fixture::new(&sim).await;
     link_by_qr(&sim, &mut f).await;

@@ -33,16 +33,13 @@ impl Supervisor {
     /// The companies with a device in `keys.db`, in one read.
     pub(super) async fn held_devices(&self) -> std::collections::HashSet<i64> {
         let keys = self.shared.keys.clone();
-        match tokio::task::spawn_blocking(move || keys.devices()).await {
-            Ok(Ok(ids)) => ids.into_iter().collect(),
-            Ok(Err(e)) => {
+        let read = tokio::task::spawn_blocking(move || keys.devices().map_err(|e| e.to_string()))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        read.map(|ids| ids.into_iter().collect())
+            .unwrap_or_else(|e| {
                 tracing::error!("cannot read the key store: {e}");
                 Default::default()
-            }
-            Err(e) => {
-                tracing::error!("cannot read the key store: {e}");
-                Default::default()
-            }
-        }
+            })
     }
 }
