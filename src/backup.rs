@@ -33,7 +33,7 @@ pub enum BackupError {
     NotABackup(String),
 }
 
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> BackupError + '_ {
+pub(crate) fn io_at(path: &Path) -> impl FnOnce(io::Error) -> BackupError + '_ {
     move |cause| BackupError::Io {
         path: path.display().to_string(),
         cause,
@@ -127,7 +127,7 @@ pub fn restore(data: &DataDir, from: &Path) -> Result<Contents, BackupError> {
 }
 
 /// SQLite's online backup of `from` into a new file `to` (0600).
-fn snapshot(from: &Path, to: &Path) -> Result<(), BackupError> {
+pub(crate) fn snapshot(from: &Path, to: &Path) -> Result<(), BackupError> {
     let sqlite = |path: &Path| {
         let path = path.display().to_string();
         move |cause| BackupError::Sqlite { path, cause }
@@ -140,7 +140,7 @@ fn snapshot(from: &Path, to: &Path) -> Result<(), BackupError> {
         .map_err(sqlite(from))
 }
 
-fn private_file(path: &Path) -> Result<File, BackupError> {
+pub(crate) fn private_file(path: &Path) -> Result<File, BackupError> {
     OpenOptions::new()
         .write(true)
         .create(true)

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod backup;
 pub mod cli;
+pub mod company_file;
 pub mod config;
 pub mod domain;
 pub mod engine;

@@ -1,4 +1,4 @@
-//! `walink company add | list | rm`.
+//! `walink company add | list | rm | export | import`.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{CliError, Context, engine_run};
+use super::{CliError, Context, GlobalOpts, engine_run};
 use crate::domain::{DisplayName, Slug, mask_digits};
 use crate::engine::server::ServerTarget;
 use crate::engine::{Command, EngineConfig, Update};
@@ -35,13 +35,21 @@ pub enum CompanyCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Move a company out: stop its session, write it and its keys to
+    /// FILE, and never connect it here again (import FILE elsewhere)
+    Export(super::moving::ExportArgs),
+    /// Bring up a company from a file made by `company export`, on its
+    /// keys: no new link
+    Import(super::moving::ImportArgs),
 }
 
-pub fn run(ctx: &mut Context, cmd: CompanyCommand) -> Result<(), CliError> {
+pub fn run(ctx: &mut Context, global: &GlobalOpts, cmd: CompanyCommand) -> Result<(), CliError> {
     match cmd {
         CompanyCommand::Add { slug, name } => add(ctx, &slug, name.as_deref()),
         CompanyCommand::List { json } => list(ctx, json),
         CompanyCommand::Rm { slug, yes } => rm(ctx, &slug, yes),
+        CompanyCommand::Export(args) => super::moving::export(ctx, global, args),
+        CompanyCommand::Import(args) => super::moving::import(ctx, global, args),
     }
 }
 
@@ -70,13 +78,24 @@ fn add(ctx: &mut Context, slug: &str, name: Option<&str>) -> Result<(), CliError
 pub(super) fn through_engine<T>(
     ctx: &mut Context,
     cmd: Command,
-    answer: impl Fn(&Update) -> Option<T>,
+    answer: impl FnMut(&Update) -> Option<T>,
 ) -> Result<T, CliError> {
     let config = EngineConfig::new(ctx.data.clone(), ServerTarget::unused());
     let config = EngineConfig {
         restore: false,
         ..config
     };
+    through(ctx, config, cmd, answer)
+}
+
+/// As [`through_engine`], on an engine configured by `config` (one that
+/// connects sessions, when the order starts one).
+pub(super) fn through<T>(
+    ctx: &mut Context,
+    config: EngineConfig,
+    cmd: Command,
+    mut answer: impl FnMut(&Update) -> Option<T>,
+) -> Result<T, CliError> {
     let mut running = engine_run::start(ctx, config, OnLoss::End)?;
     ctx.rt.block_on(async {
         running.engine.send(cmd).await.map_err(CliError::other)?;

@@ -11,6 +11,7 @@ mod error;
 mod invite;
 mod list;
 mod logout;
+mod moving;
 mod pair;
 mod recover;
 mod serve;
@@ -93,7 +94,7 @@ impl GlobalOpts {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add, list or remove companies
+    /// Add, list, remove, export or import companies
     #[command(subcommand)]
     Company(company::CompanyCommand),
     /// Link a company's WhatsApp number with a pairing code or a QR
@@ -202,7 +203,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         return dashboard::run(Context::open(data, "dashboard")?, &global);
     };
     match command {
-        Command::Company(cmd) => company::run(&mut Context::open(data, "company")?, cmd),
+        Command::Company(cmd) => company::run(&mut Context::open(data, "company")?, &global, cmd),
         Command::Pair(args) => pair::run(&mut Context::open(data, "pair")?, &global, args),
         Command::Status(args) => status::run(&mut Context::open(data, "status")?, &global, args),
         Command::Logout(args) => logout::run(&mut Context::open(data, "logout")?, &global, args),

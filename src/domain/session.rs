@@ -37,6 +37,9 @@ pub enum SessionState {
     Failed {
         reason: FailureReason,
     },
+    /// Exported to another data directory or host (`company export`): its
+    /// keys left with it, so it never connects here again.
+    Moved,
 }
 
 impl SessionState {
@@ -56,6 +59,7 @@ impl SessionState {
             Self::Cooldown { .. } => "cooldown",
             Self::PasskeyRequired => "passkey_required",
             Self::Failed { .. } => "failed",
+            Self::Moved => "moved",
         }
     }
 

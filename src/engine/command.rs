@@ -30,6 +30,15 @@ pub enum Command {
     AddCompany { slug: Slug, name: DisplayName },
     /// Stop its session, forget it, delete its keys.
     RemoveCompany { company: i64 },
+    /// Stop its session, write it and its keys to the file `to`, delete
+    /// its keys here and mark it moved; answered by `Update::MoveDone`.
+    ExportCompany {
+        company: i64,
+        to: std::path::PathBuf,
+    },
+    /// Bring up the company of an export file on its keys; answered by
+    /// `Update::MoveDone`.
+    ImportCompany { from: std::path::PathBuf },
     /// Record an invitation (only its token's hash), reported as
     /// `Update::Invited` with the same hash.
     Invite(Invite),

@@ -70,12 +70,13 @@ impl KeySource {
         }
     }
 
-    /// The keys are dead (after a logout): a file is put aside, a device's
-    /// rows deleted. Says what became of them, or why not. Blocking.
-    pub fn retire(&self) -> Result<String, String> {
+    /// The keys are done with here (dead after a logout, or moved away):
+    /// a file is put aside under `tag`, a device's rows deleted. Says what
+    /// became of them, or why not. Blocking.
+    pub fn retire(&self, tag: &str) -> Result<String, String> {
         match self {
             Self::File(path) => {
-                let said = put_aside(path, "logged-out");
+                let said = put_aside(path, tag);
                 if said.starts_with("moved aside") {
                     Ok(format!("session keys {said}"))
                 } else {

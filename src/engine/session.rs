@@ -267,7 +267,7 @@ async fn stop_client(handle: whatsapp_rust::bot::BotHandle) {
 /// After a logout the keys are dead: end them so a new link starts clean.
 async fn retire_keys(ctx: &Ctx) {
     let keys = ctx.shared.key_source(ctx.company, &ctx.slug);
-    let said = tokio::task::spawn_blocking(move || keys.retire())
+    let said = tokio::task::spawn_blocking(move || keys.retire("logged-out"))
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
     let said = match said {

@@ -35,6 +35,7 @@ pub fn state_from_row(key: &str, detail: Option<&str>, now: i64, restoring: bool
             _ => SessionState::NotLinked,
         },
         "passkey_required" => SessionState::PasskeyRequired,
+        "moved" => SessionState::Moved,
         "failed" => SessionState::Failed {
             reason: FailureReason::Internal,
         },

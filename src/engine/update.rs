@@ -106,6 +106,12 @@ pub enum Update {
     CompanyRemoved {
         company: i64,
     },
+    /// The answer to an export or an import, named by its file: the
+    /// company that went or came, or the sentence why not.
+    MoveDone {
+        file: std::path::PathBuf,
+        outcome: Result<i64, String>,
+    },
     /// A live invitation for this company (at start, once for each live
     /// one, after the snapshot). `hash` lets its maker find it.
     Invited {

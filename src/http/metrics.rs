@@ -50,6 +50,7 @@ const STATES: &[&str] = &[
     "cooldown",
     "passkey_required",
     "failed",
+    "moved",
 ];
 
 pub struct Metrics {

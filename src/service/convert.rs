@@ -60,6 +60,11 @@ impl WireCommand {
                 name: name.to_string(),
             },
             Command::RemoveCompany { company } => Self::RemoveCompany { company: *company },
+            Command::ExportCompany { company, to } => Self::ExportCompany {
+                company: *company,
+                to: to.clone(),
+            },
+            Command::ImportCompany { from } => Self::ImportCompany { from: from.clone() },
             Command::Invite(i) => Self::Invite {
                 company: i.company,
                 hash: i.hash.clone(),
@@ -112,6 +117,8 @@ impl WireCommand {
                 Command::AddCompany { slug: s, name: n }
             }
             Self::RemoveCompany { company } => Command::RemoveCompany { company },
+            Self::ExportCompany { company, to } => Command::ExportCompany { company, to },
+            Self::ImportCompany { from } => Command::ImportCompany { from },
             Self::Invite {
                 company,
                 hash,
@@ -212,6 +219,10 @@ impl WireUpdate {
                 sentence: sentence.clone(),
             },
             Update::CompanyRemoved { company } => Self::CompanyRemoved { company: *company },
+            Update::MoveDone { file, outcome } => Self::MoveDone {
+                file: file.clone(),
+                outcome: outcome.clone(),
+            },
             Update::Notice(text) => Self::Notice { text: text.clone() },
             Update::Invited {
                 company,
@@ -318,6 +329,7 @@ impl WireUpdate {
             Self::CompanyAdded { row } => Update::CompanyAdded(Box::new(row.into_row(now))),
             Self::CompanyNotAdded { slug, sentence } => Update::CompanyNotAdded { slug, sentence },
             Self::CompanyRemoved { company } => Update::CompanyRemoved { company },
+            Self::MoveDone { file, outcome } => Update::MoveDone { file, outcome },
             Self::Notice { text } => Update::Notice(text),
             Self::Invited {
                 company,

@@ -29,6 +29,7 @@ impl WireState {
             S::Banned { until } => Self::Banned { until: *until },
             S::Cooldown { until } => Self::Cooldown { until: *until },
             S::PasskeyRequired => Self::PasskeyRequired,
+            S::Moved => Self::Moved,
             S::Failed { reason } => Self::Failed {
                 reason: reason.clone(),
             },
@@ -56,6 +57,7 @@ impl WireState {
             Self::Banned { until } => S::Banned { until },
             Self::Cooldown { until } => S::Cooldown { until },
             Self::PasskeyRequired => S::PasskeyRequired,
+            Self::Moved => S::Moved,
             Self::Failed { reason } => S::Failed { reason },
         }
     }

@@ -9,7 +9,7 @@ use crate::domain::{FailureReason, Phone, UnixTime};
 use crate::engine::update::Claim;
 
 /// Bumped whenever a line changes shape; both sides name theirs first.
-pub const PROTOCOL: u32 = 2;
+pub const PROTOCOL: u32 = 3;
 
 /// A client's first line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +57,7 @@ pub enum WireState {
     Cooldown { until: UnixTime },
     PasskeyRequired,
     Failed { reason: FailureReason },
+    Moved,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +101,13 @@ pub enum WireCommand {
     },
     RemoveCompany {
         company: i64,
+    },
+    ExportCompany {
+        company: i64,
+        to: std::path::PathBuf,
+    },
+    ImportCompany {
+        from: std::path::PathBuf,
     },
     Invite {
         company: i64,
@@ -173,6 +181,10 @@ pub enum WireUpdate {
     },
     CompanyRemoved {
         company: i64,
+    },
+    MoveDone {
+        file: std::path::PathBuf,
+        outcome: Result<i64, String>,
     },
     Notice {
         text: String,

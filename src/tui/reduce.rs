@@ -19,7 +19,10 @@ impl App {
             Update::CompanyNotAdded { sentence, .. } => {
                 self.toast(sentence, Tone::Bad, now);
             }
-            Update::StateChanged { .. } | Update::AttemptStarted { .. } => return rows_changed,
+            // A move is a command's answer; its state change shows in the row.
+            Update::StateChanged { .. }
+            | Update::AttemptStarted { .. }
+            | Update::MoveDone { .. } => return rows_changed,
             Update::CodeIssued {
                 company,
                 attempt,

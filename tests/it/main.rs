@@ -6,6 +6,7 @@ mod cli;
 mod cli_input;
 mod cli_pair;
 mod common;
+mod company_move;
 mod crash;
 mod data_faults;
 mod disk_full;

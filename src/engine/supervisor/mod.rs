@@ -24,6 +24,7 @@ mod invitations;
 mod keys;
 mod link;
 mod logout;
+mod moving;
 
 /// How long shutdown waits for sessions (stopping in parallel, each within
 /// its own deadline) before aborting them.
@@ -197,6 +198,8 @@ impl Supervisor {
             Command::Logout { company } => self.logout(company).await,
             Command::AddCompany { slug, name } => self.add_company(slug, name).await,
             Command::RemoveCompany { company } => self.remove_company(company).await,
+            Command::ExportCompany { company, to } => self.export_company(company, to).await,
+            Command::ImportCompany { from } => self.import_company(from).await,
             Command::Invite(new) => self.invite(new).await,
             Command::Note {
                 company,

@@ -68,7 +68,7 @@ pub fn family(state: &SessionState) -> Family {
         S::LoggedOut | S::Replaced | S::Banned { .. } | S::PasskeyRequired | S::Failed { .. } => {
             Family::Attention
         }
-        S::NotLinked => Family::NotLinked,
+        S::NotLinked | S::Moved => Family::NotLinked,
     }
 }
 
@@ -100,6 +100,7 @@ pub fn describe(state: &SessionState, now: Now) -> (String, Tone) {
         S::Cooldown { until } => format!("Cooldown until {}", clock(*until, now.unix, now.tz)),
         S::PasskeyRequired => "Needs passkey (browser)".into(),
         S::Failed { .. } => "Failed".into(),
+        S::Moved => "Moved (exported)".into(),
     };
     let f = family(state);
     let (symbol, _, tone) = f.label();

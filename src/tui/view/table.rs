@@ -174,7 +174,7 @@ fn invited(
     use crate::domain::SessionState as S;
     let waiting = matches!(
         r.state,
-        S::NotLinked | S::LoggedOut | S::Failed { .. } | S::Replaced
+        S::NotLinked | S::LoggedOut | S::Failed { .. } | S::Replaced | S::Moved
     );
     if !waiting {
         return None;
