@@ -24,6 +24,8 @@ const SECRET_TARGETS: &[&str] = &[
     "Client/AccountSync",
     "whatsapp_rust::pair",
     "whatsapp_rust::history_sync",
+    // Signal sessions are named by their address: a number or LID per line.
+    "wacore_libsignal",
 ];
 
 pub fn is_secret_target(target: &str) -> bool {

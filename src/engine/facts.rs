@@ -132,10 +132,12 @@ pub async fn on_fact(
             Flow::Continue
         }
         ClientFact::Connected => {
+            // Stored before counted: whoever reads the registry after the
+            // restore's summary sees this session connected.
+            ctx.set_state(SessionState::Connected).await;
             if let Some(ticket) = state.permit.take() {
                 ticket.connected();
             }
-            ctx.set_state(SessionState::Connected).await;
             Flow::Continue
         }
         ClientFact::SelfPushName { name } => {

@@ -2,14 +2,16 @@
 //! for its events with timeouts (never bare sleeps).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use walink::engine::client::{self, ClientOptions};
 use walink::engine::server::SANDBOX_WA_VERSION;
 use walink::engine::translate::{ClientFact, WaEvents};
 use walink::sim::{SimConfig, Simulator};
+use whatsapp_rust::Client;
 use whatsapp_rust::bot::BotHandle;
-use whatsapp_rust::prelude::Subscription;
+use whatsapp_rust::prelude::{ChannelEventHandler, Event, Subscription};
 
 pub const PHONE: &str = "79001234567";
 
@@ -25,7 +27,11 @@ pub async fn sim_with(config: SimConfig) -> Simulator {
 pub struct TestClient {
     pub handle: Option<BotHandle>,
     pub events: WaEvents,
+    /// The client itself, to send with, and every event it dispatched.
+    pub client: Arc<Client>,
+    pub raw: async_channel::Receiver<Arc<Event>>,
     _subscription: Subscription,
+    _raw_subscription: Subscription,
     seen: Vec<ClientFact>,
 }
 
@@ -58,12 +64,20 @@ impl TestClient {
             pair_code_phone: opts.pair_phone.map(str::to_owned),
         };
         let keys = walink::engine::KeySource::File(store.to_path_buf());
-        let built = client::build(&keys, &options).await.expect("client builds");
+        let built = client::build(&keys, &options, None)
+            .await
+            .expect("client builds");
+        let client = built.bot.client();
+        let (tap, raw) = ChannelEventHandler::new();
+        let raw_subscription = client.subscribe_handler(tap);
         let handle = built.bot.spawn();
         Self {
             handle: Some(handle),
             events: built.events,
+            client,
+            raw,
             _subscription: built.subscription,
+            _raw_subscription: raw_subscription,
             seen: Vec::new(),
         }
     }
@@ -104,6 +118,26 @@ impl TestClient {
             .await
     }
 
+    /// The first raw event `want` accepts, within `limit`.
+    pub async fn wait_raw<T>(
+        &mut self,
+        limit: Duration,
+        mut want: impl FnMut(&Event) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            match tokio::time::timeout_at(deadline, self.raw.recv()).await {
+                Ok(Ok(event)) => {
+                    if let Some(t) = want(&event) {
+                        return t;
+                    }
+                }
+                Ok(Err(_)) => panic!("client event feed ended"),
+                Err(_) => panic!("timed out after {limit:?} waiting for a client event"),
+            }
+        }
+    }
+
     /// Everything seen so far, in order.
     pub fn seen(&self) -> &[ClientFact] {
         &self.seen
@@ -128,9 +162,14 @@ pub fn store_in(dir: &tempfile::TempDir, name: &str) -> PathBuf {
 
 /// Link a fresh client by QR and wait until it is connected.
 pub async fn linked_client(sim: &Simulator, store: &Path) -> TestClient {
+    linked_client_of(sim, store, PHONE).await
+}
+
+/// Link a fresh client to `phone`'s account by QR, connected.
+pub async fn linked_client_of(sim: &Simulator, store: &Path, phone: &str) -> TestClient {
     let mut c = TestClient::start(sim, store, Opts::default()).await;
     let qr = c.qr().await;
-    sim.phone(PHONE)
+    sim.phone(phone)
         .scan_qr(&qr)
         .await
         .expect("phone scans the QR");

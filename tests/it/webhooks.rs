@@ -153,6 +153,7 @@ fn a_receiver_gets_connected_signed_after_two_failures() {
     // Everything refused at first is tried again until it arrives.
     let mut refused = Vec::new();
     let mut delivered = Vec::new();
+    let mut saw_connected = false;
     loop {
         let got = receiver.next(40);
         assert!(signed_by("s3cret", &got), "bad signature: {got:?}");
@@ -164,7 +165,9 @@ fn a_receiver_gets_connected_signed_after_two_failures() {
             continue;
         }
         delivered.push(b["id"].clone());
-        if b["data"]["state"] == "connected" && refused.iter().all(|id| delivered.contains(id)) {
+        // A retry may arrive after "connected": wait for both.
+        saw_connected |= b["data"]["state"] == "connected";
+        if saw_connected && refused.iter().all(|id| delivered.contains(id)) {
             break;
         }
     }

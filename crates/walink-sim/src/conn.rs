@@ -7,7 +7,6 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, trace};
 use wacore_binary::Node;
-use wacore_binary::builder::NodeBuilder;
 use waproto::whatsapp as wa;
 
 use super::error::SimError;
@@ -113,8 +112,21 @@ impl<'w> Conn<'w> {
             self.go_dead(Some(fault));
             return Ok(Flow::Continue);
         }
-        if node.tag == "iq" {
-            return self.on_iq(node).await;
+        match node.tag.as_ref() {
+            "iq" => return self.on_iq(node).await,
+            "message" => {
+                self.on_message(&node).await?;
+                return Ok(Flow::Continue);
+            }
+            "receipt" => {
+                self.on_receipt(&node);
+                return Ok(Flow::Continue);
+            }
+            "ack" => {
+                self.on_ack(&node);
+                return Ok(Flow::Continue);
+            }
+            _ => {}
         }
         if node.tag == "presence" {
             self.hub.record_presence(
@@ -156,36 +168,25 @@ impl<'w> Conn<'w> {
                 _ => vec![stanza::iq_error(&id, 400, "bad-request", None)],
             }
         } else if stanza::attr(&iq, "xmlns").as_deref() == Some("encrypt") {
-            self.on_prekeys(&iq)
+            let replies = self.on_encrypt(&iq);
+            self.reply(&replies).await?;
+            // The phone seals its key share with what was just published.
+            self.share_app_state_key().await?;
+            return Ok(Flow::Continue);
+        } else if stanza::attr(&iq, "xmlns").as_deref() == Some("w:sync:app:state") {
+            vec![self.on_app_state(&iq)]
+        } else if stanza::attr(&iq, "xmlns").as_deref() == Some("usync") {
+            let usync = super::usync::answer(&iq, &self.hub.state());
+            vec![stanza::iq_result(&id).children([usync]).build()]
+        } else if stanza::attr(&iq, "xmlns").as_deref() == Some("passive") {
+            // Connected waits for the passive result and the offline marker.
+            self.flush_queue(&id).await?;
+            return Ok(Flow::Continue);
         } else {
             iq::answer(&iq)
         };
         self.reply(&replies).await?;
         Ok(Flow::Continue)
-    }
-
-    /// Pre-key upload (`<list>` of keys) and count query (`<count/>`): the
-    /// client decides from the count whether to upload more.
-    fn on_prekeys(&mut self, iq: &Node) -> Vec<Node> {
-        let id = stanza::attr(iq, "id").unwrap_or_default();
-        let uploaded = iq.get_optional_child("list").is_some();
-        let held = {
-            let mut st = self.hub.state();
-            let held = st.prekeys.entry(self.client_static).or_default();
-            if let Some(list) = iq.get_optional_child("list") {
-                *held += list.get_children_by_tag("key").count();
-            }
-            *held
-        };
-        if uploaded {
-            self.hub.persist();
-        }
-        let reply = stanza::iq_result(&id);
-        if iq.get_optional_child("count").is_some() {
-            let count = NodeBuilder::new("count").attr("value", held).build();
-            return vec![reply.children([count]).build()];
-        }
-        vec![reply.build()]
     }
 
     /// Companion-initiated logout: forget the registration; the client
@@ -235,7 +236,7 @@ impl<'w> Conn<'w> {
     }
 
     /// IQ answers, after the configured and injected delays.
-    async fn reply(&mut self, nodes: &[Node]) -> Result<(), SimError> {
+    pub(super) async fn reply(&mut self, nodes: &[Node]) -> Result<(), SimError> {
         let mut delay = self.hub.config.reply_delay;
         if let Some(fault) = self.hub.take_fault(self.phone.as_deref(), FaultKind::Slow) {
             if let Fault::Slow(ms) = &fault {

@@ -72,6 +72,12 @@ pub enum SimEvent {
     LogoutReceived {
         device_jid: String,
     },
+    /// A message went to one device (metadata only: never its content).
+    Routed(Routed),
+    /// The phone sent a new companion the account's app-state sync key.
+    AppStateKeyShared {
+        device_jid: String,
+    },
     Unlinked {
         phone: String,
         device_jid: String,
@@ -110,6 +116,10 @@ impl SimEvent {
                 None => format!("fault fired: {fault:?}"),
             },
             Self::LogoutReceived { device_jid } => format!("{device_jid} logged out"),
+            Self::Routed(r) => format!("message {} routed to {} ({})", r.id, r.to, r.enc),
+            Self::AppStateKeyShared { device_jid } => {
+                format!("the phone shared its app-state key with {device_jid}")
+            }
             Self::Unlinked { phone, device_jid } => {
                 format!("phone {phone} unlinked {device_jid}")
             }
@@ -143,4 +153,14 @@ pub struct PresenceSeen {
     /// `available`, `unavailable`, or `None` for a name-only update.
     pub kind: Option<String>,
     pub name: Option<String>,
+}
+
+/// What the server routed: which message to which device, and its kind of
+/// ciphertext (`pkmsg`, `msg`, `skmsg`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub enc: String,
 }

@@ -1,7 +1,7 @@
 //! State shared by the accept loop, every connection and the test-facing API.
 
-use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -77,6 +77,8 @@ pub(crate) struct DeviceRecord {
     pub(crate) lid: String,
     /// Keyed by the companion's Noise static key, its stable identity.
     pub(crate) client_static: [u8; 32],
+    /// The ADV key index its pair-success named; device lists carry it.
+    pub(crate) key_index: u32,
     /// Every `<presence>` this device sent, oldest first.
     pub(crate) presences: Vec<super::events::PresenceSeen>,
     pub(crate) shown_as: Option<ShownAs>,
@@ -90,6 +92,14 @@ pub struct ShownAs {
     pub platform: String,
 }
 
+/// One stanza waiting for its device's receipt or ack.
+pub(crate) struct Queued {
+    pub(crate) id: String,
+    /// `message` (settled by a receipt) or `receipt` (by an ack).
+    pub(crate) class: &'static str,
+    pub(crate) node: Node,
+}
+
 #[derive(Default)]
 pub(crate) struct State {
     pub(crate) conns: HashMap<ConnId, ConnEntry>,
@@ -100,9 +110,15 @@ pub(crate) struct State {
     /// Phone number -> outstanding pair-code flow.
     pub(crate) codes: HashMap<String, CodeSession>,
     pub(crate) faults: FaultSet,
-    /// Pre-keys each companion (by Noise key) uploaded and still holds on
-    /// the server; answered to `<count/>`.
-    pub(crate) prekeys: HashMap<[u8; 32], usize>,
+    /// The keys each companion (by Noise key) published: the key directory.
+    pub(crate) bundles: HashMap<[u8; 32], super::prekeys::Bundle>,
+    /// What each device has not answered for yet: delivered again, marked
+    /// offline, at its next login.
+    pub(crate) queue: HashMap<[u8; 32], Vec<Queued>>,
+    /// Each phone's published keys (device 0), by number.
+    pub(crate) phone_bundles: HashMap<String, super::prekeys::Bundle>,
+    /// Companions the phone has sent the app-state sync key to.
+    pub(crate) key_shared: HashSet<[u8; 32]>,
     /// Every node sent, as marshalled bytes, when `SimConfig::record_wire`.
     pub(crate) wire: Vec<Vec<u8>>,
 }
@@ -115,6 +131,8 @@ pub(crate) struct Hub {
     /// One writer of the state file at a time.
     writing: Mutex<()>,
     counter: AtomicU64,
+    /// Each phone's Signal side, by number: async, so not in `state`.
+    pub(crate) signals: tokio::sync::Mutex<HashMap<String, super::phone_signal::PhoneSignal>>,
 }
 
 impl Hub {
@@ -132,6 +150,7 @@ impl Hub {
             state: Mutex::new(state),
             writing: Mutex::new(()),
             counter: AtomicU64::new(1),
+            signals: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
 

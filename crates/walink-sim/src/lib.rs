@@ -18,10 +18,12 @@
 //! sim.inject(Target::Phone("15551234567".into()), Fault::StreamError(515), false);
 //! ```
 
+mod app_state;
 mod code_link;
 mod config;
 mod conn;
 pub mod control;
+mod directory;
 mod error;
 mod events;
 mod fault;
@@ -33,12 +35,16 @@ mod login;
 mod pair_success;
 mod persist;
 mod phone;
+mod phone_signal;
+mod prekeys;
 mod qr_link;
 mod registry;
+mod route;
 mod secure;
 mod server;
 mod session;
 mod stanza;
+mod usync;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -52,7 +58,7 @@ use tokio_util::sync::CancellationToken;
 pub use code_link::CodeRequest;
 pub use config::{DEFAULT_SERVER_STATIC_KEY, SimConfig};
 pub use error::SimError;
-pub use events::{ConnId, DeviceInfo, HandshakePattern, PresenceSeen, SimEvent};
+pub use events::{ConnId, DeviceInfo, HandshakePattern, PresenceSeen, Routed, SimEvent};
 pub use fault::{ConflictKind, FailureReason, Fault, Target};
 pub use hub::ShownAs;
 pub use phone::{MAX_COMPANIONS, Phone};
@@ -185,7 +191,12 @@ impl Simulator {
     /// Pre-keys the companions uploaded that were not handed out, over all
     /// devices: what a `<count/>` query is answered with.
     pub fn prekeys_on_server(&self) -> usize {
-        self.hub.state().prekeys.values().sum()
+        self.hub
+            .state()
+            .bundles
+            .values()
+            .map(|b| b.one_time.len())
+            .sum()
     }
 
     /// Disarms every fault.

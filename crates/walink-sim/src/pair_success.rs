@@ -76,6 +76,7 @@ pub(crate) async fn complete(
         jid: device_jid.clone(),
         lid: grant.lid,
         client_static: grant.client_static,
+        key_index: grant.key_index,
         presences: Vec::new(),
         shown_as,
     });

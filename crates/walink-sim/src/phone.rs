@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use wacore::libsignal::protocol::KeyPair;
 
+use super::app_state::SyncKey;
 use super::error::SimError;
 use super::events::DeviceInfo;
 use super::hub::Hub;
@@ -21,6 +22,8 @@ pub(crate) struct PhoneAccount {
     pub(crate) next_key_index: u32,
     /// Sent as `<biz name>` in pair-success when set.
     pub(crate) push_name: Option<String>,
+    /// Seals the account's app state; the phone shares it with companions.
+    pub(crate) sync_key: SyncKey,
 }
 
 impl PhoneAccount {
@@ -32,7 +35,18 @@ impl PhoneAccount {
             next_device: 1,
             next_key_index: 1,
             push_name: None,
+            sync_key: SyncKey::generate(),
         }
+    }
+
+    /// The account's own name, as its companions sync it: every WhatsApp
+    /// account has one, so a phone given none is named after its number's
+    /// last digits.
+    pub(crate) fn name(&self, number: &str) -> String {
+        self.push_name.clone().unwrap_or_else(|| {
+            let tail = number.len().saturating_sub(4);
+            format!("Phone {}", &number[tail..])
+        })
     }
 }
 
@@ -67,7 +81,8 @@ impl Phone {
             .map(|p| p.lid.clone())
     }
 
-    /// Name sent as `<biz name>` in later pair-successes (`None` omits it).
+    /// The account's name: synced to companions, and sent as `<biz name>`
+    /// in later pair-successes, as for a business account (`None` omits it).
     pub fn set_push_name(&self, name: Option<&str>) {
         if let Some(account) = self.hub.state().phones.get_mut(&self.number) {
             account.push_name = name.map(str::to_owned);

@@ -61,6 +61,7 @@ impl Hub {
             device,
             lid,
             client_static: *client_static,
+            key_index: u32::from(device),
             presences: Vec::new(),
             shown_as: None,
         };

@@ -141,10 +141,12 @@ pub(crate) fn primary_hello(
 }
 
 /// End of the (empty) offline queue; `Connected` waits up to 60 s for it.
-pub(crate) fn offline_marker() -> Node {
+pub(crate) fn offline_marker(count: usize) -> Node {
     NodeBuilder::new("ib")
         .attr("from", server_jid())
-        .children([NodeBuilder::new("offline").attr("count", "0").build()])
+        .children([NodeBuilder::new("offline")
+            .attr("count", count.to_string())
+            .build()])
         .build()
 }
 
