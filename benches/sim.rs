@@ -40,7 +40,9 @@ async fn first_qr(
 ) -> (Running, whatsapp_rust::bot::BotHandle, String, Duration) {
     let started = Instant::now();
     let keys = walink::engine::KeySource::File(dir.join(format!("c{i}.db")));
-    let built = client::build(&keys, &options(sim)).await.expect("build");
+    let built = client::build(&keys, &options(sim), None)
+        .await
+        .expect("build");
     let handle = built.bot.spawn();
     let qr = loop {
         match tokio::time::timeout(Duration::from_secs(60), built.events.next_fact()).await {

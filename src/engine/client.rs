@@ -59,7 +59,12 @@ pub struct BuiltClient {
     pub subscription: Subscription,
 }
 
-pub async fn build(keys: &KeySource, opts: &ClientOptions) -> Result<BuiltClient, ClientError> {
+/// `keeper`, when given, keeps each inbound message before it is acked.
+pub async fn build(
+    keys: &KeySource,
+    opts: &ClientOptions,
+    keeper: Option<super::inbound::Keeper>,
+) -> Result<BuiltClient, ClientError> {
     let (file, opened) = match keys {
         KeySource::File(path) => (path.as_path(), None),
         KeySource::Shared { store, device } => (store.path(), Some((store.url(), *device))),
@@ -105,6 +110,9 @@ pub async fn build(keys: &KeySource, opts: &ClientOptions) -> Result<BuiltClient
             .with_os("walink")
             .with_platform_type(PlatformType::DESKTOP),
     );
+    if let Some(keeper) = keeper {
+        builder = builder.with_inbound_durability_hook(keeper);
+    }
     if let Some(phone) = &opts.pair_code_phone {
         builder = builder.with_pair_code(PairCodeOptions {
             phone_number: phone.clone(),

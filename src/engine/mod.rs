@@ -7,6 +7,7 @@ pub mod command;
 mod ctx;
 mod facts;
 pub mod guard;
+pub mod inbound;
 mod keys;
 mod liveness;
 pub mod reach;

@@ -91,7 +91,13 @@ async fn live(
             );
         }
     }
-    let built = match client::build(&keys, &opts).await {
+    let built = match client::build(
+        &keys,
+        &opts,
+        Some(super::inbound::Keeper { ctx: ctx.clone() }),
+    )
+    .await
+    {
         Ok(b) => b,
         Err(e) => {
             let mut raw = e.to_string();

@@ -125,6 +125,12 @@ pub enum Update {
         company: i64,
         id: i64,
     },
+    /// A message the number received, kept in the registry before WhatsApp
+    /// was told it arrived (once per id: a replay makes none).
+    MessageReceived {
+        company: i64,
+        message: Box<crate::domain::Message>,
+    },
     /// Something the admin should know about the whole engine (e.g. the
     /// open-file limit is too low for the linked sessions).
     Notice(String),
@@ -159,6 +165,7 @@ impl Update {
             | Update::Linked { company, .. }
             | Update::Failed { company, .. }
             | Update::Logged { company, .. }
+            | Update::MessageReceived { company, .. }
             | Update::CompanyRemoved { company } => *company,
             Update::CompanyAdded(row) => row.company,
             _ => return None,

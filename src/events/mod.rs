@@ -9,7 +9,7 @@ mod shape;
 use std::time::{Instant, SystemTime};
 
 pub use fence::{Sight, redact};
-pub use shape::shape;
+pub use shape::{message_data, shape};
 
 /// Every event name `shape` gives, in the order the README lists them.
 pub const NAMES: &[&str] = &[
@@ -22,6 +22,7 @@ pub const NAMES: &[&str] = &[
     "log",
     "company.added",
     "company.removed",
+    "message.received",
 ];
 
 /// A webhook's event list: every name known, else the sentence that says

@@ -4,6 +4,9 @@
 use serde_json::json;
 
 use super::{rfc3339, utc, wall};
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::domain::Message;
 use crate::engine::Update;
 use crate::service::hub::Event;
 
@@ -70,7 +73,20 @@ pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
             json!({"company": company, "slug": row.slug}),
         ),
         Update::CompanyRemoved { .. } => ("company.removed", json!({"company": company})),
+        Update::MessageReceived { message, .. } => {
+            ("message.received", message_data(&company, message))
+        }
         _ => return None,
     };
     Some((id, name, data))
+}
+
+/// A message as every client reads it. The customer's addresses are the
+/// company's own data (a bot replies to them), so no sight masks them.
+pub fn message_data(company: &str, m: &Message) -> serde_json::Value {
+    json!({"company": company, "id": m.id, "direction": m.direction, "chat": m.chat,
+           "from": m.sender, "from_alt": m.sender_alt,
+           "from_phone": m.sender_phone.as_ref().map(|p| format!("+{p}")),
+           "push_name": m.push_name, "at": rfc3339(UNIX_EPOCH + Duration::from_secs(m.at.max(0) as u64)),
+           "kind": m.kind, "text": m.text, "quoted": m.quoted, "status": m.status})
 }

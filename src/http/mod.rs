@@ -14,6 +14,7 @@ mod journal;
 mod legacy;
 mod link;
 mod log;
+mod messages;
 mod metrics;
 mod qr;
 mod sessions;
@@ -170,6 +171,7 @@ pub fn routes() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(link::logout))
         .routes(routes!(qr::qr))
         .routes(routes!(log::log))
+        .routes(routes!(messages::list))
         .routes(routes!(events::stream))
         .routes(routes!(companies::list, companies::add))
         .routes(routes!(companies::remove))

@@ -243,6 +243,10 @@ impl WireUpdate {
                 company: *company,
                 claim: claim.clone(),
             },
+            Update::MessageReceived { company, message } => Self::MessageReceived {
+                company: *company,
+                message: message.clone(),
+            },
             Update::Stopped | Update::Server(_) => return None,
         })
     }
@@ -344,6 +348,9 @@ impl WireUpdate {
             },
             Self::InvitationEnded { company, id } => Update::InvitationEnded { company, id },
             Self::AttemptStarted { company, claim } => Update::AttemptStarted { company, claim },
+            Self::MessageReceived { company, message } => {
+                Update::MessageReceived { company, message }
+            }
         }
     }
 }

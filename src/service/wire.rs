@@ -9,7 +9,7 @@ use crate::domain::{FailureReason, Phone, UnixTime};
 use crate::engine::update::Claim;
 
 /// Bumped whenever a line changes shape; both sides name theirs first.
-pub const PROTOCOL: u32 = 3;
+pub const PROTOCOL: u32 = 4;
 
 /// A client's first line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,5 +202,9 @@ pub enum WireUpdate {
     AttemptStarted {
         company: i64,
         claim: Claim,
+    },
+    MessageReceived {
+        company: i64,
+        message: Box<crate::domain::Message>,
     },
 }

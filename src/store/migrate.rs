@@ -126,6 +126,36 @@ const STEPS: &[&str] = &[
     // it up when the attempt links, even across a restart.
     "ALTER TABLE link_attempts ADD COLUMN invitation_id INTEGER
         REFERENCES invitations(id) ON DELETE SET NULL;",
+    // 9: the messages a linked number received and sent. One row per
+    // (company, chat, sender, id): a replayed delivery finds its row. An
+    // outbound row is its own queue until it is sent or expires.
+    "CREATE TABLE messages (
+        id          INTEGER PRIMARY KEY,
+        company_id  INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        direction   TEXT NOT NULL,
+        wa_id       TEXT NOT NULL,
+        chat        TEXT NOT NULL,
+        sender      TEXT NOT NULL DEFAULT '',
+        sender_alt  TEXT,
+        sender_phone TEXT,
+        push_name   TEXT,
+        kind        TEXT NOT NULL,
+        body        TEXT,
+        quoted      TEXT,
+        status      TEXT NOT NULL,
+        reason      TEXT,
+        idem_key    TEXT,
+        expires_at  INTEGER,
+        at          INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+     );
+     CREATE UNIQUE INDEX messages_once ON messages(company_id, chat, sender, wa_id);
+     CREATE UNIQUE INDEX messages_idem ON messages(company_id, idem_key)
+        WHERE idem_key IS NOT NULL;
+     CREATE INDEX messages_chat ON messages(company_id, chat, at);
+     CREATE INDEX messages_at ON messages(at);
+     CREATE INDEX messages_queued ON messages(company_id, status)
+        WHERE status = 'queued';",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

@@ -8,6 +8,7 @@ mod events;
 mod handle;
 mod invitations;
 mod journal;
+mod messages;
 mod migrate;
 mod overview;
 mod sessions;

@@ -20,9 +20,11 @@ impl App {
                 self.toast(sentence, Tone::Bad, now);
             }
             // A move is a command's answer; its state change shows in the row.
+            // Messages are for the bot; the dashboard does not show them yet.
             Update::StateChanged { .. }
             | Update::AttemptStarted { .. }
-            | Update::MoveDone { .. } => return rows_changed,
+            | Update::MoveDone { .. }
+            | Update::MessageReceived { .. } => return rows_changed,
             Update::CodeIssued {
                 company,
                 attempt,

@@ -1,0 +1,144 @@
+//! Inbound messages: whatsapp-rust's durability hook keeps each decrypted
+//! message in the registry before the client tells WhatsApp it arrived, so
+//! a crash replays it instead of losing it. The inbound half of
+//! `translate.rs`: the only other file that names the library's message
+//! types.
+
+use std::sync::Arc;
+
+use whatsapp_rust::Client;
+use whatsapp_rust::Jid;
+use whatsapp_rust::prelude::MessageExt;
+use whatsapp_rust::types::durability_hook::{InboundDurabilityHook, InboundMessage};
+use whatsapp_rust::waproto::whatsapp as wa;
+
+use super::ctx::Ctx;
+use super::update::Update;
+use crate::domain::{Direction, Message, MessageKind, MessageStatus};
+use crate::store::now_unix;
+
+/// Keeps a session's inbound messages, then tells every client of the new
+/// ones (a replayed delivery finds its row and tells nobody again).
+pub struct Keeper {
+    pub ctx: Ctx,
+}
+
+#[async_trait::async_trait]
+impl InboundDurabilityHook for Keeper {
+    async fn on_messages(
+        &self,
+        _client: Arc<Client>,
+        batch: &[InboundMessage],
+    ) -> whatsapp_rust::anyhow::Result<()> {
+        let messages: Vec<Message> = batch.iter().filter_map(message_of).collect();
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let company = self.ctx.company;
+        let fresh = self
+            .ctx
+            .db
+            .run(move |s| s.keep_inbound(company, &messages, now_unix()))
+            .await
+            // Not kept: no ack, so WhatsApp delivers it again.
+            .map_err(|e| whatsapp_rust::anyhow::anyhow!("cannot keep inbound messages: {e}"))?;
+        for message in fresh {
+            self.ctx
+                .send(Update::MessageReceived {
+                    company,
+                    message: Box::new(message),
+                })
+                .await;
+        }
+        Ok(())
+    }
+}
+
+/// E.164 digits of a phone-number JID.
+fn phone_of(jid: &Jid) -> Option<String> {
+    (!jid.is_lid() && !jid.user.is_empty() && jid.user.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| jid.user.to_string())
+}
+
+/// One decrypted message in walink's words; `None` for what is not a
+/// customer's: the account's own devices talking among themselves (the
+/// phone's key shares, history notices) and its own sends echoed back.
+pub fn message_of(m: &InboundMessage) -> Option<Message> {
+    let info = &m.info;
+    let source = &info.source;
+    if source.is_from_me {
+        return None;
+    }
+    let sender = source.sender.to_non_ad();
+    let alt = source.sender_alt.as_ref().map(Jid::to_non_ad);
+    let sender_phone = phone_of(&sender).or_else(|| alt.as_ref().and_then(phone_of));
+    let (kind, quoted) = kind_of(&m.message);
+    let text = m
+        .message
+        .text_content()
+        .or_else(|| m.message.get_caption())
+        .map(str::to_owned);
+    Some(Message {
+        id: info.id.to_string(),
+        direction: Direction::In,
+        chat: source.chat.to_non_ad().to_string(),
+        sender: Some(sender.to_string()),
+        sender_alt: alt.map(|j| j.to_string()),
+        sender_phone,
+        push_name: Some(info.push_name.clone()).filter(|n| !n.is_empty()),
+        at: info.timestamp.timestamp(),
+        kind,
+        text,
+        quoted,
+        status: MessageStatus::Received,
+        reason: None,
+    })
+}
+
+/// What the message is, and the id it answers, reacts to, edits or
+/// revokes.
+fn kind_of(message: &wa::Message) -> (MessageKind, Option<String>) {
+    let base = message.get_base_message();
+    if let Some(p) = base.protocol_message.as_option() {
+        let target = p.key.as_option().and_then(|k| k.id.clone());
+        let kind = if p.edited_message.is_set() {
+            MessageKind::Edit
+        } else if p.r#type == Some(wa::message::protocol_message::Type::REVOKE.into()) {
+            MessageKind::Revoke
+        } else {
+            MessageKind::Other
+        };
+        return (kind, target);
+    }
+    if let Some(r) = base.reaction_message.as_option() {
+        return (
+            MessageKind::Reaction,
+            r.key.as_option().and_then(|k| k.id.clone()),
+        );
+    }
+    let quoted = base
+        .extended_text_message
+        .as_option()
+        .and_then(|e| e.context_info.as_option())
+        .and_then(|c| c.stanza_id.clone());
+    let kind = if message.text_content().is_some() {
+        MessageKind::Text
+    } else if base.image_message.is_set() {
+        MessageKind::Image
+    } else if base.video_message.is_set() {
+        MessageKind::Video
+    } else if base.audio_message.is_set() {
+        MessageKind::Audio
+    } else if base.document_message.is_set() {
+        MessageKind::Document
+    } else if base.sticker_message.is_set() {
+        MessageKind::Sticker
+    } else if base.location_message.is_set() || base.live_location_message.is_set() {
+        MessageKind::Location
+    } else if base.contact_message.is_set() || base.contacts_array_message.is_set() {
+        MessageKind::Contact
+    } else {
+        MessageKind::Other
+    };
+    (kind, quoted)
+}

@@ -1,0 +1,183 @@
+//! The messages a linked number received and sent: kept for the retention,
+//! one row per (company, chat, sender, id) so a replayed delivery finds its
+//! row instead of making a second one.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::domain::{Direction, Message, MessageKind, MessageStatus};
+
+const COLUMNS: &str = "wa_id, direction, chat, sender, sender_alt, sender_phone, push_name, \
+     at, kind, body, quoted, status, reason";
+
+fn message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    let sender: String = r.get(3)?;
+    let direction: String = r.get(1)?;
+    let kind: String = r.get(8)?;
+    let status: String = r.get(11)?;
+    Ok(Message {
+        id: r.get(0)?,
+        direction: Direction::from_key(&direction),
+        chat: r.get(2)?,
+        sender: Some(sender).filter(|s| !s.is_empty()),
+        sender_alt: r.get(4)?,
+        sender_phone: r.get(5)?,
+        push_name: r.get(6)?,
+        at: r.get(7)?,
+        kind: MessageKind::from_key(&kind),
+        text: r.get(9)?,
+        quoted: r.get(10)?,
+        status: MessageStatus::from_key(&status).unwrap_or(MessageStatus::Received),
+        reason: r.get(12)?,
+    })
+}
+
+impl Store {
+    /// Keep `batch` for `company` in one transaction, all or nothing; the
+    /// messages not kept before come back, in order (a replay yields none).
+    pub fn keep_inbound(
+        &mut self,
+        company: i64,
+        batch: &[Message],
+        now: i64,
+    ) -> Result<Vec<Message>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut fresh = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO messages (company_id, direction, wa_id, chat, sender, \
+                 sender_alt, sender_phone, push_name, kind, body, quoted, status, at, updated_at) \
+                 VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?;
+            for m in batch {
+                let added = stmt.execute(params![
+                    company,
+                    m.id,
+                    m.chat,
+                    m.sender.as_deref().unwrap_or_default(),
+                    m.sender_alt,
+                    m.sender_phone,
+                    m.push_name,
+                    m.kind.key(),
+                    m.text,
+                    m.quoted,
+                    m.status.key(),
+                    m.at,
+                    now,
+                ])?;
+                if added == 1 {
+                    fresh.push(m.clone());
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(fresh)
+    }
+
+    /// `company`'s messages, newest first: of one chat when `chat` is given,
+    /// older than the row `before` names when given.
+    pub fn messages(
+        &self,
+        company: i64,
+        chat: Option<&str>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let before_row: Option<i64> = match before {
+            None => None,
+            Some(id) => self
+                .conn
+                .query_row(
+                    "SELECT id FROM messages WHERE company_id = ?1 AND wa_id = ?2",
+                    params![company, id],
+                    |r| r.get(0),
+                )
+                .optional()?,
+        };
+        if before.is_some() && before_row.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE company_id = ?1 \
+             AND (?2 IS NULL OR chat = ?2) AND (?3 IS NULL OR id < ?3) \
+             ORDER BY id DESC LIMIT ?4"
+        ))?;
+        let rows = stmt
+            .query_map(params![company, chat, before_row, limit as i64], message)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Forget messages older than `before` (Unix seconds).
+    pub fn prune_messages(&self, before: i64) -> Result<usize, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM messages WHERE at < ?1", [before])?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{DisplayName, Slug};
+
+    fn inbound(id: &str, chat: &str, text: &str, at: i64) -> Message {
+        Message {
+            id: id.into(),
+            direction: Direction::In,
+            chat: chat.into(),
+            sender: Some(chat.into()),
+            sender_alt: Some("100000000000001@lid".into()),
+            sender_phone: Some("79990000001".into()),
+            push_name: Some("Customer".into()),
+            at,
+            kind: MessageKind::Text,
+            text: Some(text.into()),
+            quoted: None,
+            status: MessageStatus::Received,
+            reason: None,
+        }
+    }
+
+    fn store_with_two() -> (tempfile::TempDir, Store, i64, i64) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut store = Store::open(&dir.path().join("walink.db")).expect("open");
+        let mut ids = Vec::new();
+        for slug in ["acme", "beta"] {
+            let slug = Slug::parse(slug).expect("slug");
+            let name = DisplayName::parse("A company").expect("name");
+            ids.push(store.add_company(&slug, &name).expect("add").id);
+        }
+        (dir, store, ids[0], ids[1])
+    }
+
+    #[test]
+    fn a_replayed_batch_is_kept_once_and_companies_stay_apart() {
+        let (_dir, mut store, acme, beta) = store_with_two();
+        let chat = "79990000001@s.whatsapp.net";
+        let first = [
+            inbound("A1", chat, "Hello", 100),
+            inbound("A2", chat, "Hi", 101),
+        ];
+        assert_eq!(store.keep_inbound(acme, &first, 100).unwrap().len(), 2);
+        // The server redelivers the batch after a crash: nothing new.
+        assert!(store.keep_inbound(acme, &first, 102).unwrap().is_empty());
+        // The same id in another chat, or for another company, is another message.
+        let other = [inbound("A1", "79990000002@s.whatsapp.net", "Yo", 103)];
+        assert_eq!(store.keep_inbound(acme, &other, 103).unwrap().len(), 1);
+        assert_eq!(store.keep_inbound(beta, &first[..1], 103).unwrap().len(), 1);
+
+        let acme_all = store.messages(acme, None, None, 10).unwrap();
+        let ids: Vec<_> = acme_all.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["A1", "A2", "A1"], "newest first");
+        assert_eq!(acme_all[1], first[1]);
+        let in_chat = store.messages(acme, Some(chat), None, 10).unwrap();
+        assert_eq!(in_chat.len(), 2);
+        let older = store.messages(acme, Some(chat), Some("A2"), 10).unwrap();
+        assert_eq!(older, vec![first[0].clone()]);
+        assert_eq!(store.messages(beta, None, None, 10).unwrap().len(), 1);
+
+        assert_eq!(store.prune_messages(101).unwrap(), 2);
+        assert_eq!(store.messages(acme, None, None, 10).unwrap().len(), 2);
+    }
+}

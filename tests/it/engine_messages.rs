@@ -1,0 +1,73 @@
+//! Messages into a linked number, through the engine: a real customer's
+//! client sends, the simulator routes ciphertext, the engine's client
+//! decrypts, and the registry keeps each message once, before WhatsApp
+//! hears it arrived.
+
+use walink::domain::{Direction, MessageKind, MessageStatus};
+use walink::engine::Update;
+use whatsapp_rust::Jid;
+
+use crate::engine_fixture::{Fixture, link_by_qr};
+use crate::wa::{PHONE, linked_client_of, secs, sim, store_in};
+
+const CUSTOMER: &str = "79990000001";
+
+async fn received(f: &mut Fixture) -> walink::domain::Message {
+    f.wait(secs(30), |u| match u {
+        Update::MessageReceived { message, .. } => Some((**message).clone()),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_message_is_kept_once_and_one_sent_while_down_arrives_after_restart() {
+    let sim = sim().await;
+    let mut f = Fixture::new(&sim).await;
+    link_by_qr(&sim, &mut f).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let customer = linked_client_of(&sim, &store_in(&dir, "customer"), CUSTOMER).await;
+
+    let sent = customer
+        .client
+        .send_text(Jid::pn(PHONE), "Hello")
+        .await
+        .expect("the customer sends");
+    let got = received(&mut f).await;
+    assert_eq!(got.id, sent.message_id.to_string());
+    assert_eq!(got.direction, Direction::In);
+    assert_eq!(got.kind, MessageKind::Text);
+    assert_eq!(got.status, MessageStatus::Received);
+    assert_eq!(got.text.as_deref(), Some("Hello"));
+    assert_eq!(got.sender_phone.as_deref(), Some(CUSTOMER));
+    assert_eq!(got.chat, format!("{CUSTOMER}@s.whatsapp.net"));
+    assert!(
+        got.sender_alt
+            .as_deref()
+            .is_some_and(|a| a.ends_with("@lid")),
+        "the sender's LID too: {got:?}"
+    );
+    assert!(got.push_name.is_some(), "the customer's name: {got:?}");
+    let kept = f.store().messages(f.company, None, None, 10).expect("read");
+    assert_eq!(kept, vec![got.clone()], "kept before it was told");
+
+    // walink is away; the customer writes; the server keeps it queued.
+    f.shutdown().await;
+    let later = customer
+        .client
+        .send_text(Jid::pn(PHONE), "Are you there?")
+        .await
+        .expect("sent while walink is down");
+    f.start_again(&sim.url(), |_| {});
+    let got = received(&mut f).await;
+    assert_eq!(got.id, later.message_id.to_string());
+    assert_eq!(got.text.as_deref(), Some("Are you there?"));
+    let kept = f.store().messages(f.company, None, None, 10).expect("read");
+    let texts: Vec<_> = kept.iter().filter_map(|m| m.text.as_deref()).collect();
+    assert_eq!(
+        texts,
+        ["Are you there?", "Hello"],
+        "each once, newest first"
+    );
+    f.shutdown().await;
+}
