@@ -21,7 +21,7 @@ pub struct Page {
            ("limit" = Option<usize>, Query), ("before" = Option<String>, Query, description = "a message id: older ones")),
     responses((status = 200, description = "messages, newest first, as the data of `message.received`"),
               (status = 404, body = super::error::ErrorBody)))]
-pub async fn list(
+pub async fn messages(
     State(api): State<Api>,
     who: Principal,
     Path(slug): Path<String>,

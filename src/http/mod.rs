@@ -171,7 +171,7 @@ pub fn routes() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(link::logout))
         .routes(routes!(qr::qr))
         .routes(routes!(log::log))
-        .routes(routes!(messages::list))
+        .routes(routes!(messages::messages))
         .routes(routes!(events::stream))
         .routes(routes!(companies::list, companies::add))
         .routes(routes!(companies::remove))

@@ -35,6 +35,7 @@ mod invite_page;
 mod invite_restart;
 mod keys_crash;
 mod keys_store;
+mod messages_api;
 mod plain_build;
 mod serve;
 mod serve_claims;

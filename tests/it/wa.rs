@@ -177,6 +177,23 @@ pub async fn linked_client_of(sim: &Simulator, store: &Path, phone: &str) -> Tes
     c
 }
 
+/// `linked_client_of` against a `walink sim` process at `url`.
+pub async fn linked_client_at(
+    url: &str,
+    sim: &crate::sim_process::SimProcess,
+    store: &Path,
+    phone: &str,
+) -> TestClient {
+    let mut c = TestClient::start_at(url, store, Opts::default()).await;
+    let qr = c.qr().await;
+    let scanned = tokio::task::block_in_place(|| {
+        sim.call("POST", &format!("/phone/scan?phone={phone}"), &qr)
+    });
+    assert_eq!(scanned.0, 200, "{:?}", scanned.1);
+    c.connected(secs(40)).await;
+    c
+}
+
 /// Wait for a simulator event that `want` accepts.
 pub async fn sim_event<T>(
     rx: &mut tokio::sync::broadcast::Receiver<walink::sim::SimEvent>,

@@ -22,21 +22,21 @@ use crate::wa::PHONE;
 
 /// One request as the receiver saw it.
 #[derive(Debug)]
-struct Got {
+pub struct Got {
     signature: String,
-    body: String,
-    answered: u16,
+    pub body: String,
+    pub answered: u16,
 }
 
 /// An HTTP receiver answering with `next` statuses (then 200).
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     got: mpsc::Receiver<Got>,
     answers: Arc<Mutex<Vec<u16>>>,
 }
 
 impl Receiver {
-    fn start(answers: &[u16]) -> Self {
+    pub fn start(answers: &[u16]) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
         let answers = Arc::new(Mutex::new(
@@ -80,7 +80,12 @@ impl Receiver {
         Self { url, got, answers }
     }
 
-    fn next(&self, secs: u64) -> Got {
+    /// A delivery within `limit`, if any comes.
+    pub fn got_within(&self, limit: Duration) -> Option<Got> {
+        self.got.recv_timeout(limit).ok()
+    }
+
+    pub fn next(&self, secs: u64) -> Got {
         self.got
             .recv_timeout(Duration::from_secs(secs))
             .expect("a delivery")
@@ -91,7 +96,7 @@ impl Receiver {
     }
 }
 
-fn signed_by(secret: &str, got: &Got) -> bool {
+pub fn signed_by(secret: &str, got: &Got) -> bool {
     let Some((t, v1)) = got
         .signature
         .strip_prefix("t=")
@@ -104,7 +109,7 @@ fn signed_by(secret: &str, got: &Got) -> bool {
     hex::encode(mac.finalize().into_bytes()) == v1
 }
 
-fn body(got: &Got) -> Value {
+pub fn body(got: &Got) -> Value {
     serde_json::from_str(&got.body).expect("a JSON envelope")
 }
 

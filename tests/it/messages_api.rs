@@ -1,0 +1,93 @@
+//! A customer writes to a company's number: the bot hears it from a signed
+//! webhook and the API's history, and no other company does.
+
+use whatsapp_rust::Jid;
+
+use crate::common::walink;
+use crate::crash::link_by_qr;
+use crate::http::{setup, token};
+use crate::wa::{TestClient, linked_client_at};
+use crate::webhooks::{Receiver, body, signed_by};
+
+const ACME: &str = "79001000001";
+const CUSTOMER: &str = "79990000001";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_message_reaches_the_company_bot_and_no_other() {
+    let (sim, dir, _serve, http) = tokio::task::block_in_place(setup);
+    let acme_hook = Receiver::start(&[]);
+    let beta_hook = Receiver::start(&[]);
+    for (slug, url) in [("acme", &acme_hook.url), ("beta", &beta_hook.url)] {
+        let args = [
+            "webhook",
+            "add",
+            url.as_str(),
+            "--company",
+            slug,
+            "--events",
+            "message.received",
+            "--secret",
+            "s3cret",
+        ];
+        assert!(walink(&dir.path, &args).status.success());
+    }
+    let admin = token(&dir.path, &["--scope", "link"]);
+    tokio::task::block_in_place(|| link_by_qr(&sim, &http, &admin, "acme", ACME));
+
+    let store = tempfile::tempdir().expect("tmp");
+    let mut customer: TestClient =
+        linked_client_at(&sim.ws, &sim, &store.path().join("customer.db"), CUSTOMER).await;
+    let sent = customer
+        .client
+        .send_text(Jid::pn(ACME), "Hello")
+        .await
+        .expect("the customer sends");
+
+    let got = tokio::task::block_in_place(|| acme_hook.next(30));
+    assert!(signed_by("s3cret", &got), "signed: {got:?}");
+    let b = body(&got);
+    assert_eq!(b["event"], "message.received", "{b}");
+    assert_eq!(b["company"], "acme");
+    let data = &b["data"];
+    assert_eq!(data["id"], sent.message_id.to_string());
+    assert_eq!(data["text"], "Hello");
+    assert_eq!(data["kind"], "text");
+    assert_eq!(data["from_phone"], format!("+{CUSTOMER}"));
+    assert!(
+        data["from_alt"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("@lid")),
+        "a LID to answer too: {data}"
+    );
+
+    // The bot's own token reads the history; beta's token cannot see acme.
+    let acme_bot = token(&dir.path, &["--company", "acme"]);
+    let beta_bot = token(&dir.path, &["--company", "beta"]);
+    let history = tokio::task::block_in_place(|| {
+        http.call(
+            "GET",
+            "/api/v1/sessions/acme/messages",
+            Some(&acme_bot),
+            None,
+        )
+    });
+    assert_eq!(history.status, 200, "{}", history.body);
+    assert_eq!(history.body[0]["text"], "Hello", "{}", history.body);
+    assert_eq!(history.body.as_array().map(Vec::len), Some(1));
+    let other = tokio::task::block_in_place(|| {
+        http.call(
+            "GET",
+            "/api/v1/sessions/acme/messages",
+            Some(&beta_bot),
+            None,
+        )
+    });
+    assert_eq!(other.status, 404, "{}", other.body);
+    assert!(
+        beta_hook
+            .got_within(std::time::Duration::from_secs(2))
+            .is_none(),
+        "beta's webhook never carries acme's messages"
+    );
+    customer.shutdown().await;
+}
