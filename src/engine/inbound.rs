@@ -103,7 +103,7 @@ fn kind_of(message: &wa::Message) -> (MessageKind, Option<String>) {
         let target = p.key.as_option().and_then(|k| k.id.clone());
         let kind = if p.edited_message.is_set() {
             MessageKind::Edit
-        } else if p.r#type == Some(wa::message::protocol_message::Type::REVOKE.into()) {
+        } else if p.r#type == Some(wa::message::protocol_message::Type::REVOKE) {
             MessageKind::Revoke
         } else {
             MessageKind::Other
@@ -141,4 +141,62 @@ fn kind_of(message: &wa::Message) -> (MessageKind, Option<String>) {
         MessageKind::Other
     };
     (kind, quoted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wa::message::protocol_message::Type;
+    use wa::message::{ImageMessage, ProtocolMessage, ReactionMessage};
+
+    fn key(id: &str) -> wa::MessageKey {
+        wa::MessageKey {
+            id: Some(id.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn each_kind_is_named_with_the_message_it_is_about() {
+        let text = wa::Message {
+            conversation: Some("Hello".into()),
+            ..Default::default()
+        };
+        let image = wa::Message {
+            image_message: ImageMessage {
+                caption: Some("our menu".into()),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let reaction = wa::Message {
+            reaction_message: ReactionMessage {
+                key: key("A1").into(),
+                text: Some("+1".into()),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let revoke = wa::Message {
+            protocol_message: ProtocolMessage {
+                key: key("A2").into(),
+                r#type: Some(Type::REVOKE),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let nothing = wa::Message::default();
+        for (message, kind, about) in [
+            (text, MessageKind::Text, None),
+            (image, MessageKind::Image, None),
+            (reaction, MessageKind::Reaction, Some("A1")),
+            (revoke, MessageKind::Revoke, Some("A2")),
+            (nothing, MessageKind::Other, None),
+        ] {
+            assert_eq!(kind_of(&message), (kind, about.map(str::to_owned)));
+        }
+    }
 }
