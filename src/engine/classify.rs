@@ -75,6 +75,7 @@ pub fn classify(fact: &ClientFact, cx: Context) -> Option<FailureReason> {
         | ClientFact::LoggedIn
         | ClientFact::Disconnected { .. }
         | ClientFact::SelfPushName { .. }
+        | ClientFact::Receipt { .. }
         | ClientFact::StreamError { .. } => return None,
     })
 }

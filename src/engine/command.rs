@@ -26,6 +26,9 @@ pub enum Command {
     Reconnect { company: i64 },
     /// Unlink this device from the phone and forget its keys.
     Logout { company: i64 },
+    /// Messages wait in the registry's queue for this company: send them
+    /// now if its session is connected (else they go when it is).
+    SendQueued { company: i64 },
     /// Register a company (the dashboard's add form).
     AddCompany { slug: Slug, name: DisplayName },
     /// Stop its session, forget it, delete its keys.

@@ -10,6 +10,7 @@ pub mod guard;
 pub mod inbound;
 mod keys;
 mod liveness;
+mod outbox;
 pub mod reach;
 mod recover;
 mod restore;

@@ -132,6 +132,7 @@ async fn live(
     let mut code_expiry: Option<tokio::time::Instant> = None;
     let mut run_loop_ended = false;
     let mut liveness = super::liveness::Liveness::default();
+    let outbox = super::outbox::Outbox::default();
     let flow = loop {
         let fact = tokio::select! {
             biased;
@@ -153,6 +154,7 @@ async fn live(
                         watchdog.rearm();
                         client.reconnect_immediately().await;
                     }
+                    SessionCmd::SendQueued => outbox.flush(&ctx, &client),
                 }
                 continue;
             }
@@ -187,6 +189,11 @@ async fn live(
                 break Flow::Stop;
             }
         };
+        // A message's progress, not the session's.
+        if let ClientFact::Receipt { ids, status } = fact {
+            outbox.receipt(&ctx, ids, status);
+            continue;
+        }
         match &fact {
             ClientFact::PairCode { ttl, .. } => {
                 code_expiry = Some(tokio::time::Instant::now() + *ttl);
@@ -198,6 +205,10 @@ async fn live(
             // notifications; the library marks it available on every login.
             ClientFact::Connected | ClientFact::SelfPushName { .. } => go_unavailable(&client),
             _ => {}
+        }
+        // What waited for the connection goes now.
+        if matches!(fact, ClientFact::Connected) {
+            outbox.flush(&ctx, &client);
         }
         match &fact {
             ClientFact::Connected if liveness.connected(&client) => {

@@ -52,6 +52,8 @@ pub enum SessionCmd {
     Logout,
     /// Connect now instead of waiting out the client's backoff.
     Reconnect,
+    /// Send what waits in the registry's queue.
+    SendQueued,
 }
 
 /// What a fact means for the session's life.

@@ -5,6 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use whatsapp_rust::prelude::Event;
+use whatsapp_rust::types::presence::ReceiptType;
+
+use crate::domain::MessageStatus;
 
 /// What the client reported, in walink's words. Raw texts are for the event
 /// log, never for a person to read as they are.
@@ -70,6 +73,11 @@ pub enum ClientFact {
     StreamError {
         code: String,
     },
+    /// The recipient's devices got (or read) messages this number sent.
+    Receipt {
+        ids: Vec<String>,
+        status: crate::domain::MessageStatus,
+    },
     /// walink's own watchdog: no socket came up (or the server's
     /// certificate did not verify).
     NoSocket {
@@ -133,6 +141,15 @@ pub fn translate(event: &Event) -> Option<ClientFact> {
         Event::ClientOutdated(_) => ClientFact::ClientOutdated,
         Event::StreamError(s) => ClientFact::StreamError {
             code: s.code.clone(),
+        },
+        // The account's own devices' receipts say nothing of the customer.
+        Event::Receipt(r) if !r.source.is_from_me => ClientFact::Receipt {
+            ids: r.message_ids.iter().map(ToString::to_string).collect(),
+            status: match r.r#type {
+                ReceiptType::Delivered | ReceiptType::Inactive => MessageStatus::Delivered,
+                ReceiptType::Read | ReceiptType::Played => MessageStatus::Read,
+                _ => return None,
+            },
         },
         _ => return None,
     })

@@ -131,6 +131,12 @@ pub enum Update {
         company: i64,
         message: Box<crate::domain::Message>,
     },
+    /// An outbound message moved: queued, sent, delivered, read, failed or
+    /// expired (with the reason).
+    MessageUpdated {
+        company: i64,
+        message: Box<crate::domain::Message>,
+    },
     /// Something the admin should know about the whole engine (e.g. the
     /// open-file limit is too low for the linked sessions).
     Notice(String),
@@ -166,6 +172,7 @@ impl Update {
             | Update::Failed { company, .. }
             | Update::Logged { company, .. }
             | Update::MessageReceived { company, .. }
+            | Update::MessageUpdated { company, .. }
             | Update::CompanyRemoved { company } => *company,
             Update::CompanyAdded(row) => row.company,
             _ => return None,

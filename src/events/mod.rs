@@ -23,6 +23,7 @@ pub const NAMES: &[&str] = &[
     "company.added",
     "company.removed",
     "message.received",
+    "message.status",
 ];
 
 /// A webhook's event list: every name known, else the sentence that says

@@ -76,6 +76,9 @@ pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
         Update::MessageReceived { message, .. } => {
             ("message.received", message_data(&company, message))
         }
+        Update::MessageUpdated { message, .. } => {
+            ("message.status", message_data(&company, message))
+        }
         _ => return None,
     };
     Some((id, name, data))

@@ -17,6 +17,7 @@ mod log;
 mod messages;
 mod metrics;
 mod qr;
+mod send;
 mod sessions;
 mod sessions_page;
 pub mod tls;
@@ -148,6 +149,7 @@ fn cors(origins: &[HeaderValue]) -> CorsLayer {
             header::CONTENT_TYPE,
             HeaderName::from_static("x-api-key"),
             HeaderName::from_static("last-event-id"),
+            HeaderName::from_static("idempotency-key"),
         ])
 }
 
@@ -171,7 +173,7 @@ pub fn routes() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(link::logout))
         .routes(routes!(qr::qr))
         .routes(routes!(log::log))
-        .routes(routes!(messages::messages))
+        .routes(routes!(messages::messages, send::send))
         .routes(routes!(events::stream))
         .routes(routes!(companies::list, companies::add))
         .routes(routes!(companies::remove))

@@ -55,6 +55,7 @@ impl WireCommand {
             Command::CancelLink { company } => Self::CancelLink { company: *company },
             Command::Reconnect { company } => Self::Reconnect { company: *company },
             Command::Logout { company } => Self::Logout { company: *company },
+            Command::SendQueued { company } => Self::SendQueued { company: *company },
             Command::AddCompany { slug, name } => Self::AddCompany {
                 slug: slug.to_string(),
                 name: name.to_string(),
@@ -105,6 +106,7 @@ impl WireCommand {
             Self::CancelLink { company } => Command::CancelLink { company },
             Self::Reconnect { company } => Command::Reconnect { company },
             Self::Logout { company } => Command::Logout { company },
+            Self::SendQueued { company } => Command::SendQueued { company },
             Self::AddCompany { slug, name } => {
                 let not_added = |sentence: String| {
                     Box::new(Update::CompanyNotAdded {
@@ -247,6 +249,10 @@ impl WireUpdate {
                 company: *company,
                 message: message.clone(),
             },
+            Update::MessageUpdated { company, message } => Self::MessageUpdated {
+                company: *company,
+                message: message.clone(),
+            },
             Update::Stopped | Update::Server(_) => return None,
         })
     }
@@ -350,6 +356,9 @@ impl WireUpdate {
             Self::AttemptStarted { company, claim } => Update::AttemptStarted { company, claim },
             Self::MessageReceived { company, message } => {
                 Update::MessageReceived { company, message }
+            }
+            Self::MessageUpdated { company, message } => {
+                Update::MessageUpdated { company, message }
             }
         }
     }

@@ -95,6 +95,9 @@ pub enum WireCommand {
     Logout {
         company: i64,
     },
+    SendQueued {
+        company: i64,
+    },
     AddCompany {
         slug: String,
         name: String,
@@ -204,6 +207,10 @@ pub enum WireUpdate {
         claim: Claim,
     },
     MessageReceived {
+        company: i64,
+        message: Box<crate::domain::Message>,
+    },
+    MessageUpdated {
         company: i64,
         message: Box<crate::domain::Message>,
     },

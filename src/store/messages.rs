@@ -108,6 +108,99 @@ impl Store {
         Ok(rows)
     }
 
+    /// Queue `m` (outbound) under `idem_key`: the same key again returns
+    /// the message it queued first, and `false`.
+    pub fn queue_outbound(
+        &mut self,
+        company: i64,
+        idem_key: Option<&str>,
+        m: &Message,
+        expires_at: Option<i64>,
+    ) -> Result<(Message, bool), StoreError> {
+        let tx = self.conn.transaction()?;
+        if let Some(key) = idem_key {
+            let earlier = tx
+                .query_row(
+                    &format!(
+                        "SELECT {COLUMNS} FROM messages WHERE company_id = ?1 AND idem_key = ?2"
+                    ),
+                    params![company, key],
+                    message,
+                )
+                .optional()?;
+            if let Some(earlier) = earlier {
+                return Ok((earlier, false));
+            }
+        }
+        tx.execute(
+            "INSERT INTO messages (company_id, direction, wa_id, chat, kind, body, quoted, status, \
+             idem_key, expires_at, at, updated_at) \
+             VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+            params![
+                company,
+                m.id,
+                m.chat,
+                m.kind.key(),
+                m.text,
+                m.quoted,
+                MessageStatus::Queued.key(),
+                idem_key,
+                expires_at,
+                m.at,
+            ],
+        )?;
+        tx.commit()?;
+        Ok((m.clone(), true))
+    }
+
+    /// `company`'s outbound messages still queued, oldest first, with
+    /// when each expires.
+    pub fn queued_outbound(&self, company: i64) -> Result<Vec<(Message, Option<i64>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, expires_at FROM messages \
+             WHERE company_id = ?1 AND status = 'queued' ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map([company], |r| Ok((message(r)?, r.get(13)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Move outbound message `id` to `status` if it may go there (never
+    /// down); the message as it now is, or `None` when nothing changed.
+    pub fn set_message_status(
+        &mut self,
+        company: i64,
+        id: &str,
+        status: MessageStatus,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<Option<Message>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let found = tx
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM messages \
+                     WHERE company_id = ?1 AND wa_id = ?2 AND direction = 'out'"
+                ),
+                params![company, id],
+                message,
+            )
+            .optional()?;
+        let Some(mut m) = found.filter(|m| m.status.may_become(status)) else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE messages SET status = ?3, reason = ?4, updated_at = ?5 \
+             WHERE company_id = ?1 AND wa_id = ?2 AND direction = 'out'",
+            params![company, id, status.key(), reason, now],
+        )?;
+        tx.commit()?;
+        m.status = status;
+        m.reason = reason.map(str::to_owned);
+        Ok(Some(m))
+    }
+
     /// Forget messages older than `before` (Unix seconds).
     pub fn prune_messages(&self, before: i64) -> Result<usize, StoreError> {
         Ok(self
@@ -178,6 +271,52 @@ mod tests {
         assert_eq!(store.messages(beta, None, None, 10).unwrap().len(), 1);
 
         assert_eq!(store.prune_messages(101).unwrap(), 2);
+    }
+
+    #[test]
+    fn an_idempotency_key_queues_once_and_a_status_only_climbs() {
+        let (_dir, mut store, acme, beta) = store_with_two();
+        let reply = Message {
+            direction: Direction::Out,
+            sender: None,
+            sender_alt: None,
+            sender_phone: None,
+            push_name: None,
+            status: MessageStatus::Queued,
+            ..inbound("3EB0AA", "79990000001@s.whatsapp.net", "Hi", 200)
+        };
+        let (first, fresh) = store
+            .queue_outbound(acme, Some("k1"), &reply, None)
+            .unwrap();
+        assert!(fresh);
+        let again = Message {
+            id: "3EB0BB".into(),
+            ..reply.clone()
+        };
+        let (second, fresh) = store
+            .queue_outbound(acme, Some("k1"), &again, None)
+            .unwrap();
+        assert!(!fresh);
+        assert_eq!(second, first, "the same key answers with the first message");
+        // Another company's key space is its own.
+        assert!(
+            store
+                .queue_outbound(beta, Some("k1"), &again, None)
+                .unwrap()
+                .1
+        );
+        assert_eq!(store.queued_outbound(acme).unwrap().len(), 1);
+
+        let sent = store
+            .set_message_status(acme, "3EB0AA", MessageStatus::Sent, None, 201)
+            .unwrap();
+        assert_eq!(sent.map(|m| m.status), Some(MessageStatus::Sent));
+        assert!(store.queued_outbound(acme).unwrap().is_empty());
+        let read = store.set_message_status(acme, "3EB0AA", MessageStatus::Read, None, 202);
+        assert!(read.unwrap().is_some());
+        // A late "delivered" after "read" changes nothing.
+        let late = store.set_message_status(acme, "3EB0AA", MessageStatus::Delivered, None, 203);
+        assert_eq!(late.unwrap(), None);
         assert_eq!(store.messages(acme, None, None, 10).unwrap().len(), 2);
     }
 }

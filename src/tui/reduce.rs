@@ -24,7 +24,8 @@ impl App {
             Update::StateChanged { .. }
             | Update::AttemptStarted { .. }
             | Update::MoveDone { .. }
-            | Update::MessageReceived { .. } => return rows_changed,
+            | Update::MessageReceived { .. }
+            | Update::MessageUpdated { .. } => return rows_changed,
             Update::CodeIssued {
                 company,
                 attempt,

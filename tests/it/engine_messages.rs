@@ -3,9 +3,10 @@
 //! decrypts, and the registry keeps each message once, before WhatsApp
 //! hears it arrived.
 
-use walink::domain::{Direction, MessageKind, MessageStatus};
+use walink::domain::{Direction, Message, MessageKind, MessageStatus};
 use walink::engine::Update;
 use whatsapp_rust::Jid;
+use whatsapp_rust::prelude::Event;
 
 use crate::engine_fixture::{Fixture, link_by_qr};
 use crate::wa::{PHONE, linked_client_of, secs, sim, store_in};
@@ -70,4 +71,84 @@ async fn a_customer_message_is_kept_once_and_one_sent_while_down_arrives_after_r
         "each once, newest first"
     );
     f.shutdown().await;
+}
+
+fn queued(id: &str, text: &str) -> Message {
+    Message {
+        id: id.into(),
+        direction: Direction::Out,
+        chat: format!("{CUSTOMER}@s.whatsapp.net"),
+        sender: None,
+        sender_alt: None,
+        sender_phone: None,
+        push_name: None,
+        at: walink::store::now_unix(),
+        kind: MessageKind::Text,
+        text: Some(text.into()),
+        quoted: None,
+        status: MessageStatus::Queued,
+        reason: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_queued_while_down_goes_out_on_connect_and_a_stale_one_expires() {
+    let sim = sim().await;
+    let mut f = Fixture::new(&sim).await;
+    link_by_qr(&sim, &mut f).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut customer = linked_client_of(&sim, &store_in(&dir, "customer"), CUSTOMER).await;
+    f.shutdown().await;
+
+    // Queued while the engine is down: one with time left, one whose ttl ran out.
+    let mut store = f.store();
+    let now = walink::store::now_unix();
+    let fresh = queued("3EB0000000000000000A01", "Your order is ready");
+    let stale = queued("3EB0000000000000000A02", "Too late");
+    store
+        .queue_outbound(f.company, Some("a"), &fresh, Some(now + 600))
+        .expect("queue");
+    store
+        .queue_outbound(f.company, Some("b"), &stale, Some(now - 1))
+        .expect("queue");
+    drop(store);
+
+    f.start_again(&sim.url(), |_| {});
+    let expired = f
+        .wait(secs(30), |u| match u {
+            Update::MessageUpdated { message, .. } if message.status == MessageStatus::Expired => {
+                Some((**message).clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(expired.id, stale.id);
+    assert!(
+        expired.reason.as_deref().is_some_and(|r| r.contains("ttl")),
+        "a sentence: {expired:?}"
+    );
+    let (text, id) = customer
+        .wait_raw(secs(30), |e| match e {
+            Event::Messages(batch) => batch
+                .messages
+                .iter()
+                .find_map(|m| Some((m.message.conversation.clone()?, m.info.id.to_string()))),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (text.as_str(), id.as_str()),
+        ("Your order is ready", fresh.id.as_str())
+    );
+    f.wait(secs(30), |u| match u {
+        Update::MessageUpdated { message, .. }
+            if message.id == fresh.id && message.status == MessageStatus::Delivered =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    f.shutdown().await;
+    customer.shutdown().await;
 }

@@ -90,6 +90,25 @@ impl Http {
         }
     }
 
+    /// A POST of JSON `body` with an `Idempotency-Key`.
+    pub fn post_keyed(&self, path: &str, token: &str, key: &str, body: &str) -> Answer {
+        let mut resp = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", key)
+            .send(body)
+            .expect("the API answers");
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        Answer {
+            status: resp.status().as_u16(),
+            retry_after: None,
+            link: None,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
     /// (status, content type, body bytes) of a GET.
     pub fn bytes(&self, path: &str, token: &str) -> (u16, String, Vec<u8>) {
         let mut resp = self

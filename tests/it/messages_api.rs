@@ -2,11 +2,12 @@
 //! webhook and the API's history, and no other company does.
 
 use whatsapp_rust::Jid;
+use whatsapp_rust::prelude::Event;
 
 use crate::common::walink;
 use crate::crash::link_by_qr;
 use crate::http::{setup, token};
-use crate::wa::{TestClient, linked_client_at};
+use crate::wa::{TestClient, linked_client_at, secs};
 use crate::webhooks::{Receiver, body, signed_by};
 
 const ACME: &str = "79001000001";
@@ -25,7 +26,7 @@ async fn a_customer_message_reaches_the_company_bot_and_no_other() {
             "--company",
             slug,
             "--events",
-            "message.received",
+            "message.received,message.status",
             "--secret",
             "s3cret",
         ];
@@ -89,5 +90,77 @@ async fn a_customer_message_reaches_the_company_bot_and_no_other() {
             .is_none(),
         "beta's webhook never carries acme's messages"
     );
+
+    // The bot answers; the same Idempotency-Key twice sends once.
+    let acme_sender = token(&dir.path, &["--company", "acme", "--scope", "link"]);
+    let path = "/api/v1/sessions/acme/messages";
+    let reply = format!(r#"{{"to": "+{CUSTOMER}", "text": "Hi, how can we help?"}}"#);
+    let refused = tokio::task::block_in_place(|| http.post_keyed(path, &acme_bot, "k1", &reply));
+    assert_eq!(
+        refused.status, 403,
+        "a read token does not send: {}",
+        refused.body
+    );
+    let first = tokio::task::block_in_place(|| http.post_keyed(path, &acme_sender, "k1", &reply));
+    assert_eq!(first.status, 202, "{}", first.body);
+    let id = first.body["id"].as_str().expect("an id").to_owned();
+    let again = tokio::task::block_in_place(|| http.post_keyed(path, &acme_sender, "k1", &reply));
+    assert_eq!(again.status, 202, "{}", again.body);
+    assert_eq!(again.body["id"], id.as_str(), "the same message answers");
+    let beta_sender = token(&dir.path, &["--company", "beta", "--scope", "link"]);
+    let by_beta = tokio::task::block_in_place(|| http.post_keyed(path, &beta_sender, "k2", &reply));
+    assert_eq!(by_beta.status, 404, "{}", by_beta.body);
+
+    let (text, got_id) = customer
+        .wait_raw(secs(30), |e| match e {
+            Event::Messages(batch) => batch.messages.iter().find_map(|m| {
+                let text = m.message.conversation.clone()?;
+                Some((text, m.info.id.to_string()))
+            }),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (text.as_str(), got_id.as_str()),
+        ("Hi, how can we help?", id.as_str())
+    );
+
+    // The customer's phone got it, then the customer reads it.
+    tokio::task::block_in_place(|| status_of(&acme_hook, &id, "delivered"));
+    customer
+        .client
+        .mark_as_read(&Jid::pn(ACME), None, &[id.as_str()])
+        .await
+        .expect("read receipt");
+    tokio::task::block_in_place(|| status_of(&acme_hook, &id, "read"));
+    // One message at the customer's, though the bot asked twice.
+    let twice = tokio::time::timeout(secs(2), async {
+        loop {
+            let Ok(e) = customer.raw.recv().await else {
+                return;
+            };
+            if let Event::Messages(batch) = &*e
+                && batch
+                    .messages
+                    .iter()
+                    .any(|m| m.message.conversation.is_some())
+            {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(twice.is_err(), "a second copy reached the customer");
     customer.shutdown().await;
+}
+
+/// The first `message.status` of message `id` at `want`.
+fn status_of(hook: &Receiver, id: &str, want: &str) -> serde_json::Value {
+    loop {
+        let b = body(&hook.next(30));
+        let d = &b["data"];
+        if b["event"] == "message.status" && d["id"] == id && d["status"] == want {
+            return b;
+        }
+    }
 }

@@ -17,6 +17,7 @@
 //!   wacore `messages.rs`, whatsmeow `parseMessageSource`); a queued one
 //!   delivered at login has `offline`;
 //! - a device answers with `<receipt to=<sender device> id [type]>`
+//!   (a read receipt names the sender's user: every companion gets it)
 //!   (`<list><item id>` for more ids), relayed as `<receipt from=<device>
 //!   id t [type] [recipient]>`, which its receiver acks with `<ack
 //!   class="receipt" id>`.
@@ -183,13 +184,12 @@ impl Conn<'_> {
             }
         }
         let children: Vec<Node> = node.children().map(<[Node]>::to_vec).unwrap_or_default();
-        deliver(
-            &self.hub,
-            &to,
-            &id,
-            "receipt",
-            out.children(children).build(),
-        );
+        let out = out.children(children).build();
+        // Collected first: `deliver` takes the state's lock again.
+        let targets = receipt_targets(&self.hub.state(), &to, &sender.number);
+        for device in targets {
+            deliver(&self.hub, &device, &id, "receipt", out.clone());
+        }
     }
 
     /// `<ack class id>` from a device: that stanza reached it.
@@ -218,6 +218,27 @@ impl Conn<'_> {
         out.push(stanza::offline_marker(count));
         self.reply(&out).await
     }
+}
+
+/// Where a receipt goes: the device it names, or, addressed to another
+/// user (a read receipt names the chat: whatsapp-rust `receipt.rs`,
+/// whatsmeow `MarkRead`), each of that account's companions. One to the
+/// sender's own account (a `peer_msg` receipt) is the phone's alone.
+fn receipt_targets(st: &State, to: &Jid, from_number: &str) -> Vec<Jid> {
+    if to.device != 0 {
+        return vec![to.clone()];
+    }
+    let Some(number) = usync::account_of(st, &to.to_non_ad().to_string()) else {
+        return Vec::new();
+    };
+    if number == from_number {
+        return Vec::new();
+    }
+    st.devices
+        .iter()
+        .filter(|d| d.phone == number)
+        .map(|d| Jid::pn_device(number.as_str(), d.device))
+        .collect()
 }
 
 /// Queue for `device` until it answers; send at once if it is connected.

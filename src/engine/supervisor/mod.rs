@@ -182,6 +182,12 @@ impl Supervisor {
                     }
                 }
             }
+            Command::SendQueued { company } => {
+                // A session that is not running sends its queue when it is.
+                if let Some(running) = self.sessions.get(&company) {
+                    let _ = running.tx.send(SessionCmd::SendQueued).await;
+                }
+            }
             Command::Reconnect { company } => {
                 if let Some(running) = self.sessions.get(&company) {
                     // Stuck in the client's backoff: try now. A session that
