@@ -119,6 +119,9 @@ pub struct Engine;
 impl Engine {
     /// Start the supervisor on the current tokio runtime. The first update
     /// is always `Update::Snapshot`.
+    /// How long the registry keeps a message.
+    pub const MESSAGE_RETENTION_SECS: i64 = 7 * 86_400;
+
     pub fn start(mut store: Store, config: EngineConfig) -> (EngineHandle, mpsc::Receiver<Update>) {
         match store.interrupt_pending_attempts(crate::store::now_unix()) {
             Ok(ended) if !ended.is_empty() => tracing::info!(
@@ -127,6 +130,13 @@ impl Engine {
             ),
             Ok(_) => {}
             Err(e) => tracing::warn!("cannot end the attempts left pending: {e}"),
+        }
+        // Messages are kept for a week, then forgotten (at each start).
+        let keep_from = crate::store::now_unix() - Self::MESSAGE_RETENTION_SECS;
+        match store.prune_messages(keep_from) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} messages older than a week forgotten"),
+            Err(e) => tracing::warn!("cannot forget old messages: {e}"),
         }
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (upd_tx, upd_rx) = mpsc::channel(1024);

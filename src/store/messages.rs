@@ -271,6 +271,7 @@ mod tests {
         assert_eq!(store.messages(beta, None, None, 10).unwrap().len(), 1);
 
         assert_eq!(store.prune_messages(101).unwrap(), 2);
+        assert_eq!(store.messages(acme, None, None, 10).unwrap().len(), 2);
     }
 
     #[test]
@@ -317,6 +318,8 @@ mod tests {
         // A late "delivered" after "read" changes nothing.
         let late = store.set_message_status(acme, "3EB0AA", MessageStatus::Delivered, None, 203);
         assert_eq!(late.unwrap(), None);
-        assert_eq!(store.messages(acme, None, None, 10).unwrap().len(), 2);
+        let kept = store.messages(acme, None, None, 10).unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].status, MessageStatus::Read);
     }
 }

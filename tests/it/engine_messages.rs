@@ -59,6 +59,17 @@ async fn a_customer_message_is_kept_once_and_one_sent_while_down_arrives_after_r
         .send_text(Jid::pn(PHONE), "Are you there?")
         .await
         .expect("sent while walink is down");
+    // A week-old message is forgotten at the next start.
+    let old = walink::domain::Message {
+        id: "3EB0OLD".into(),
+        at: walink::store::now_unix() - 8 * 86_400,
+        text: Some("Last week".into()),
+        ..got.clone()
+    };
+    let now = walink::store::now_unix();
+    f.store()
+        .keep_inbound(f.company, &[old], now)
+        .expect("keep");
     f.start_again(&sim.url(), |_| {});
     let got = received(&mut f).await;
     assert_eq!(got.id, later.message_id.to_string());
