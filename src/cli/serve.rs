@@ -36,6 +36,14 @@ pub struct ServeArgs {
     /// included (off with --behind-proxy: every connection is the proxy's)
     #[arg(long, value_name = "N", default_value_t = crate::http::PER_ADDRESS, requires = "http")]
     connections_per_address: usize,
+    /// The send guard: messages one number may send in any minute
+    #[arg(long, value_name = "N", default_value_t = crate::domain::send_guard::SendLimits::default().per_minute,
+          value_parser = clap::value_parser!(u32).range(1..), requires = "http")]
+    send_per_minute: u32,
+    /// … and chats it may start in any 24 h with people who never wrote back
+    #[arg(long, value_name = "N", default_value_t = crate::domain::send_guard::SendLimits::default().new_chats_per_day,
+          value_parser = clap::value_parser!(u32).range(1..), requires = "http")]
+    new_chats_per_day: u32,
 }
 
 pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
@@ -107,6 +115,10 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
             );
             api.behind_proxy = args.behind_proxy;
             api.per_address = args.connections_per_address;
+            api.send_limits = crate::domain::send_guard::SendLimits {
+                per_minute: args.send_per_minute,
+                new_chats_per_day: args.new_chats_per_day,
+            };
             api.country = country.clone();
             let scheme = match tls {
                 Some(config) => {

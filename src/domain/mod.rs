@@ -9,6 +9,7 @@ pub(crate) mod lang;
 mod message;
 mod phone;
 mod phone_page;
+pub mod send_guard;
 mod session;
 
 pub use company::{Company, DisplayName, NameError, Slug, SlugError};

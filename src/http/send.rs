@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 use super::error::ErrorBody;
 use super::{Api, ApiError};
 use crate::auth::{Principal, Scope};
+use crate::domain::send_guard;
 use crate::domain::{Direction, Message, MessageKind, MessageStatus};
 use crate::engine::Command;
+use crate::events::utc;
 use crate::store::now_unix;
 
 /// WhatsApp carries up to 65,536 characters of text.
@@ -44,7 +46,8 @@ pub struct Queued {
     params(("slug" = String, Path),
            ("Idempotency-Key" = Option<String>, Header, description = "the same key again sends once")),
     request_body = SendBody,
-    responses((status = 202, body = Queued), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = Queued), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody, description = "The send guard: too many messages a minute, or new chats a day; Retry-After says when")))]
 pub async fn send(
     State(api): State<Api>,
     who: Principal,
@@ -87,15 +90,38 @@ pub async fn send(
         status: MessageStatus::Queued,
         reason: None,
     };
-    let company = row.company;
-    let (kept, fresh) = api
+    let (company, limits) = (row.company, api.send_limits);
+    // One registry connection: the guard's count and the insert are one step.
+    let queued = api
         .store
-        .run(move |s| s.queue_outbound(company, key.as_deref(), &message, ttl.map(|t| now + t)))
+        .run(move |s| {
+            if let Some(k) = key.as_deref()
+                && let Some(earlier) = s.outbound_by_key(company, k)?
+            {
+                return Ok(Ok((earlier, false)));
+            }
+            let recent = s.recent_sends(company, &message.chat, now)?;
+            if let Err(refusal) = send_guard::check(limits, recent, now) {
+                return Ok(Err(refusal));
+            }
+            s.queue_outbound(company, key.as_deref(), &message, ttl.map(|t| now + t))
+                .map(Ok)
+        })
         .await
         .map_err(|e| {
             tracing::error!("cannot queue a message: {e}");
             ApiError::unavailable()
         })?;
+    let (kept, fresh) = match queued {
+        Ok(q) => q,
+        Err(refusal) => {
+            let sentence = refusal.sentence(utc());
+            api.store.log(company, "message", sentence.clone()).await;
+            let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, refusal.key(), sentence);
+            e.retry_at = Some(refusal.retry_at());
+            return Err(e);
+        }
+    };
     if fresh {
         // Queued is kept: an engine that cannot hear now sends it at the
         // session's next connect.

@@ -5,6 +5,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
+use crate::domain::send_guard::Recent;
 use crate::domain::{Direction, Message, MessageKind, MessageStatus};
 
 const COLUMNS: &str = "wa_id, direction, chat, sender, sender_alt, sender_phone, push_name, \
@@ -151,6 +152,49 @@ impl Store {
         )?;
         tx.commit()?;
         Ok((m.clone(), true))
+    }
+
+    /// The message queued under `key`, if one was.
+    pub fn outbound_by_key(&self, company: i64, key: &str) -> Result<Option<Message>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM messages WHERE company_id = ?1 AND idem_key = ?2"),
+                params![company, key],
+                message,
+            )
+            .optional()?)
+    }
+
+    /// What the send guard weighs: `company`'s sends in the last minute,
+    /// the chats it started in the last day that never wrote back, and
+    /// whether `chat` has any message yet.
+    pub fn recent_sends(&self, company: i64, chat: &str, now: i64) -> Result<Recent, StoreError> {
+        let (last_minute, oldest_in_minute) = self.conn.query_row(
+            "SELECT COUNT(*), MIN(at) FROM messages \
+             WHERE company_id = ?1 AND direction = 'out' AND at > ?2",
+            params![company, now - 60],
+            |r| Ok((r.get::<_, u32>(0)?, r.get(1)?)),
+        )?;
+        let (new_chats_today, oldest_new_chat) = self.conn.query_row(
+            "SELECT COUNT(*), MIN(first) FROM (SELECT MIN(at) AS first, \
+             SUM(direction = 'in') AS answers FROM messages WHERE company_id = ?1 GROUP BY chat) \
+             WHERE answers = 0 AND first > ?2",
+            params![company, now - 86_400],
+            |r| Ok((r.get::<_, u32>(0)?, r.get(1)?)),
+        )?;
+        let chat_is_new = !self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE company_id = ?1 AND chat = ?2)",
+            params![company, chat],
+            |r| r.get::<_, bool>(0),
+        )?;
+        Ok(Recent {
+            last_minute,
+            oldest_in_minute,
+            new_chats_today,
+            oldest_new_chat,
+            chat_is_new,
+        })
     }
 
     /// `company`'s outbound messages still queued, oldest first, with

@@ -100,10 +100,15 @@ impl Http {
             .header("Idempotency-Key", key)
             .send(body)
             .expect("the API answers");
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = resp.body_mut().read_to_string().unwrap_or_default();
         Answer {
             status: resp.status().as_u16(),
-            retry_after: None,
+            retry_after,
             link: None,
             body: serde_json::from_str(&text).unwrap_or(Value::Null),
         }

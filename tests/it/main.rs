@@ -37,6 +37,7 @@ mod keys_crash;
 mod keys_store;
 mod messages_api;
 mod plain_build;
+mod send_guard;
 mod serve;
 mod serve_claims;
 mod serve_wire;
