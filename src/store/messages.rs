@@ -8,10 +8,10 @@ use super::{Store, StoreError};
 use crate::domain::send_guard::Recent;
 use crate::domain::{Direction, Message, MessageKind, MessageStatus};
 
-const COLUMNS: &str = "wa_id, direction, chat, sender, sender_alt, sender_phone, push_name, \
+pub(super) const COLUMNS: &str = "wa_id, direction, chat, sender, sender_alt, sender_phone, push_name, \
      at, kind, body, quoted, status, reason";
 
-fn message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+pub(super) fn message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let sender: String = r.get(3)?;
     let direction: String = r.get(1)?;
     let kind: String = r.get(8)?;
@@ -47,8 +47,9 @@ impl Store {
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT OR IGNORE INTO messages (company_id, direction, wa_id, chat, sender, \
-                 sender_alt, sender_phone, push_name, kind, body, quoted, status, at, updated_at) \
-                 VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 sender_alt, sender_phone, push_name, kind, body, quoted, status, at, updated_at, \
+                 announced) \
+                 VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0)",
             )?;
             for m in batch {
                 let added = stmt.execute(params![
@@ -254,11 +255,11 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::{DisplayName, Slug};
 
-    fn inbound(id: &str, chat: &str, text: &str, at: i64) -> Message {
+    pub(in crate::store) fn inbound(id: &str, chat: &str, text: &str, at: i64) -> Message {
         Message {
             id: id.into(),
             direction: Direction::In,
@@ -276,7 +277,7 @@ mod tests {
         }
     }
 
-    fn store_with_two() -> (tempfile::TempDir, Store, i64, i64) {
+    pub(in crate::store) fn store_with_two() -> (tempfile::TempDir, Store, i64, i64) {
         let dir = tempfile::tempdir().expect("tmp");
         let mut store = Store::open(&dir.path().join("walink.db")).expect("open");
         let mut ids = Vec::new();

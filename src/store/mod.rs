@@ -1,6 +1,7 @@
 //! The registry: one SQLite file with companies, sessions, link attempts
 //! and the event log. WhatsApp keys live elsewhere (`sessions/<slug>.db`).
 
+mod announce;
 mod attempts;
 mod companies;
 mod error;

@@ -80,6 +80,7 @@ impl Teller {
 
 async fn enqueue(store: Db, view: View, due: Arc<Notify>, stop: CancellationToken) {
     let mut events = view.follow("webhooks");
+    catch_up(&store, &due).await;
     loop {
         let event = tokio::select! {
             _ = stop.cancelled() => return,
@@ -98,13 +99,55 @@ async fn enqueue(store: Db, view: View, due: Arc<Notify>, stop: CancellationToke
             continue;
         };
         let slug = event.slug.clone();
+        let received = match &event.update {
+            Update::MessageReceived { message, .. } => Some(message.clone()),
+            _ => None,
+        };
         let queued = store
-            .run(move |s| Ok(queue(s, company, name, slug.as_deref(), &data)))
+            .run(move |s| {
+                let queue = |s: &Store| queue(s, company, name, slug.as_deref(), &data);
+                match received {
+                    // Once per message, though the start's catch-up may
+                    // have found it first.
+                    Some(m) => Ok(s.announce(company, &m, queue)?.unwrap_or(false)),
+                    None => Ok(queue(s)),
+                }
+            })
             .await
-            .unwrap_or(false);
+            .unwrap_or_else(|e| {
+                tracing::error!("cannot queue a webhook delivery: {e}");
+                false
+            });
         if queued {
             due.notify_one();
         }
+    }
+}
+
+/// Messages kept before the last stop whose deliveries never reached the
+/// outbox (the process died between the two) are queued now.
+async fn catch_up(store: &Db, due: &Notify) {
+    let since = now_unix() - GIVE_UP_AFTER;
+    let caught = store
+        .run(move |s| {
+            let mut caught = 0;
+            for (company, slug, m) in s.unannounced(since)? {
+                let data = crate::events::message_data(&slug, &m);
+                let queue = |s: &Store| queue(s, company, "message.received", Some(&slug), &data);
+                if s.announce(company, &m, queue)?.is_some() {
+                    caught += 1;
+                }
+            }
+            Ok(caught)
+        })
+        .await;
+    match caught {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!("{n} messages received before the last stop were handed to webhooks");
+            due.notify_one();
+        }
+        Err(e) => tracing::error!("cannot read the messages not yet announced: {e}"),
     }
 }
 

@@ -36,6 +36,7 @@ mod invite_restart;
 mod keys_crash;
 mod keys_store;
 mod messages_api;
+mod messages_crash;
 mod plain_build;
 mod send_guard;
 mod serve;
