@@ -11,9 +11,11 @@ mod error;
 mod invite;
 mod list;
 mod logout;
+mod messages;
 mod moving;
 mod pair;
 mod recover;
+mod send;
 mod serve;
 #[cfg(feature = "sandbox")]
 mod sim;
@@ -103,6 +105,11 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Unlink a company's device from its phone
     Logout(logout::LogoutArgs),
+    /// Send a text from a company's number (the id on stdout; --wait
+    /// follows it to sent, delivered or read)
+    Send(send::SendArgs),
+    /// What a company's number received and sent (--follow for new ones)
+    Messages(messages::MessagesArgs),
     /// Make, list or revoke tokens for the HTTP API (walink serve --http)
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -207,6 +214,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Pair(args) => pair::run(&mut Context::open(data, "pair")?, &global, args),
         Command::Status(args) => status::run(&mut Context::open(data, "status")?, &global, args),
         Command::Logout(args) => logout::run(&mut Context::open(data, "logout")?, &global, args),
+        Command::Send(args) => send::run(&mut Context::open(data, "send")?, &global, args),
+        Command::Messages(args) => {
+            messages::run(&mut Context::open(data, "messages")?, &global, args)
+        }
         Command::Token(cmd) => token::run(&mut Context::open(data, "token")?, cmd),
         Command::Invite(args) => {
             let country = global.default_country()?;

@@ -78,6 +78,12 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         .transpose()
         .map_err(|e| CliError::usage(format!("--public-url: {e}")))?;
     let config = engine_run::config(&ctx, global, true)?;
+    // Every client's sends (the API's, `walink send`'s) read them here.
+    let limits = crate::domain::send_guard::SendLimits {
+        per_minute: args.send_per_minute,
+        new_chats_per_day: args.new_chats_per_day,
+    };
+    crate::engine::sending::set_limits(&ctx.store, limits).map_err(CliError::other)?;
     let socket = ctx.data.socket_path();
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
     // Event ids go on from the last one kept, so readers resume across restarts.
@@ -115,10 +121,6 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
             );
             api.behind_proxy = args.behind_proxy;
             api.per_address = args.connections_per_address;
-            api.send_limits = crate::domain::send_guard::SendLimits {
-                per_minute: args.send_per_minute,
-                new_chats_per_day: args.new_chats_per_day,
-            };
             api.country = country.clone();
             let scheme = match tls {
                 Some(config) => {

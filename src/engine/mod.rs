@@ -14,6 +14,7 @@ mod outbox;
 pub mod reach;
 mod recover;
 mod restore;
+pub mod sending;
 pub mod server;
 mod session;
 pub mod snapshot;

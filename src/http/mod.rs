@@ -64,9 +64,6 @@ pub struct Api {
     /// typed without `+` on invitation pages. The locale is not asked: a
     /// service's is rarely its companies'.
     pub country: Option<String>,
-    /// The send guard's limits, per number (`walink serve --send-per-minute`,
-    /// `--new-chats-per-day`).
-    pub send_limits: crate::domain::send_guard::SendLimits,
     /// `GET /api/v1/sessions` bodies of the view's current version.
     pub sessions_cache: Arc<sessions_page::Cache>,
 }
@@ -89,7 +86,6 @@ impl Api {
             per_address: PER_ADDRESS,
             country: None,
             sessions_cache: Arc::default(),
-            send_limits: Default::default(),
             engine,
             view,
             store,

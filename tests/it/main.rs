@@ -4,6 +4,7 @@ mod backup;
 mod browser;
 mod cli;
 mod cli_input;
+mod cli_messages;
 mod cli_pair;
 mod common;
 mod company_move;
