@@ -5,6 +5,7 @@ pub mod classify;
 pub mod client;
 pub mod command;
 mod ctx;
+pub(crate) mod expiry;
 mod facts;
 pub mod guard;
 pub mod inbound;

@@ -40,7 +40,8 @@ impl Outbox {
     }
 }
 
-const EXPIRED: &str = "Not sent: the number was not connected before the message's ttl ran out.";
+pub(super) const EXPIRED: &str =
+    "Not sent: the number was not connected before the message's ttl ran out.";
 const NOT_AN_ADDRESS: &str = "Not sent: the recipient is not a WhatsApp address.";
 
 async fn send_queued(ctx: &Ctx, client: &Arc<Client>) {

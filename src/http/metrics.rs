@@ -35,6 +35,13 @@ struct ByAttempt {
     outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByMessage {
+    company: String,
+    direction: String,
+    outcome: String,
+}
+
 /// Every state a session can be in, so a vanished one reads 0.
 const STATES: &[&str] = &[
     "not_linked",
@@ -60,6 +67,7 @@ pub struct Metrics {
     refusals: Counter,
     disconnects: Counter,
     webhooks: Family<ByOutcome, Gauge>,
+    messages: Family<ByMessage, Counter>,
     /// The method of each attempt seen, until its outcome.
     methods: Mutex<HashMap<u64, &'static str>>,
 }
@@ -72,6 +80,7 @@ impl Metrics {
         let refusals = Counter::default();
         let disconnects = Counter::default();
         let webhooks = Family::<ByOutcome, Gauge>::default();
+        let messages = Family::<ByMessage, Counter>::default();
         registry.register("sessions", "Company sessions by state", sessions.clone());
         registry.register(
             "link_attempts",
@@ -93,6 +102,12 @@ impl Metrics {
             "Webhook deliveries in the outbox by outcome (pending: not done yet)",
             webhooks.clone(),
         );
+        registry.register(
+            "messages",
+            "Messages by company, direction (in, out) and outcome (received; sent, \
+             delivered, read, expired, failed)",
+            messages.clone(),
+        );
         Self {
             registry,
             sessions,
@@ -100,12 +115,22 @@ impl Metrics {
             refusals,
             disconnects,
             webhooks,
+            messages,
             methods: Mutex::default(),
         }
     }
 
-    /// Count what one update says.
-    pub fn count(&self, update: &Update) {
+    /// Count what one update of company `slug` says.
+    pub fn count(&self, update: &Update, slug: Option<&str>) {
+        let message = |direction: &str, outcome: &str| {
+            self.messages
+                .get_or_create(&ByMessage {
+                    company: slug.unwrap_or_default().into(),
+                    direction: direction.into(),
+                    outcome: outcome.into(),
+                })
+                .inc();
+        };
         let mut methods = self.methods.lock().unwrap_or_else(PoisonError::into_inner);
         let mut outcome = |attempt: u64, what: &str| {
             let method = methods.remove(&attempt).unwrap_or("unknown");
@@ -140,6 +165,8 @@ impl Metrics {
             } => {
                 self.disconnects.inc();
             }
+            Update::MessageReceived { .. } => message("in", "received"),
+            Update::MessageUpdated { message: m, .. } => message("out", m.status.key()),
             _ => {}
         }
     }
@@ -175,7 +202,7 @@ pub fn follow(metrics: Arc<Metrics>, view: &View) {
     let mut events = view.follow("metrics");
     tokio::spawn(async move {
         while let Some(e) = events.next().await {
-            metrics.count(&e.update);
+            metrics.count(&e.update, e.slug.as_deref());
         }
     });
 }

@@ -6,6 +6,7 @@ mod attempts;
 mod companies;
 mod error;
 mod events;
+mod expire;
 mod handle;
 mod invitations;
 mod journal;

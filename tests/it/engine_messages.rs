@@ -163,3 +163,35 @@ async fn a_reply_queued_while_down_goes_out_on_connect_and_a_stale_one_expires()
     f.shutdown().await;
     customer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_message_expires_while_its_number_stays_offline() {
+    let sim = sim().await;
+    // Never linked: nothing will send it.
+    let mut f = Fixture::new(&sim).await;
+    let waiting = queued("3EB0000000000000000A03", "Are you there?");
+    let now = walink::store::now_unix();
+    f.store()
+        .queue_outbound(f.company, None, &waiting, Some(now + 1))
+        .expect("queue");
+    let expired = f
+        .wait(secs(15), |u| match u {
+            Update::MessageUpdated { message, .. } if message.id == waiting.id => {
+                Some((**message).clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(expired.status, MessageStatus::Expired);
+    assert!(
+        expired.reason.as_deref().is_some_and(|r| r.contains("ttl")),
+        "a sentence: {expired:?}"
+    );
+    let kept = f.store().messages(f.company, None, None, 10).expect("read");
+    assert_eq!(
+        kept[0].status,
+        MessageStatus::Expired,
+        "the registry says so too"
+    );
+    f.shutdown().await;
+}

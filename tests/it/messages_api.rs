@@ -133,6 +133,15 @@ async fn a_customer_message_reaches_the_company_bot_and_no_other() {
         .await
         .expect("read receipt");
     tokio::task::block_in_place(|| status_of(&acme_hook, &id, "read"));
+    let (_, _, metrics) = tokio::task::block_in_place(|| http.bytes("/metrics", &admin));
+    let metrics = String::from_utf8_lossy(&metrics);
+    for want in [
+        r#"walink_messages_total{company="acme",direction="in",outcome="received"} 1"#,
+        r#"walink_messages_total{company="acme",direction="out",outcome="sent"} 1"#,
+        r#"walink_messages_total{company="acme",direction="out",outcome="read"} 1"#,
+    ] {
+        assert!(metrics.contains(want), "{want} in {metrics}");
+    }
     // One message at the customer's, though the bot asked twice.
     let twice = tokio::time::timeout(secs(2), async {
         loop {

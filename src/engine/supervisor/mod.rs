@@ -129,6 +129,7 @@ impl Supervisor {
             self.startup = None;
         }
         let _ = self.updates.send(Update::Snapshot(rows)).await;
+        super::expiry::start(self.db.clone(), self.updates.downgrade());
         self.announce_invitations().await;
         let over_budget = self
             .fd_limit
