@@ -38,12 +38,16 @@ pub struct ServeArgs {
     connections_per_address: usize,
     /// The send guard: messages one number may send in any minute
     #[arg(long, value_name = "N", default_value_t = crate::domain::send_guard::SendLimits::default().per_minute,
-          value_parser = clap::value_parser!(u32).range(1..), requires = "http")]
+          value_parser = clap::value_parser!(u32).range(1..))]
     send_per_minute: u32,
     /// … and chats it may start in any 24 h with people who never wrote back
     #[arg(long, value_name = "N", default_value_t = crate::domain::send_guard::SendLimits::default().new_chats_per_day,
-          value_parser = clap::value_parser!(u32).range(1..), requires = "http")]
+          value_parser = clap::value_parser!(u32).range(1..))]
     new_chats_per_day: u32,
+    /// How long messages are kept, then forgotten: 12h, 7d, 30d
+    #[arg(long, value_name = "DURATION", default_value = "7d",
+          value_parser = |raw: &str| crate::engine::sending::duration_secs(raw))]
+    keep_messages: i64,
 }
 
 pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
@@ -77,7 +81,8 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         .map(crate::invite::check_public_url)
         .transpose()
         .map_err(|e| CliError::usage(format!("--public-url: {e}")))?;
-    let config = engine_run::config(&ctx, global, true)?;
+    let mut config = engine_run::config(&ctx, global, true)?;
+    config.keep_messages = std::time::Duration::from_secs(args.keep_messages as u64);
     // Every client's sends (the API's, `walink send`'s) read them here.
     let limits = crate::domain::send_guard::SendLimits {
         per_minute: args.send_per_minute,

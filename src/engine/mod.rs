@@ -72,6 +72,9 @@ pub struct EngineConfig {
     /// From this many linked sessions on, the restore at start says how
     /// far it got ("restoring linked sessions: 120 / 1000…").
     pub restore_progress_from: usize,
+    /// How long the registry keeps a message (`walink serve
+    /// --keep-messages`): forgotten at start and every hour after.
+    pub keep_messages: Duration,
 }
 
 impl EngineConfig {
@@ -87,6 +90,7 @@ impl EngineConfig {
             logout_deadline: Duration::from_secs(20),
             fd_limit: None,
             restore_progress_from: 20,
+            keep_messages: Duration::from_secs(7 * 86_400),
         }
     }
 }
@@ -121,9 +125,6 @@ pub struct Engine;
 impl Engine {
     /// Start the supervisor on the current tokio runtime. The first update
     /// is always `Update::Snapshot`.
-    /// How long the registry keeps a message.
-    pub const MESSAGE_RETENTION_SECS: i64 = 7 * 86_400;
-
     pub fn start(mut store: Store, config: EngineConfig) -> (EngineHandle, mpsc::Receiver<Update>) {
         match store.interrupt_pending_attempts(crate::store::now_unix()) {
             Ok(ended) if !ended.is_empty() => tracing::info!(
@@ -133,13 +134,7 @@ impl Engine {
             Ok(_) => {}
             Err(e) => tracing::warn!("cannot end the attempts left pending: {e}"),
         }
-        // Messages are kept for a week, then forgotten (at each start).
-        let keep_from = crate::store::now_unix() - Self::MESSAGE_RETENTION_SECS;
-        match store.prune_messages(keep_from) {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("{n} messages older than a week forgotten"),
-            Err(e) => tracing::warn!("cannot forget old messages: {e}"),
-        }
+        expiry::forget_old(&store, config.keep_messages);
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (upd_tx, upd_rx) = mpsc::channel(1024);
         let mut client = ClientOptions::for_target(&config.server);
@@ -153,6 +148,7 @@ impl Engine {
             limits: config.limits,
             connect_timeout: config.connect_timeout,
             logout_deadline: config.logout_deadline,
+            keep_messages: config.keep_messages,
         });
         let mut supervisor = supervisor::Supervisor::new(
             crate::store::Db::new(store),

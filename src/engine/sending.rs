@@ -78,7 +78,7 @@ pub async fn queue_text(
     }
     let ttl = match req.ttl.as_deref() {
         None => None,
-        Some(raw) => Some(ttl_secs(raw).map_err(|why| SendError::Invalid("bad_ttl", why))?),
+        Some(raw) => Some(duration_secs(raw).map_err(|why| SendError::Invalid("bad_ttl", why))?),
     };
     let now = now_unix();
     let message = Message {
@@ -147,8 +147,8 @@ fn chat_of(to: &str) -> Result<String, String> {
 }
 
 /// `30s`, `10m`, `2h`, `1d` in seconds.
-fn ttl_secs(raw: &str) -> Result<i64, String> {
-    let why = || format!("{raw:?} is not a ttl like 30s, 10m, 2h or 1d");
+pub fn duration_secs(raw: &str) -> Result<i64, String> {
+    let why = || format!("{raw:?} is not a duration like 30s, 10m, 2h or 1d");
     let raw = raw.trim();
     let unit = raw.chars().last().ok_or_else(why)?;
     let n: i64 = raw[..raw.len() - unit.len_utf8()]
@@ -198,7 +198,7 @@ mod tests {
             ("", Err(())),
             ("5y", Err(())),
         ] {
-            assert_eq!(ttl_secs(raw).map_err(|_| ()), want, "{raw}");
+            assert_eq!(duration_secs(raw).map_err(|_| ()), want, "{raw}");
         }
         let id = new_id();
         assert!(id.starts_with("3EB0") && id.len() == 22, "{id}");

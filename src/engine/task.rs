@@ -17,6 +17,8 @@ pub struct Shared {
     pub limits: Limits,
     pub connect_timeout: Duration,
     pub logout_deadline: Duration,
+    /// How long the registry keeps a message.
+    pub keep_messages: Duration,
 }
 
 impl Shared {

@@ -59,18 +59,20 @@ async fn a_customer_message_is_kept_once_and_one_sent_while_down_arrives_after_r
         .send_text(Jid::pn(PHONE), "Are you there?")
         .await
         .expect("sent while walink is down");
-    // A week-old message is forgotten at the next start.
+    // Kept for two days, a three-day-old message is forgotten at the next start.
     let old = walink::domain::Message {
         id: "3EB0OLD".into(),
-        at: walink::store::now_unix() - 8 * 86_400,
-        text: Some("Last week".into()),
+        at: walink::store::now_unix() - 3 * 86_400,
+        text: Some("Three days ago".into()),
         ..got.clone()
     };
     let now = walink::store::now_unix();
     f.store()
         .keep_inbound(f.company, &[old], now)
         .expect("keep");
-    f.start_again(&sim.url(), |_| {});
+    f.start_again(&sim.url(), |c| {
+        c.keep_messages = std::time::Duration::from_secs(2 * 86_400)
+    });
     let got = received(&mut f).await;
     assert_eq!(got.id, later.message_id.to_string());
     assert_eq!(got.text.as_deref(), Some("Are you there?"));

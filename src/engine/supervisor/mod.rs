@@ -129,7 +129,8 @@ impl Supervisor {
             self.startup = None;
         }
         let _ = self.updates.send(Update::Snapshot(rows)).await;
-        super::expiry::start(self.db.clone(), self.updates.downgrade());
+        let keep = self.shared.keep_messages;
+        super::expiry::start(self.db.clone(), self.updates.downgrade(), keep);
         self.announce_invitations().await;
         let over_budget = self
             .fd_limit
