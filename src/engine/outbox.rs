@@ -2,6 +2,7 @@
 //! id fixed when it was queued, so a send retried after a crash is the same
 //! message (the recipient keeps it once); receipts move each one on.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use whatsapp_rust::waproto::whatsapp as wa;
@@ -13,10 +14,10 @@ use crate::domain::{Message, MessageStatus};
 use crate::store::now_unix;
 
 /// One session's sender: one flush at a time, so no row goes out twice at
-/// once.
+/// once. The lock also holds the chats WhatsApp said are on it.
 #[derive(Default)]
 pub struct Outbox {
-    flushing: Arc<tokio::sync::Mutex<()>>,
+    flushing: Arc<tokio::sync::Mutex<HashSet<String>>>,
 }
 
 impl Outbox {
@@ -24,8 +25,8 @@ impl Outbox {
     pub fn flush(&self, ctx: &Ctx, client: &Arc<Client>) {
         let (ctx, client, lock) = (ctx.clone(), client.clone(), self.flushing.clone());
         tokio::spawn(async move {
-            let _one = lock.lock().await;
-            send_queued(&ctx, &client).await;
+            let mut on_whatsapp = lock.lock().await;
+            send_queued(&ctx, &client, &mut on_whatsapp).await;
         });
     }
 
@@ -43,8 +44,10 @@ impl Outbox {
 pub(super) const EXPIRED: &str =
     "Not sent: the number was not connected before the message's ttl ran out.";
 const NOT_AN_ADDRESS: &str = "Not sent: the recipient is not a WhatsApp address.";
+const NOT_ON_WHATSAPP: &str =
+    "Not sent: WhatsApp says this number is not on WhatsApp; check the number and send again.";
 
-async fn send_queued(ctx: &Ctx, client: &Arc<Client>) {
+async fn send_queued(ctx: &Ctx, client: &Arc<Client>, on_whatsapp: &mut HashSet<String>) {
     let company = ctx.company;
     let queued = match ctx.db.run(move |s| s.queued_outbound(company)).await {
         Ok(q) => q,
@@ -65,6 +68,32 @@ async fn send_queued(ctx: &Ctx, client: &Arc<Client>) {
         if !client.is_connected() {
             // The next connect sends the rest.
             return;
+        }
+        // As WhatsApp Web does before a first message: a number nobody
+        // uses would take the message and never deliver it.
+        if to.is_pn() && !on_whatsapp.contains(&m.chat) {
+            match client
+                .contacts()
+                .is_on_whatsapp(std::slice::from_ref(&to))
+                .await
+            {
+                Ok(found) if found.iter().any(|r| r.is_registered) => {
+                    on_whatsapp.insert(m.chat.clone());
+                }
+                Ok(_) => {
+                    mark(ctx, &m.id, MessageStatus::Failed, Some(NOT_ON_WHATSAPP)).await;
+                    continue;
+                }
+                Err(_) => {
+                    // Asked again at the next flush.
+                    let why = format!(
+                        "message {} not sent yet, kept queued (WhatsApp did not say whether the number is on WhatsApp)",
+                        m.id
+                    );
+                    ctx.db.log(company, "message", why).await;
+                    return;
+                }
+            }
         }
         let options = SendOptions::default().with_message_id(m.id.clone());
         match client

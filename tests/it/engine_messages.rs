@@ -197,3 +197,39 @@ async fn a_queued_message_expires_while_its_number_stays_offline() {
     );
     f.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_to_a_number_not_on_whatsapp_ends_failed_with_a_sentence() {
+    let sim = sim().await;
+    let mut f = Fixture::new(&sim).await;
+    link_by_qr(&sim, &mut f).await;
+    // Nobody on WhatsApp has this number.
+    let nobody = Message {
+        chat: "79990009999@s.whatsapp.net".into(),
+        ..queued("3EB0000000000000000A04", "Hello?")
+    };
+    f.store()
+        .queue_outbound(f.company, None, &nobody, None)
+        .expect("queue");
+    f.engine
+        .send(walink::engine::Command::SendQueued { company: f.company })
+        .await
+        .expect("told");
+    let ended = f
+        .wait(secs(30), |u| match u {
+            Update::MessageUpdated { message, .. } if message.id == nobody.id => {
+                Some((**message).clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(ended.status, MessageStatus::Failed, "{ended:?}");
+    assert!(
+        ended
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("WhatsApp")),
+        "a sentence: {ended:?}"
+    );
+    f.shutdown().await;
+}

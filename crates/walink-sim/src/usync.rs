@@ -11,7 +11,7 @@
 
 use wacore::libsignal::protocol::KeyPair;
 use wacore_binary::builder::NodeBuilder;
-use wacore_binary::{Jid, Node};
+use wacore_binary::{Jid, Node, NodeContent};
 use waproto::buffa::Message as _;
 use waproto::whatsapp as wa;
 
@@ -22,23 +22,39 @@ use super::stanza;
 /// XEdDSA prefix of an account's signature over its key index list.
 const KEY_INDEX_LIST_PREFIX: [u8; 2] = [6, 2];
 
-/// The `<usync>` answer: every requested user with its devices.
+/// The `<usync>` answer: every requested user with its devices and, when
+/// asked, whether it is on WhatsApp at all.
+///
+/// Facts (wacore `iq/usync.rs` is_on_whatsapp_query and its parser,
+/// whatsmeow `IsOnWhatsApp`): an existence query names a user by phone as
+/// `<user><contact>+NUMBER</contact></user>`; the answer names it by
+/// `jid` and holds `<contact type="in"/>` for a registered number,
+/// `type="out"` for one that is not.
 pub(crate) fn answer(iq: &Node, st: &State) -> Node {
-    let wants_devices = iq
-        .get_optional_child_by_tag(&["usync", "query", "devices"])
-        .is_some();
+    let wants = |tag| {
+        iq.get_optional_child_by_tag(&["usync", "query", tag])
+            .is_some()
+    };
+    let (wants_devices, wants_contact) = (wants("devices"), wants("contact"));
     let users: Vec<Node> = iq
         .get_optional_child_by_tag(&["usync", "list"])
         .map(|list| {
             list.get_children_by_tag("user")
-                .filter_map(|user| stanza::attr(user, "jid"))
+                .filter_map(|user| stanza::attr(user, "jid").or_else(|| by_phone(user)))
                 .map(|jid| {
-                    let user = NodeBuilder::new("user").attr("jid", jid.as_str());
+                    let mut children = Vec::new();
                     if wants_devices {
-                        user.children([devices(st, &jid)]).build()
-                    } else {
-                        user.build()
+                        children.push(devices(st, &jid));
                     }
+                    if wants_contact {
+                        let known = account_of(st, &jid).is_some();
+                        let kind = if known { "in" } else { "out" };
+                        children.push(NodeBuilder::new("contact").attr("type", kind).build());
+                    }
+                    NodeBuilder::new("user")
+                        .attr("jid", jid.as_str())
+                        .children(children)
+                        .build()
                 })
                 .collect()
         })
@@ -46,6 +62,17 @@ pub(crate) fn answer(iq: &Node, st: &State) -> Node {
     NodeBuilder::new("usync")
         .children([NodeBuilder::new("list").children(users).build()])
         .build()
+}
+
+/// The JID of a user asked for by phone (`<contact>+NUMBER</contact>`).
+fn by_phone(user: &Node) -> Option<String> {
+    let phone = match &user.get_optional_child("contact")?.content {
+        Some(NodeContent::String(s)) => s.to_string(),
+        Some(NodeContent::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+        _ => return None,
+    };
+    let number = digits(&phone);
+    (!number.is_empty()).then(|| format!("{number}@s.whatsapp.net"))
 }
 
 /// The phone number a user JID (PN or LID) names, if the account is known.
@@ -196,6 +223,47 @@ mod tests {
         let st = state_with_companion();
         let out = answer(&query("915550001111@lid"), &st);
         assert_eq!(ids(&out), vec!["0", "3"]);
+    }
+
+    #[test]
+    fn an_existence_query_by_phone_says_in_or_out() {
+        let user = |phone: &str| {
+            NodeBuilder::new("user")
+                .children([NodeBuilder::new("contact").string_content(phone).build()])
+                .build()
+        };
+        let q = NodeBuilder::new("query")
+            .children([NodeBuilder::new("contact").build()])
+            .build();
+        let usync = NodeBuilder::new("usync")
+            .children([
+                q,
+                NodeBuilder::new("list")
+                    .children([user("+15550001111"), user("+15559999999")])
+                    .build(),
+            ])
+            .build();
+        let iq = NodeBuilder::new("iq").children([usync]).build();
+        let out = answer(&iq, &state_with_companion());
+        let said: Vec<(String, String)> = out
+            .get_optional_child("list")
+            .expect("list")
+            .get_children_by_tag("user")
+            .map(|u| {
+                let contact = u.get_optional_child("contact").expect("contact");
+                (
+                    stanza::attr(u, "jid").unwrap_or_default(),
+                    stanza::attr(contact, "type").unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("15550001111@s.whatsapp.net".to_owned(), "in".to_owned()),
+                ("15559999999@s.whatsapp.net".to_owned(), "out".to_owned())
+            ]
+        );
     }
 
     #[test]
