@@ -11,6 +11,7 @@ mod phone;
 mod phone_page;
 pub mod send_guard;
 mod session;
+pub mod traffic;
 
 pub use company::{Company, DisplayName, NameError, Slug, SlugError};
 pub use failure::{FailureReason, GuardWhy, UnixTime, clock};
@@ -19,3 +20,4 @@ pub use lang::Lang;
 pub use message::{Direction, Message, MessageKind, MessageStatus};
 pub use phone::{Phone, PhoneError, PhoneWarning, mask_digits, mask_jid};
 pub use session::{AttemptId, LinkMethod, PairCode, SessionState};
+pub use traffic::Traffic;

@@ -15,6 +15,7 @@ mod migrate;
 mod overview;
 mod sessions;
 mod tokens;
+mod traffic;
 mod webhooks;
 
 use std::fs::OpenOptions;

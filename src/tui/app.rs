@@ -49,6 +49,10 @@ pub enum Focus {
     Help,
     /// The invitation just made: its URL and QR.
     Invite,
+    /// A company's recent messages.
+    Messages,
+    /// The number for a test message, typed in the messages.
+    TestNumber,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +67,7 @@ pub enum Overlay {
     Confirm(Confirm),
     Add(AddForm),
     Invite(super::invite::Shown),
+    Messages(Box<super::messages::Pane>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +171,8 @@ impl App {
             Some(Overlay::Confirm(_)) => Focus::Confirm,
             Some(Overlay::Add(_)) => Focus::AddForm,
             Some(Overlay::Invite(_)) => Focus::Invite,
+            Some(Overlay::Messages(pane)) if pane.test.is_some() => Focus::TestNumber,
+            Some(Overlay::Messages(_)) => Focus::Messages,
             None => self.focus_below_overlay(),
         }
     }
@@ -261,6 +268,20 @@ impl App {
                 self.invitation_made(company, made, now);
                 Vec::new()
             }
+            Msg::Messages {
+                company,
+                loaded,
+                testing,
+            } => {
+                self.dirty = true;
+                self.messages_loaded(company, loaded, testing, now);
+                Vec::new()
+            }
+            Msg::TestSent { company, sent } => {
+                self.dirty = true;
+                self.test_sent(company, sent);
+                Vec::new()
+            }
             Msg::Quit(_) => {
                 self.stopping = true;
                 self.dirty = true;
@@ -281,6 +302,7 @@ impl App {
             Some(Overlay::Confirm(_)) => self.on_confirm(action, now),
             Some(Overlay::Add(_)) => self.on_add_form(action),
             Some(Overlay::Invite(_)) => self.on_invite(action),
+            Some(Overlay::Messages(_)) => self.on_messages(action),
             None => match self.screen {
                 Screen::Table => self.on_table(action, now),
                 Screen::Pairing(_) => self.on_pairing(action, now),

@@ -35,6 +35,8 @@ pub fn map(focus: Focus, key: &KeyEvent) -> Option<Action> {
         Focus::Confirm => confirm(key),
         Focus::Help => help(key),
         Focus::Invite => invite(key),
+        Focus::Messages => messages(key),
+        Focus::TestNumber => test_number(key),
     }
 }
 
@@ -95,8 +97,30 @@ fn table(key: &KeyEvent) -> Option<Action> {
         'r' => Action::RestartLink,
         'f' => Action::InjectFault,
         'i' => Action::Invite,
+        'm' => Action::OpenMessages,
+        't' => Action::TestMessage,
         _ => return None,
     })
+}
+
+fn messages(key: &KeyEvent) -> Option<Action> {
+    if key.code == KeyCode::Esc {
+        return Some(Action::Back);
+    }
+    match plain_char(key)? {
+        'q' => Some(Action::Back),
+        'v' => Some(Action::ToggleText),
+        't' => Some(Action::TestMessage),
+        _ => None,
+    }
+}
+
+fn test_number(key: &KeyEvent) -> Option<Action> {
+    match key.code {
+        KeyCode::Esc => Some(Action::Back),
+        KeyCode::Enter => Some(Action::SubmitTest),
+        _ => text(key).map(Action::EditTestNumber),
+    }
 }
 
 fn invite(key: &KeyEvent) -> Option<Action> {

@@ -9,6 +9,8 @@ mod extras;
 pub mod invite;
 pub mod keymap;
 mod link_flow;
+pub mod messages;
+mod messages_io;
 pub mod msg;
 pub mod pairing;
 mod reduce;
@@ -30,6 +32,8 @@ mod hints_tests;
 mod invite_tests;
 #[cfg(test)]
 mod linked_tests;
+#[cfg(test)]
+mod messages_tests;
 #[cfg(test)]
 mod render_tests;
 #[cfg(test)]

@@ -22,6 +22,17 @@ pub enum Msg {
         company: i64,
         made: Result<String, String>,
     },
+    /// A company's messages, read for the overlay (or why not).
+    Messages {
+        company: i64,
+        loaded: Result<super::messages::Loaded, String>,
+        testing: bool,
+    },
+    /// A test message was queued (or why not).
+    TestSent {
+        company: i64,
+        sent: Result<crate::domain::Message, String>,
+    },
     Quit(QuitCause),
 }
 
@@ -81,6 +92,14 @@ pub enum Action {
     PlayPhone,
     /// Sandbox: arm the next simulator fault on the selected session.
     InjectFault,
+    /// `m`: the selected company's recent messages.
+    OpenMessages,
+    /// `t`: a test message from the selected company's number.
+    TestMessage,
+    /// `v` in the messages: show or hide their text.
+    ToggleText,
+    EditTestNumber(InputRequest),
+    SubmitTest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +131,16 @@ pub enum Effect {
     Invite {
         company: i64,
     },
+    /// Read a company's messages and traffic from the registry.
+    LoadMessages {
+        company: i64,
+        testing: bool,
+    },
+    /// Queue a test message from the company's number to `to`.
+    SendTest {
+        company: i64,
+        to: String,
+    },
     /// Start the shutdown order (DESIGN: Command::Shutdown, wait, restore).
     Exit,
 }
@@ -120,7 +149,10 @@ impl Effect {
     /// Carried out by the sessions' owner (`walink serve` when attached),
     /// not by this terminal.
     pub fn needs_server(&self) -> bool {
-        !matches!(self, Self::CopyToClipboard(_) | Self::Exit)
+        !matches!(
+            self,
+            Self::CopyToClipboard(_) | Self::Exit | Self::LoadMessages { .. }
+        )
     }
 }
 

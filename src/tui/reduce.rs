@@ -4,7 +4,7 @@
 use crate::domain::FailureReason;
 use crate::engine::update::{Update, fold_rows};
 
-use super::app::{App, Failure, LOG_CAP, Now};
+use super::app::{App, Failure, LOG_CAP, Now, Overlay};
 use super::pairing::{Method, QrShown, Stage};
 use super::view::theme::Tone;
 
@@ -12,6 +12,11 @@ impl App {
     /// Returns whether anything visible changed.
     pub(crate) fn fold(&mut self, update: Update, now: Now) -> bool {
         let rows_changed = fold_rows(&mut self.rows, &update);
+        if let Some(Overlay::Messages(pane)) = &mut self.overlay
+            && pane.saw(&update, now.unix)
+        {
+            return true;
+        }
         match update {
             Update::Snapshot(_) | Update::CompanyAdded(_) | Update::CompanyRemoved { .. } => {
                 self.table.repair(&self.rows);
@@ -20,7 +25,7 @@ impl App {
                 self.toast(sentence, Tone::Bad, now);
             }
             // A move is a command's answer; its state change shows in the row.
-            // Messages are for the bot; the dashboard does not show them yet.
+            // Messages show in their overlay, read when it opens.
             Update::StateChanged { .. }
             | Update::AttemptStarted { .. }
             | Update::MoveDone { .. }

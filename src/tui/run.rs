@@ -120,6 +120,18 @@ async fn perform(
             let made = invite(company, engine, extras).await;
             back.push(Msg::Invitation { company, made });
         }
+        Effect::LoadMessages { company, testing } => {
+            let loaded = super::messages_io::load(company, extras).await;
+            back.push(Msg::Messages {
+                company,
+                loaded,
+                testing,
+            });
+        }
+        Effect::SendTest { company, to } => {
+            let sent = super::messages_io::send_test(company, to, engine, extras).await;
+            back.push(Msg::TestSent { company, sent });
+        }
         Effect::Exit => {
             send(Command::Shutdown).await;
             return true;

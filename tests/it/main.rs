@@ -12,6 +12,7 @@ mod crash;
 mod data_faults;
 mod disk_full;
 mod e2e;
+mod e2e_messages;
 mod e2e_serve;
 mod engine_claims;
 mod engine_faults;

@@ -5,4 +5,5 @@
 mod add;
 mod confirm;
 mod invite;
+mod messages;
 mod table;

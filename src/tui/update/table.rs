@@ -45,6 +45,8 @@ impl App {
             Action::RestartLink => return self.reconnect_selected(now),
             Action::InjectFault => return self.inject_fault(now),
             Action::Invite => return self.invite_selected(now),
+            Action::OpenMessages => return self.open_messages(false, now),
+            Action::TestMessage => return self.open_messages(true, now),
             _ => {}
         }
         Vec::new()

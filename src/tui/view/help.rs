@@ -35,6 +35,8 @@ const TABLE: &[KeyHelp] = &[
     k("r", "reconnect", false),
     k("a", "add company", true),
     k("i", "invite: the company links its own phone", false),
+    k("m", "messages: recent traffic of the number", false),
+    k("t", "send a test message from the number", false),
     k("d", "remove company", false),
     k("L", "log out", false),
     k("?", "help", true),
@@ -79,6 +81,12 @@ const ADD: &[KeyHelp] = &[
 ];
 const CONFIRM: &[KeyHelp] = &[k("y Enter", "yes", true), k("n Esc", "no", true)];
 const HELP: &[KeyHelp] = &[k("Esc ? q", "close help", true)];
+const MESSAGES: &[KeyHelp] = &[
+    k("v", "show or hide the text", true),
+    k("t", "send a test message", true),
+    k("Esc q", "close", true),
+];
+const TEST_NUMBER: &[KeyHelp] = &[k("Enter", "send", true), k("Esc", "cancel", true)];
 const INVITE: &[KeyHelp] = &[
     k("c", "copy the link", true),
     k("n", "a new link", true),
@@ -153,6 +161,8 @@ pub fn keys(focus: Focus, sandbox: bool) -> Vec<KeyHelp> {
         Focus::Confirm => (CONFIRM, false),
         Focus::Help => (HELP, false),
         Focus::Invite => (INVITE, false),
+        Focus::Messages => (MESSAGES, false),
+        Focus::TestNumber => (TEST_NUMBER, false),
     };
     let extra: &[KeyHelp] = match (sandbox && with_sandbox, focus) {
         (false, _) => &[],

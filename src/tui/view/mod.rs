@@ -9,6 +9,7 @@ pub mod header;
 pub mod help;
 pub mod invite;
 pub mod log;
+pub mod messages;
 pub mod pairing;
 pub mod qr_pane;
 pub mod state;
@@ -62,6 +63,7 @@ pub fn render(app: &App, now: Now, frame: &mut Frame) {
         Some(Overlay::Confirm(ask)) => dialog::confirm(app, ask, frame, area),
         Some(Overlay::Add(form)) => dialog::add(app, form, frame, area),
         Some(Overlay::Invite(shown)) => invite::render(app, shown, now, frame, area),
+        Some(Overlay::Messages(pane)) => messages::render(app, pane, now, frame, area),
         None => {}
     }
 }
