@@ -76,6 +76,7 @@ pub fn classify(fact: &ClientFact, cx: Context) -> Option<FailureReason> {
         | ClientFact::Disconnected { .. }
         | ClientFact::SelfPushName { .. }
         | ClientFact::Receipt { .. }
+        | ClientFact::Undecryptable { .. }
         | ClientFact::StreamError { .. } => return None,
     })
 }

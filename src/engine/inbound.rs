@@ -10,6 +10,7 @@ use whatsapp_rust::Client;
 use whatsapp_rust::Jid;
 use whatsapp_rust::prelude::MessageExt;
 use whatsapp_rust::types::durability_hook::{InboundDurabilityHook, InboundMessage};
+use whatsapp_rust::types::message::MessageInfo;
 use whatsapp_rust::waproto::whatsapp as wa;
 
 use super::ctx::Ctx;
@@ -31,27 +32,32 @@ impl InboundDurabilityHook for Keeper {
         batch: &[InboundMessage],
     ) -> whatsapp_rust::anyhow::Result<()> {
         let messages: Vec<Message> = batch.iter().filter_map(message_of).collect();
-        if messages.is_empty() {
-            return Ok(());
-        }
-        let company = self.ctx.company;
-        let fresh = self
-            .ctx
-            .db
-            .run(move |s| s.keep_inbound(company, &messages, now_unix()))
+        keep(&self.ctx, messages)
             .await
             // Not kept: no ack, so WhatsApp delivers it again.
-            .map_err(|e| whatsapp_rust::anyhow::anyhow!("cannot keep inbound messages: {e}"))?;
-        for message in fresh {
-            self.ctx
-                .send(Update::MessageReceived {
-                    company,
-                    message: Box::new(message),
-                })
-                .await;
-        }
-        Ok(())
+            .map_err(|e| whatsapp_rust::anyhow::anyhow!("cannot keep inbound messages: {e}"))
     }
+}
+
+/// Keep `messages` and tell every client of the ones not kept before (or
+/// kept only as undecryptable until now).
+pub async fn keep(ctx: &Ctx, messages: Vec<Message>) -> Result<(), crate::store::StoreError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let company = ctx.company;
+    let fresh = ctx
+        .db
+        .run(move |s| s.keep_inbound(company, &messages, now_unix()))
+        .await?;
+    for message in fresh {
+        ctx.send(Update::MessageReceived {
+            company,
+            message: Box::new(message),
+        })
+        .await;
+    }
+    Ok(())
 }
 
 /// E.164 digits of a phone-number JID.
@@ -64,7 +70,23 @@ fn phone_of(jid: &Jid) -> Option<String> {
 /// customer's: the account's own devices talking among themselves (the
 /// phone's key shares, history notices) and its own sends echoed back.
 pub fn message_of(m: &InboundMessage) -> Option<Message> {
-    let info = &m.info;
+    let (kind, quoted) = kind_of(&m.message);
+    let text = m
+        .message
+        .text_content()
+        .or_else(|| m.message.get_caption())
+        .map(str::to_owned);
+    Some(Message {
+        kind,
+        text,
+        quoted,
+        ..received(&m.info)?
+    })
+}
+
+/// What the envelope says of a message (who, where, when), whatever its
+/// content; `None` for the account's own devices' traffic.
+pub fn received(info: &MessageInfo) -> Option<Message> {
     let source = &info.source;
     if source.is_from_me {
         return None;
@@ -72,12 +94,6 @@ pub fn message_of(m: &InboundMessage) -> Option<Message> {
     let sender = source.sender.to_non_ad();
     let alt = source.sender_alt.as_ref().map(Jid::to_non_ad);
     let sender_phone = phone_of(&sender).or_else(|| alt.as_ref().and_then(phone_of));
-    let (kind, quoted) = kind_of(&m.message);
-    let text = m
-        .message
-        .text_content()
-        .or_else(|| m.message.get_caption())
-        .map(str::to_owned);
     Some(Message {
         id: info.id.to_string(),
         direction: Direction::In,
@@ -87,9 +103,9 @@ pub fn message_of(m: &InboundMessage) -> Option<Message> {
         sender_phone,
         push_name: Some(info.push_name.clone()).filter(|n| !n.is_empty()),
         at: info.timestamp.timestamp(),
-        kind,
-        text,
-        quoted,
+        kind: MessageKind::Other,
+        text: None,
+        quoted: None,
         status: MessageStatus::Received,
         reason: None,
     })

@@ -194,6 +194,18 @@ async fn live(
             outbox.receipt(&ctx, ids, status);
             continue;
         }
+        if let ClientFact::Undecryptable { message } = fact {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                if let Err(e) = super::inbound::keep(&ctx, vec![*message]).await {
+                    tracing::error!(
+                        company = ctx.company,
+                        "cannot keep an undecryptable message: {e}"
+                    );
+                }
+            });
+            continue;
+        }
         match &fact {
             ClientFact::PairCode { ttl, .. } => {
                 code_expiry = Some(tokio::time::Instant::now() + *ttl);

@@ -73,6 +73,11 @@ pub enum ClientFact {
     StreamError {
         code: String,
     },
+    /// A customer's message this client could not decrypt (it asks the
+    /// sender again; a copy that decrypts replaces it).
+    Undecryptable {
+        message: Box<crate::domain::Message>,
+    },
     /// The recipient's devices got (or read) messages this number sent.
     Receipt {
         ids: Vec<String>,
@@ -141,6 +146,12 @@ pub fn translate(event: &Event) -> Option<ClientFact> {
         Event::ClientOutdated(_) => ClientFact::ClientOutdated,
         Event::StreamError(s) => ClientFact::StreamError {
             code: s.code.clone(),
+        },
+        Event::UndecryptableMessage(u) => ClientFact::Undecryptable {
+            message: Box::new(crate::domain::Message {
+                status: MessageStatus::Undecryptable,
+                ..super::inbound::received(&u.info)?
+            }),
         },
         // The account's own devices' receipts say nothing of the customer.
         Event::Receipt(r) if !r.source.is_from_me => ClientFact::Receipt {

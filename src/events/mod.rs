@@ -9,7 +9,7 @@ mod shape;
 use std::time::{Instant, SystemTime};
 
 pub use fence::{Sight, redact};
-pub use shape::{message_data, shape};
+pub use shape::{message_data, received_name, shape};
 
 /// Every event name `shape` gives, in the order the README lists them.
 pub const NAMES: &[&str] = &[
@@ -24,6 +24,7 @@ pub const NAMES: &[&str] = &[
     "company.removed",
     "message.received",
     "message.status",
+    "message.undecryptable",
 ];
 
 /// A webhook's event list: every name known, else the sentence that says

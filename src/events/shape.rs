@@ -74,7 +74,7 @@ pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
         ),
         Update::CompanyRemoved { .. } => ("company.removed", json!({"company": company})),
         Update::MessageReceived { message, .. } => {
-            ("message.received", message_data(&company, message))
+            (received_name(message), message_data(&company, message))
         }
         Update::MessageUpdated { message, .. } => {
             ("message.status", message_data(&company, message))
@@ -82,6 +82,16 @@ pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
         _ => return None,
     };
     Some((id, name, data))
+}
+
+/// An inbound message's event: `message.undecryptable` while this number
+/// could not read it (a copy that decrypts comes as `message.received`).
+pub fn received_name(m: &Message) -> &'static str {
+    if m.status == crate::domain::MessageStatus::Undecryptable {
+        "message.undecryptable"
+    } else {
+        "message.received"
+    }
 }
 
 /// A message as every client reads it. The customer's addresses are the

@@ -104,8 +104,8 @@ impl Metrics {
         );
         registry.register(
             "messages",
-            "Messages by company, direction (in, out) and outcome (received; sent, \
-             delivered, read, expired, failed)",
+            "Messages by company, direction (in, out) and outcome (received, undecryptable; \
+             sent, delivered, read, expired, failed)",
             messages.clone(),
         );
         Self {
@@ -165,7 +165,7 @@ impl Metrics {
             } => {
                 self.disconnects.inc();
             }
-            Update::MessageReceived { .. } => message("in", "received"),
+            Update::MessageReceived { message: m, .. } => message("in", m.status.key()),
             Update::MessageUpdated { message: m, .. } => message("out", m.status.key()),
             _ => {}
         }

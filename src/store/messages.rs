@@ -33,6 +33,12 @@ pub(super) fn message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
+/// A copy that decrypted replaces the row kept when it could not be (and
+/// is announced again, as received).
+const UPGRADE: &str = "UPDATE messages SET kind = ?5, body = ?6, quoted = ?7, status = 'received', \
+     announced = 0, updated_at = ?8 WHERE company_id = ?1 AND chat = ?2 AND sender = ?3 \
+     AND wa_id = ?4 AND direction = 'in' AND status = 'undecryptable'";
+
 impl Store {
     /// Keep `batch` for `company` in one transaction, all or nothing; the
     /// messages not kept before come back, in order (a replay yields none).
@@ -67,7 +73,24 @@ impl Store {
                     m.at,
                     now,
                 ])?;
-                if added == 1 {
+                // Only a copy that decrypted replaces an undecryptable row.
+                let decrypted = m.status == MessageStatus::Received;
+                if added == 1
+                    || decrypted
+                        && tx.execute(
+                            UPGRADE,
+                            params![
+                                company,
+                                m.chat,
+                                m.sender.as_deref().unwrap_or_default(),
+                                m.id,
+                                m.kind.key(),
+                                m.text,
+                                m.quoted,
+                                now
+                            ],
+                        )? == 1
+                {
                     fresh.push(m.clone());
                 }
             }

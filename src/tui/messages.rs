@@ -50,7 +50,10 @@ impl Pane {
     pub fn saw(&mut self, update: &Update, now: i64) -> bool {
         match update {
             Update::MessageReceived { company, message } if *company == self.company => {
-                self.traffic.count(Direction::In, message.at, now);
+                // A copy that decrypted is the same message, counted once.
+                if !self.rows.iter().any(|m| m.id == message.id) {
+                    self.traffic.count(Direction::In, message.at, now);
+                }
                 self.put(message);
                 true
             }

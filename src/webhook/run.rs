@@ -133,7 +133,8 @@ async fn catch_up(store: &Db, due: &Notify) {
             let mut caught = 0;
             for (company, slug, m) in s.unannounced(since)? {
                 let data = crate::events::message_data(&slug, &m);
-                let queue = |s: &Store| queue(s, company, "message.received", Some(&slug), &data);
+                let name = crate::events::received_name(&m);
+                let queue = |s: &Store| queue(s, company, name, Some(&slug), &data);
                 if s.announce(company, &m, queue)?.is_some() {
                     caught += 1;
                 }

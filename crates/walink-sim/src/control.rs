@@ -153,7 +153,7 @@ fn all() -> String {
 }
 
 pub const FAULT_NAMES: &str = "rate_limit, bad_request, close_handshake, stream_error, replaced, \
-     device_removed, close, failure, dead, slow, bad_hmac";
+     device_removed, close, failure, dead, slow, bad_hmac, garble";
 
 fn to_fault(b: &FaultBody) -> Result<Fault, String> {
     Ok(match b.fault.as_str() {
@@ -187,6 +187,7 @@ fn to_fault(b: &FaultBody) -> Result<Fault, String> {
         "dead" => Fault::DeadServer,
         "slow" => Fault::Slow(b.ms.ok_or("slow needs ms, the delay of every reply")?),
         "bad_hmac" => Fault::BadHmac,
+        "garble" => Fault::Garble,
         other => return Err(format!("there is no fault {other:?}; known: {FAULT_NAMES}")),
     })
 }

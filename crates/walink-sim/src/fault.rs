@@ -97,6 +97,11 @@ pub enum Fault {
     Slow(u64),
     /// Send a pair-success whose HMAC does not match the ADV secret.
     BadHmac,
+    /// The next message routed to one of the target's companions arrives
+    /// damaged (its MAC broken), as a corrupted delivery would: the
+    /// recipient cannot decrypt it and asks the sender again with a retry
+    /// receipt.
+    Garble,
 }
 
 /// Where in the protocol a fault can fire; faults are looked up by this.
@@ -109,6 +114,7 @@ pub(crate) enum FaultKind {
     Dead,
     Slow,
     BadHmac,
+    Garble,
 }
 
 impl Fault {
@@ -139,6 +145,7 @@ impl Fault {
             Self::DeadServer => FaultKind::Dead,
             Self::Slow(_) => FaultKind::Slow,
             Self::BadHmac => FaultKind::BadHmac,
+            Self::Garble => FaultKind::Garble,
         }
     }
 

@@ -23,11 +23,12 @@
 //!   class="receipt" id>`.
 
 use wacore_binary::builder::NodeBuilder;
-use wacore_binary::{Jid, Node};
+use wacore_binary::{Jid, Node, NodeContent};
 
 use super::conn::Conn;
 use super::error::SimError;
 use super::events::Routed;
+use super::fault::FaultKind;
 use super::hub::{ConnCmd, Hub, Queued, State};
 use super::{stanza, usync};
 
@@ -108,6 +109,19 @@ impl Conn<'_> {
                 .is_some_and(|n| n == sender.number);
             let enc_type = stanza::attr(&enc, "type").unwrap_or_default();
             let from = sender.as_seen_by(&device).to_string();
+            let to_number = usync::account_of(&self.hub.state(), &device.to_non_ad().to_string());
+            // The simulated phone decrypts nothing: a companion gets it.
+            let enc = if !own
+                && device.device != 0
+                && self
+                    .hub
+                    .take_fault(to_number.as_deref(), FaultKind::Garble)
+                    .is_some()
+            {
+                garbled(enc)
+            } else {
+                enc
+            };
             let mut children = vec![enc];
             if enc_type == "pkmsg"
                 && let Some(identity) = &identity
@@ -224,6 +238,17 @@ impl Conn<'_> {
 /// user (a read receipt names the chat: whatsapp-rust `receipt.rs`,
 /// whatsmeow `MarkRead`), each of that account's companions. One to the
 /// sender's own account (a `peer_msg` receipt) is the phone's alone.
+/// The `<enc>` with its last byte flipped: a Signal message ends in its
+/// MAC, which then no longer matches (the envelope still parses).
+fn garbled(mut enc: Node) -> Node {
+    if let Some(NodeContent::Bytes(b)) = &mut enc.content
+        && let Some(last) = b.last_mut()
+    {
+        *last = !*last;
+    }
+    enc
+}
+
 fn receipt_targets(st: &State, to: &Jid, from_number: &str) -> Vec<Jid> {
     if to.device != 0 {
         return vec![to.clone()];
