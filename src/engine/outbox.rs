@@ -3,7 +3,9 @@
 //! message (the recipient keeps it once); receipts move each one on.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::mpsc;
 
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::{Client, Jid, SendOptions};
@@ -18,6 +20,9 @@ use crate::store::now_unix;
 #[derive(Default)]
 pub struct Outbox {
     flushing: Arc<tokio::sync::Mutex<HashSet<String>>>,
+    /// Receipts, marked one after another in the order they came: a read
+    /// receipt right behind a delivery one must not overtake it.
+    receipts: OnceLock<mpsc::UnboundedSender<(Vec<String>, MessageStatus)>>,
 }
 
 impl Outbox {
@@ -30,14 +35,22 @@ impl Outbox {
         });
     }
 
-    /// The customer's devices got or read `ids`.
+    /// The customer's devices got or read `ids`: marked off the session's
+    /// loop, by one task that ends with the session.
     pub fn receipt(&self, ctx: &Ctx, ids: Vec<String>, status: MessageStatus) {
-        let ctx = ctx.clone();
-        tokio::spawn(async move {
-            for id in ids {
-                mark(&ctx, &id, status, None).await;
-            }
+        let marker = self.receipts.get_or_init(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<String>, MessageStatus)>();
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                while let Some((ids, status)) = rx.recv().await {
+                    for id in ids {
+                        mark(&ctx, &id, status, None).await;
+                    }
+                }
+            });
+            tx
         });
+        let _ = marker.send((ids, status));
     }
 }
 

@@ -60,8 +60,14 @@ impl Store {
             path: path.to_path_buf(),
             source,
         })?;
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        // Every transaction here writes. A deferred one that reads first
+        // fails at once (SQLITE_BUSY, no busy wait) when another of
+        // serve's connections wrote in between: a receipt's status was
+        // lost that way. Immediate ones take the write lock up front, and
+        // wait for it.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
