@@ -9,7 +9,7 @@ mod shape;
 use std::time::{Instant, SystemTime};
 
 pub use fence::{Sight, redact};
-pub use shape::{message_data, received_name, shape};
+pub use shape::{message_data, message_name, shape};
 
 /// Every event name `shape` gives, in the order the README lists them.
 pub const NAMES: &[&str] = &[

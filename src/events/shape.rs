@@ -73,24 +73,22 @@ pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
             json!({"company": company, "slug": row.slug}),
         ),
         Update::CompanyRemoved { .. } => ("company.removed", json!({"company": company})),
-        Update::MessageReceived { message, .. } => {
-            (received_name(message), message_data(&company, message))
-        }
-        Update::MessageUpdated { message, .. } => {
-            ("message.status", message_data(&company, message))
+        Update::MessageReceived { message, .. } | Update::MessageUpdated { message, .. } => {
+            (message_name(message), message_data(&company, message))
         }
         _ => return None,
     };
     Some((id, name, data))
 }
 
-/// An inbound message's event: `message.undecryptable` while this number
-/// could not read it (a copy that decrypts comes as `message.received`).
-pub fn received_name(m: &Message) -> &'static str {
-    if m.status == crate::domain::MessageStatus::Undecryptable {
-        "message.undecryptable"
-    } else {
-        "message.received"
+/// A message's event: `message.status` for a send; for an inbound one
+/// `message.undecryptable` while this number could not read it (a copy
+/// that decrypts comes as `message.received`).
+pub fn message_name(m: &Message) -> &'static str {
+    match (m.direction, m.status) {
+        (crate::domain::Direction::Out, _) => "message.status",
+        (_, crate::domain::MessageStatus::Undecryptable) => "message.undecryptable",
+        _ => "message.received",
     }
 }
 

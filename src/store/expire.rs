@@ -26,7 +26,7 @@ impl Store {
         };
         for (company, m) in &mut stale {
             tx.execute(
-                "UPDATE messages SET status = 'expired', reason = ?3, updated_at = ?4 \
+                "UPDATE messages SET status = 'expired', reason = ?3, updated_at = ?4, announced = 0 \
                  WHERE company_id = ?1 AND wa_id = ?2 AND direction = 'out' AND status = 'queued'",
                 params![*company, m.id, reason, now],
             )?;

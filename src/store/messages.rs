@@ -259,7 +259,8 @@ impl Store {
             return Ok(None);
         };
         tx.execute(
-            "UPDATE messages SET status = ?3, reason = ?4, updated_at = ?5 \
+            // Announced when the webhooks have this status in their outbox.
+            "UPDATE messages SET status = ?3, reason = ?4, updated_at = ?5, announced = 0 \
              WHERE company_id = ?1 AND wa_id = ?2 AND direction = 'out'",
             params![company, id, status.key(), reason, now],
         )?;

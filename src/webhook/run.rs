@@ -99,16 +99,18 @@ async fn enqueue(store: Db, view: View, due: Arc<Notify>, stop: CancellationToke
             continue;
         };
         let slug = event.slug.clone();
-        let received = match &event.update {
-            Update::MessageReceived { message, .. } => Some(message.clone()),
+        let message = match &event.update {
+            Update::MessageReceived { message, .. } | Update::MessageUpdated { message, .. } => {
+                Some(message.clone())
+            }
             _ => None,
         };
         let queued = store
             .run(move |s| {
                 let queue = |s: &Store| queue(s, company, name, slug.as_deref(), &data);
-                match received {
-                    // Once per message, though the start's catch-up may
-                    // have found it first.
+                match message {
+                    // Once per message (and status), though the start's
+                    // catch-up may have found it first.
                     Some(m) => Ok(s.announce(company, &m, queue)?.unwrap_or(false)),
                     None => Ok(queue(s)),
                 }
@@ -124,8 +126,9 @@ async fn enqueue(store: Db, view: View, due: Arc<Notify>, stop: CancellationToke
     }
 }
 
-/// Messages kept before the last stop whose deliveries never reached the
-/// outbox (the process died between the two) are queued now.
+/// Messages kept, or whose status moved, before the last stop and whose
+/// deliveries never reached the outbox (the process died between the two)
+/// are queued now: an outbound one with the status it has now.
 async fn catch_up(store: &Db, due: &Notify) {
     let since = now_unix() - GIVE_UP_AFTER;
     let caught = store
@@ -133,7 +136,7 @@ async fn catch_up(store: &Db, due: &Notify) {
             let mut caught = 0;
             for (company, slug, m) in s.unannounced(since)? {
                 let data = crate::events::message_data(&slug, &m);
-                let name = crate::events::received_name(&m);
+                let name = crate::events::message_name(&m);
                 let queue = |s: &Store| queue(s, company, name, Some(&slug), &data);
                 if s.announce(company, &m, queue)?.is_some() {
                     caught += 1;
@@ -145,7 +148,7 @@ async fn catch_up(store: &Db, due: &Notify) {
     match caught {
         Ok(0) => {}
         Ok(n) => {
-            tracing::info!("{n} messages received before the last stop were handed to webhooks");
+            tracing::info!("{n} messages from before the last stop were handed to webhooks");
             due.notify_one();
         }
         Err(e) => tracing::error!("cannot read the messages not yet announced: {e}"),

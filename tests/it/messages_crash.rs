@@ -19,6 +19,10 @@ const ACME: &str = "79001000002";
 const CUSTOMER: &str = "79990000002";
 
 fn add_hook(data: &std::path::Path, url: &str) {
+    add_hook_for(data, url, "message.received");
+}
+
+fn add_hook_for(data: &std::path::Path, url: &str, events: &str) {
     let args = [
         "webhook",
         "add",
@@ -26,7 +30,7 @@ fn add_hook(data: &std::path::Path, url: &str) {
         "--company",
         "acme",
         "--events",
-        "message.received",
+        events,
     ];
     assert!(walink(data, &args).status.success());
 }
@@ -139,5 +143,67 @@ fn a_message_kept_but_never_handed_to_webhooks_is_delivered_at_the_next_start() 
     assert!(
         hook.got_within(Duration::from_secs(3)).is_none(),
         "announced once, not at every start"
+    );
+}
+
+/// A reply's status moved in the registry (the engine's step) and the
+/// process died before its webhook delivery was queued: the next start
+/// tells the bot the status it has now, once.
+#[test]
+fn a_status_stored_but_never_handed_to_webhooks_is_told_at_the_next_start() {
+    let sim = crate::sim_process::SimProcess::start();
+    let dir = crate::common::TempDataDir::new();
+    assert!(
+        walink(&dir.path, &["company", "add", "acme"])
+            .status
+            .success()
+    );
+    let hook = Receiver::start(&[]);
+    add_hook_for(&dir.path, &hook.url, "message.status");
+    {
+        use walink::domain::{Direction, Message, MessageKind, MessageStatus};
+        let mut s = walink::store::Store::open(&dir.path.join("walink.db")).expect("registry");
+        let acme = s.company("acme").expect("acme").id;
+        let now = walink::store::now_unix();
+        let m = Message {
+            id: "3EB0000000000000000C2".into(),
+            direction: Direction::Out,
+            chat: format!("{CUSTOMER}@s.whatsapp.net"),
+            sender: None,
+            sender_alt: None,
+            sender_phone: None,
+            push_name: None,
+            at: now,
+            kind: MessageKind::Text,
+            text: Some("Your order is ready".into()),
+            quoted: None,
+            status: MessageStatus::Queued,
+            reason: None,
+        };
+        s.queue_outbound(acme, Some("k1"), &m, None)
+            .expect("queued");
+        for status in [MessageStatus::Sent, MessageStatus::Delivered] {
+            s.set_message_status(acme, &m.id, status, None, now)
+                .expect("moved");
+        }
+    }
+    let serve = Serve::start(&dir.path, &sim);
+    let got = hook.next(20);
+    let b = body(&got);
+    assert_eq!(b["event"], "message.status", "{b}");
+    assert_eq!(b["data"]["id"], "3EB0000000000000000C2", "{b}");
+    assert_eq!(
+        b["data"]["status"], "delivered",
+        "the status it has now: {b}"
+    );
+    assert!(
+        hook.got_within(Duration::from_secs(2)).is_none(),
+        "told once"
+    );
+    assert_eq!(serve.terminate(), 0);
+    let _serve = Serve::start(&dir.path, &sim);
+    assert!(
+        hook.got_within(Duration::from_secs(3)).is_none(),
+        "told once, not at every start"
     );
 }
