@@ -39,6 +39,7 @@ mod keys_crash;
 mod keys_store;
 mod messages_api;
 mod messages_crash;
+mod messages_faults;
 mod messages_retry;
 mod plain_build;
 mod send_guard;

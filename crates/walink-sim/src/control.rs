@@ -29,6 +29,7 @@ pub async fn serve(listener: TcpListener, sim: Shared) -> std::io::Result<()> {
         .route("/phone/unlink", post(unlink))
         .route("/fault", post(fault))
         .route("/devices", get(devices))
+        .route("/routed", get(routed))
         .fallback(|| async {
             bad(
                 StatusCode::NOT_FOUND,
@@ -153,7 +154,7 @@ fn all() -> String {
 }
 
 pub const FAULT_NAMES: &str = "rate_limit, bad_request, close_handshake, stream_error, replaced, \
-     device_removed, close, failure, dead, slow, bad_hmac, garble";
+     device_removed, close, failure, dead, slow, bad_hmac, garble, lost_ack";
 
 fn to_fault(b: &FaultBody) -> Result<Fault, String> {
     Ok(match b.fault.as_str() {
@@ -188,6 +189,7 @@ fn to_fault(b: &FaultBody) -> Result<Fault, String> {
         "slow" => Fault::Slow(b.ms.ok_or("slow needs ms, the delay of every reply")?),
         "bad_hmac" => Fault::BadHmac,
         "garble" => Fault::Garble,
+        "lost_ack" => Fault::LostAck,
         other => return Err(format!("there is no fault {other:?}; known: {FAULT_NAMES}")),
     })
 }
@@ -238,6 +240,17 @@ async fn devices(State(sim): State<Shared>) -> Response {
                     "connected": d.connected, "presences": presences,
                     "shown_as": shown_as })
         })
+        .collect();
+    axum::Json(Value::Array(list)).into_response()
+}
+
+/// What the server routed lately (`?id=` one message), metadata only.
+async fn routed(State(sim): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let list: Vec<Value> = sim
+        .routed()
+        .into_iter()
+        .filter(|r| q.get("id").is_none_or(|id| *id == r.id))
+        .map(|r| json!({ "id": r.id, "from": r.from, "to": r.to, "enc": r.enc }))
         .collect();
     axum::Json(Value::Array(list)).into_response()
 }

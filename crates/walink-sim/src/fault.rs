@@ -102,6 +102,9 @@ pub enum Fault {
     /// recipient cannot decrypt it and asks the sender again with a retry
     /// receipt.
     Garble,
+    /// The target's next `<message>` is routed but the server's `<ack>` to
+    /// its sender never comes, as when the ack is lost on the way.
+    LostAck,
 }
 
 /// Where in the protocol a fault can fire; faults are looked up by this.
@@ -115,6 +118,7 @@ pub(crate) enum FaultKind {
     Slow,
     BadHmac,
     Garble,
+    LostAck,
 }
 
 impl Fault {
@@ -146,6 +150,7 @@ impl Fault {
             Self::Slow(_) => FaultKind::Slow,
             Self::BadHmac => FaultKind::BadHmac,
             Self::Garble => FaultKind::Garble,
+            Self::LostAck => FaultKind::LostAck,
         }
     }
 

@@ -123,6 +123,9 @@ pub(crate) struct State {
     pub(crate) wire: Vec<Vec<u8>>,
 }
 
+/// Routed messages remembered for the control API.
+const ROUTED_KEPT: usize = 10_000;
+
 pub(crate) struct Hub {
     pub(crate) config: SimConfig,
     pub(crate) server_key: ServerKey,
@@ -131,6 +134,9 @@ pub(crate) struct Hub {
     /// One writer of the state file at a time.
     writing: Mutex<()>,
     counter: AtomicU64,
+    /// What was routed lately, newest last (metadata only: the server
+    /// never reads a message).
+    routed: Mutex<std::collections::VecDeque<super::events::Routed>>,
     /// Each phone's Signal side, by number: async, so not in `state`.
     pub(crate) signals: tokio::sync::Mutex<HashMap<String, super::phone_signal::PhoneSignal>>,
 }
@@ -150,6 +156,7 @@ impl Hub {
             state: Mutex::new(state),
             writing: Mutex::new(()),
             counter: AtomicU64::new(1),
+            routed: Mutex::default(),
             signals: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
@@ -177,8 +184,21 @@ impl Hub {
 
     pub(crate) fn emit(&self, event: SimEvent) {
         tracing::info!("{}", event.summary());
+        if let SimEvent::Routed(r) = &event {
+            let mut routed = self.routed.lock().unwrap_or_else(|p| p.into_inner());
+            if routed.len() == ROUTED_KEPT {
+                routed.pop_front();
+            }
+            routed.push_back(r.clone());
+        }
         // No subscribers is fine.
         let _ = self.events.send(event);
+    }
+
+    /// What was routed lately, oldest first.
+    pub(crate) fn routed(&self) -> Vec<super::events::Routed> {
+        let routed = self.routed.lock().unwrap_or_else(|p| p.into_inner());
+        routed.iter().cloned().collect()
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<SimEvent> {

@@ -141,6 +141,11 @@ impl Simulator {
         self.hub.registered_devices()
     }
 
+    /// What the server routed lately (up to 10,000), oldest first.
+    pub fn routed(&self) -> Vec<Routed> {
+        self.hub.routed()
+    }
+
     /// The outstanding pair-code request for `number`, if a companion asked.
     pub fn pending_code_request(&self, number: &str) -> Option<CodeRequest> {
         code_link::pending_request(&self.hub, number)

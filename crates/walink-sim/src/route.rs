@@ -159,6 +159,13 @@ impl Conn<'_> {
                 out.children(children).build(),
             );
         }
+        if self
+            .hub
+            .take_fault(Some(&sender.number), FaultKind::LostAck)
+            .is_some()
+        {
+            return Ok(());
+        }
         let ack = NodeBuilder::new("ack")
             .attr("class", "message")
             .attr("id", id)
@@ -201,6 +208,11 @@ impl Conn<'_> {
         let out = out.children(children).build();
         // Collected first: `deliver` takes the state's lock again.
         let targets = receipt_targets(&self.hub.state(), &to, &sender.number);
+        tracing::info!(
+            "receipt {id} ({}) to {to} relayed to {} devices",
+            stanza::attr(node, "type").unwrap_or_default(),
+            targets.len()
+        );
         for device in targets {
             deliver(&self.hub, &device, &id, "receipt", out.clone());
         }
@@ -234,10 +246,6 @@ impl Conn<'_> {
     }
 }
 
-/// Where a receipt goes: the device it names, or, addressed to another
-/// user (a read receipt names the chat: whatsapp-rust `receipt.rs`,
-/// whatsmeow `MarkRead`), each of that account's companions. One to the
-/// sender's own account (a `peer_msg` receipt) is the phone's alone.
 /// The `<enc>` with its last byte flipped: a Signal message ends in its
 /// MAC, which then no longer matches (the envelope still parses).
 fn garbled(mut enc: Node) -> Node {
@@ -249,6 +257,10 @@ fn garbled(mut enc: Node) -> Node {
     enc
 }
 
+/// Where a receipt goes: the device it names, or, addressed to another
+/// user (a read receipt names the chat: whatsapp-rust `receipt.rs`,
+/// whatsmeow `MarkRead`), each of that account's companions. One to the
+/// sender's own account (a `peer_msg` receipt) is the phone's alone.
 fn receipt_targets(st: &State, to: &Jid, from_number: &str) -> Vec<Jid> {
     if to.device != 0 {
         return vec![to.clone()];
