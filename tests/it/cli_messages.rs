@@ -104,5 +104,48 @@ async fn send_waits_for_delivery_and_messages_shows_both_directions() {
         next_text(&mut customer).await,
         ("Sent while down".to_owned(), later_id)
     );
+
+    // --follow, attached to walink serve, prints each new message as it
+    // comes.
+    let mut follow = std::process::Command::new(env!("CARGO_BIN_EXE_walink"))
+        .arg("--data-dir")
+        .arg(&dir.path)
+        .args(["messages", "acme", "--follow", "--json", "--full"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("walink messages --follow");
+    let (tx, lines) = std::sync::mpsc::channel::<serde_json::Value>();
+    let out = follow.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str(&line).expect("a JSON line"));
+        }
+    });
+    // The history first: three messages so far.
+    for _ in 0..3 {
+        lines.recv_timeout(secs(30)).expect("the history");
+    }
+    customer
+        .client
+        .send_text(Jid::pn(ACME), "Are you open on Sunday?")
+        .await
+        .expect("sent");
+    // (A late status of the reply may come first.)
+    let followed = tokio::task::block_in_place(|| {
+        loop {
+            let l = lines
+                .recv_timeout(secs(30))
+                .expect("the new message is printed");
+            if l["direction"] == "in" {
+                return l;
+            }
+        }
+    });
+    assert_eq!(followed["text"], "Are you open on Sunday?", "{followed}");
+    let _ = follow.kill();
+    let _ = follow.wait();
     customer.shutdown().await;
 }
