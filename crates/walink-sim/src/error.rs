@@ -21,7 +21,7 @@ pub enum SimError {
     #[error("protocol: {0}")]
     Protocol(String),
     #[error(
-        "the client announced token dictionary version {0}; this simulator speaks version 3 only"
+        "the client announced token dictionary version {0}; this simulator speaks versions 2 and 3"
     )]
     UnsupportedDictionary(u8),
     #[error("timed out waiting for {0}")]

@@ -114,9 +114,9 @@ impl Wire {
 }
 
 /// Length of pre-intro + connection header once both are buffered, and the
-/// header. `WA 06 x` announces the token dictionary version x; the
-/// simulator speaks only the one wacore-binary holds (3, as whatsmeow's
-/// `token.DictVersion` and Baileys' `DICT_VERSION` are today).
+/// header. `WA 06 x` announces the token dictionary version x: 3
+/// (whatsapp-rust, whatsmeow's `token.DictVersion`, Baileys 7) or 2
+/// (Baileys 6's `DICT_VERSION`); see `dict.rs`.
 fn intro_len(buf: &[u8]) -> Result<Option<(usize, [u8; 4])>, SimError> {
     let mut at = 0;
     if buf.starts_with(EDGE_ROUTING_MAGIC) {
@@ -134,7 +134,7 @@ fn intro_len(buf: &[u8]) -> Result<Option<(usize, [u8; 4])>, SimError> {
     if header[..3] != WA_CONN_HEADER[..3] {
         return Err(SimError::protocol("missing WA connection header"));
     }
-    if header[3] != WA_CONN_HEADER[3] {
+    if super::dict::Dict::from_header(header[3]).is_none() {
         return Err(SimError::UnsupportedDictionary(header[3]));
     }
     Ok(Some((end, header)))
@@ -169,10 +169,14 @@ mod tests {
     }
 
     #[test]
-    fn another_dictionary_is_named() {
+    fn versions_2_and_3_are_spoken_and_another_is_named() {
+        for v in [2, 3] {
+            let header = [b'W', b'A', 6, v];
+            assert_eq!(intro_len(&header).unwrap(), Some((4, header)));
+        }
         assert!(matches!(
-            intro_len(b"WA\x06\x02"),
-            Err(SimError::UnsupportedDictionary(2))
+            intro_len(b"WA\x06\x04"),
+            Err(SimError::UnsupportedDictionary(4))
         ));
     }
 }

@@ -133,7 +133,7 @@ pub(crate) async fn ik_accept(
     send_server_hello(wire, &server_eph, None, sealed_cert).await?;
     Ok(Established {
         pattern: HandshakePattern::Ik,
-        channel: split(noise)?,
+        channel: split(noise, wire.header())?,
         client_static,
         payload,
     })
@@ -182,7 +182,7 @@ pub(crate) async fn xx_accept(
     let payload = decode_payload(&noise.decrypt(&sealed_payload)?)?;
     Ok(Established {
         pattern,
-        channel: split(noise)?,
+        channel: split(noise, wire.header())?,
         client_static,
         payload,
     })
@@ -209,9 +209,10 @@ async fn send_server_hello(
 
 /// Split yields (initiator write, initiator read): the responder reads with
 /// the first and writes with the second.
-fn split(noise: NoiseHandshake) -> Result<SecureChannel, SimError> {
+fn split(noise: NoiseHandshake, header: [u8; 4]) -> Result<SecureChannel, SimError> {
     let (initiator_write, initiator_read) = noise.finish()?;
-    Ok(SecureChannel::new(initiator_write, initiator_read))
+    let dict = super::dict::Dict::from_header(header[3]).unwrap_or(super::dict::Dict::V3);
+    Ok(SecureChannel::new(initiator_write, initiator_read, dict))
 }
 
 fn decode_payload(bytes: &[u8]) -> Result<wa::ClientPayload, SimError> {

@@ -23,6 +23,8 @@ mod code_link;
 mod config;
 mod conn;
 pub mod control;
+mod dict;
+mod dict_v2;
 mod directory;
 mod error;
 mod events;
