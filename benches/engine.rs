@@ -9,7 +9,7 @@
 mod common;
 mod linked;
 use common::rss_mib;
-use linked::{all_connected, link_all, registry, start, stop};
+use linked::{all_connected, link_all, registry, shared_phone, start, stop};
 
 use std::time::{Duration, Instant};
 
@@ -37,7 +37,7 @@ async fn bench(n: usize) {
     let fds_before = open_fds();
     let restoring = Instant::now();
     let (engine, mut updates) = start(&sim, &data, true);
-    all_connected(&mut updates, &ids, &sim, 0).await;
+    all_connected(&mut updates, &ids, &sim, &shared_phone(0)).await;
     let restore_took = restoring.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let per_session = (open_fds().saturating_sub(fds_before)) as f64 / n as f64;

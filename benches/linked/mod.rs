@@ -36,9 +36,30 @@ pub async fn link_all(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>) {
 }
 
 /// `link_all` for one of several registries on the same simulator: their
-/// company ids repeat, so each takes its phones from `offset` on (a phone
-/// holds four companions, as WhatsApp allows).
+/// company ids repeat, so each takes its phones from `offset` on.
 pub async fn link_all_from(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>, offset: i64) {
+    link_with(sim, data, ids, &shared_phone(offset)).await;
+}
+
+/// Four companies to an account: company `id` is a companion of phone
+/// `(offset + id) / 4` (a phone holds four companions, as WhatsApp allows).
+pub fn shared_phone(offset: i64) -> impl Fn(i64) -> String {
+    move |company| format!("7900{:07}", (offset + company) / 4)
+}
+
+/// Each company its own account, for benches where a message to one
+/// number must reach one company: phone `7901` + the id.
+pub fn own_phone(company: i64) -> String {
+    format!("7901{company:07}")
+}
+
+/// Link every company in `ids`, company `id` by the phone `phone_of(id)`.
+pub async fn link_with(
+    sim: &Simulator,
+    data: &DataDir,
+    ids: &HashSet<i64>,
+    phone_of: &dyn Fn(i64) -> String,
+) {
     let (engine, mut updates) = start(sim, data, false);
     let linking = Instant::now();
     for &company in ids {
@@ -54,7 +75,7 @@ pub async fn link_all_from(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>, 
             .await
             .expect("engine");
     }
-    all_connected(&mut updates, ids, sim, offset).await;
+    all_connected(&mut updates, ids, sim, phone_of).await;
     println!(
         "N = {}: linked through the engine in {:.1} s",
         ids.len(),
@@ -91,7 +112,7 @@ pub async fn all_connected(
     updates: &mut tokio::sync::mpsc::Receiver<Update>,
     ids: &HashSet<i64>,
     sim: &Simulator,
-    offset: i64,
+    phone_of: &dyn Fn(i64) -> String,
 ) {
     let mut left = ids.clone();
     while !left.is_empty() {
@@ -99,7 +120,7 @@ pub async fn all_connected(
             Ok(Some(Update::QrIssued {
                 payload, company, ..
             })) => {
-                let sim_phone = sim.phone(&format!("7900{:07}", (offset + company) / 4));
+                let sim_phone = sim.phone(&phone_of(company));
                 // Real accounts have a push name (from their first app-state
                 // sync); without one every reconnect waits 10 s for a key.
                 sim_phone.set_push_name(Some("Bench"));

@@ -15,11 +15,17 @@ pub struct Serve {
 impl Serve {
     /// `walink serve`; it raises its soft descriptor limit to the hard one.
     pub fn start(data: &walink::config::DataDir, sim: &Simulator) -> Self {
+        Self::start_with(data, sim, &[])
+    }
+
+    /// `walink serve ARGS…`.
+    pub fn start_with(data: &walink::config::DataDir, sim: &Simulator, args: &[&str]) -> Self {
         let log = tempfile::NamedTempFile::new().expect("log");
         let child = Command::new(env!("CARGO_BIN_EXE_walink"))
             .arg("--data-dir")
             .arg(data.root())
             .args(["--log-level", "warn", "--server", &sim.url(), "serve"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log.reopen().expect("log"))
