@@ -37,6 +37,39 @@ impl Follower {
             }
         }
     }
+
+    /// The next event and every other one already waiting (at most `max`),
+    /// and whether events were missed since the last call (said in the
+    /// log): a reader that must not lose some of them looks them up again.
+    /// An empty batch once the server stops publishing.
+    pub async fn next_batch(&mut self, max: usize) -> (Vec<Arc<Event>>, bool) {
+        let mut missed = false;
+        let mut batch = Vec::new();
+        loop {
+            match self.rx.recv().await {
+                Ok(e) => {
+                    batch.push(e);
+                    break;
+                }
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!("{} missed {n} events", self.who);
+                    missed = true;
+                }
+                Err(RecvError::Closed) => return (batch, missed),
+            }
+        }
+        while batch.len() < max {
+            match self.rx.try_recv() {
+                Ok(e) => batch.push(e),
+                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                    tracing::warn!("{} missed {n} events", self.who);
+                    missed = true;
+                }
+                Err(_) => break,
+            }
+        }
+        (batch, missed)
+    }
 }
 
 #[cfg(test)]
@@ -70,5 +103,27 @@ mod tests {
             rest += 1;
         }
         assert_eq!(rest as u64, 4999 - next, "then read the rest and ended");
+    }
+
+    #[tokio::test]
+    async fn a_batch_takes_what_waits_and_says_when_some_were_missed() {
+        let view = View::new();
+        let mut f = view.follow("test");
+        for id in 1..=3 {
+            publish(&view, id);
+        }
+        let (batch, missed) = f.next_batch(2).await;
+        let ids: Vec<u64> = batch.iter().map(|e| e.id).collect();
+        assert_eq!((ids, missed), (vec![1, 2], false));
+        let (batch, missed) = f.next_batch(10).await;
+        assert_eq!((batch.len(), missed), (1, false));
+        for id in 4..5000 {
+            publish(&view, id);
+        }
+        let (batch, missed) = f.next_batch(10).await;
+        assert!(missed, "a reader that fell behind is told");
+        assert_eq!(batch.len(), 10);
+        drop(view);
+        while !f.next_batch(usize::MAX).await.0.is_empty() {}
     }
 }

@@ -76,6 +76,15 @@ impl Store {
         Ok(store)
     }
 
+    /// Run `f` as one transaction: many small writes, one commit.
+    /// `f` must not start a transaction of its own.
+    pub fn in_one_step<R>(&self, f: impl FnOnce(&Store) -> R) -> Result<R, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let r = f(self);
+        tx.commit()?;
+        Ok(r)
+    }
+
     /// The schema version now in the file (for tests and `--version` output).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self

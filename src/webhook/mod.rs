@@ -3,6 +3,7 @@
 //! exponential backoff and jitter for up to 24 hours, across restarts.
 //! A receiver that answers 410 unsubscribes itself.
 
+mod lanes;
 mod run;
 
 pub use run::start;

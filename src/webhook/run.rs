@@ -82,38 +82,26 @@ async fn enqueue(store: Db, view: View, due: Arc<Notify>, stop: CancellationToke
     let mut events = view.follow("webhooks");
     catch_up(&store, &due).await;
     loop {
-        let event = tokio::select! {
+        let (batch, missed) = tokio::select! {
             _ = stop.cancelled() => return,
-            e = events.next() => match e {
-                Some(e) => e,
-                None => return,
-            },
+            b = events.next_batch(ENQUEUE_BATCH) => b,
         };
-        // Deliveries are not themselves delivered (a "log" webhook would loop).
-        if let Update::Logged { entry, .. } = &event.update
-            && entry.kind == "webhook"
-        {
-            continue;
+        if batch.is_empty() {
+            return;
         }
-        let Some((company, name, data)) = crate::events::shape(&event) else {
-            continue;
-        };
-        let slug = event.slug.clone();
-        let message = match &event.update {
-            Update::MessageReceived { message, .. } | Update::MessageUpdated { message, .. } => {
-                Some(message.clone())
-            }
-            _ => None,
-        };
+        // Messages are never lost to a slow reader: the ones it missed are
+        // found unannounced in the registry.
+        if missed {
+            catch_up(&store, &due).await;
+        }
         let queued = store
             .run(move |s| {
-                let queue = |s: &Store| queue(s, company, name, slug.as_deref(), &data);
-                match message {
-                    // Once per message (and status), though the start's
-                    // catch-up may have found it first.
-                    Some(m) => Ok(s.announce(company, &m, queue)?.unwrap_or(false)),
-                    None => Ok(queue(s)),
+                // Every event is queued: no short cut once one was.
+                let mut queued = false;
+                for e in &batch {
+                    queued |= enqueue_one(s, e);
                 }
+                Ok(queued)
             })
             .await
             .unwrap_or_else(|e| {
@@ -123,6 +111,38 @@ async fn enqueue(store: Db, view: View, due: Arc<Notify>, stop: CancellationToke
         if queued {
             due.notify_one();
         }
+    }
+}
+
+/// Events read and queued in one hop to the registry.
+const ENQUEUE_BATCH: usize = 200;
+
+/// Queue one event's deliveries; says whether any were.
+fn enqueue_one(s: &Store, event: &crate::service::hub::Event) -> bool {
+    // Deliveries are not themselves delivered (a "log" webhook would loop).
+    if let Update::Logged { entry, .. } = &event.update
+        && entry.kind == "webhook"
+    {
+        return false;
+    }
+    let Some((company, name, data)) = crate::events::shape(event) else {
+        return false;
+    };
+    let slug = event.slug.as_deref();
+    let queue = |s: &Store| queue(s, company, name, slug, &data);
+    match &event.update {
+        // Once per message (and status), though the start's catch-up may
+        // have found it first.
+        Update::MessageReceived { message, .. } | Update::MessageUpdated { message, .. } => {
+            match s.announce(company, message, queue) {
+                Ok(queued) => queued.unwrap_or(false),
+                Err(e) => {
+                    tracing::error!("cannot queue a webhook delivery: {e}");
+                    false
+                }
+            }
+        }
+        _ => queue(s),
     }
 }
 
@@ -200,6 +220,12 @@ async fn deliver(store: Db, due: Arc<Notify>, tell: Publisher, stop: Cancellatio
         tell,
         failing: Mutex::default(),
     });
+    // One pool of kept-alive connections for every delivery.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
     loop {
         let batch = store
             .run(|s| s.due_deliveries(now_unix(), BATCH))
@@ -209,18 +235,28 @@ async fn deliver(store: Db, due: Arc<Notify>, tell: Publisher, stop: Cancellatio
                 Vec::new()
             });
         let full = batch.len() == BATCH;
-        for d in batch {
-            let answer = tokio::task::spawn_blocking({
-                let d = d.clone();
-                move || post(&d)
+        let tries = futures::future::join_all(super::lanes::lanes(batch).into_iter().map(|lane| {
+            let agent = agent.clone();
+            tokio::task::spawn_blocking(move || {
+                lane.into_iter()
+                    .map(|d| {
+                        let answer = post(&agent, &d);
+                        (d, answer)
+                    })
+                    .collect::<Vec<_>>()
             })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+        }))
+        .await;
+        let tries: Vec<_> = tries.into_iter().flatten().flatten().collect();
+        if !tries.is_empty() {
             let teller = teller.clone();
             let _ = store
                 .run(move |s| {
-                    settle(s, &d, answer, &teller);
-                    Ok(())
+                    s.in_one_step(|s| {
+                        for (d, answer) in tries {
+                            settle(s, &d, answer, &teller);
+                        }
+                    })
                 })
                 .await;
         }
@@ -243,8 +279,7 @@ async fn deliver(store: Db, due: Arc<Notify>, tell: Publisher, stop: Cancellatio
 }
 
 /// Deliveries sent per look at the outbox.
-const BATCH: usize = 20;
-
+const BATCH: usize = 200;
 /// How long the sender may sleep: until the earliest pending try, at most a
 /// minute (the outbox keeps wall-clock times; the clock may be set), at
 /// least a second (a try whose outcome could not be stored stays due, and
@@ -263,12 +298,7 @@ fn next_wait(store: &Store, now: i64) -> Duration {
 }
 
 /// One try: the receiver's status, or why it could not be reached.
-fn post(d: &Delivery) -> Result<u16, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into();
+fn post(agent: &ureq::Agent, d: &Delivery) -> Result<u16, String> {
     let signature = sign(&d.secret, now_unix(), &d.body);
     agent
         .post(&d.url)
