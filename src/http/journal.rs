@@ -11,13 +11,15 @@ use crate::service::hub::View;
 use crate::store::{Db, now_unix};
 
 const KEEP_FOR: i64 = 7 * 86_400;
+/// Events kept per hop to the registry.
+const BATCH: usize = 500;
 
 pub fn start(store: Db, view: &View, stop: CancellationToken) {
     let mut events = view.follow("the event journal");
     tokio::spawn(async move {
         let mut prune = tokio::time::interval(Duration::from_secs(3600));
         loop {
-            let event = tokio::select! {
+            let batch = tokio::select! {
                 _ = stop.cancelled() => return,
                 _ = prune.tick() => {
                     let pruned = store
@@ -28,20 +30,32 @@ pub fn start(store: Db, view: &View, stop: CancellationToken) {
                     }
                     continue;
                 }
-                e = events.next() => match e {
-                    Some(e) => e,
-                    None => return,
-                },
+                b = events.next_batch(BATCH) => b.0,
             };
-            let Some((company, name, data)) = crate::events::shape(&event) else {
-                continue;
-            };
-            let (id, data) = (event.id as i64, data.to_string());
+            if batch.is_empty() {
+                return;
+            }
+            // One hop and one commit for all that waited: one per event
+            // could not keep up with a restore or a busy hour.
+            let rows: Vec<_> = batch
+                .iter()
+                .filter_map(|event| {
+                    let (company, name, data) = crate::events::shape(event)?;
+                    Some((event.id as i64, company, name, data.to_string()))
+                })
+                .collect();
             let kept = store
-                .run(move |s| s.keep_api_event(id, company, name, &data, now_unix()))
+                .run(move |s| {
+                    let now = now_unix();
+                    s.in_one_step(|s| {
+                        rows.iter().try_for_each(|(id, company, name, data)| {
+                            s.keep_api_event(*id, *company, name, data, now)
+                        })
+                    })?
+                })
                 .await;
             if let Err(e) = kept {
-                tracing::warn!("cannot keep an event: {e}");
+                tracing::warn!("cannot keep events: {e}");
             }
         }
     });

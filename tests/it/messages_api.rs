@@ -15,7 +15,7 @@ const CUSTOMER: &str = "79990000001";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_message_reaches_the_company_bot_and_no_other() {
-    let (sim, dir, _serve, http) = tokio::task::block_in_place(setup);
+    let (sim, dir, serve, http) = tokio::task::block_in_place(setup);
     let acme_hook = Receiver::start(&[]);
     let beta_hook = Receiver::start(&[]);
     for (slug, url) in [("acme", &acme_hook.url), ("beta", &beta_hook.url)] {
@@ -161,6 +161,21 @@ async fn a_customer_message_reaches_the_company_bot_and_no_other() {
     .await;
     assert!(twice.is_err(), "a second copy reached the customer");
     customer.shutdown().await;
+
+    // What the customer and the bot wrote is in no log of walink's.
+    let mut logs = serve.log();
+    for file in std::fs::read_dir(&dir.path)
+        .expect("the data directory")
+        .flatten()
+    {
+        if file.file_name().to_string_lossy().ends_with(".log") {
+            logs += &std::fs::read_to_string(file.path()).unwrap_or_default();
+        }
+    }
+    assert!(!logs.is_empty(), "serve logged something to look through");
+    for text in ["Hello", "Hi, how can we help?"] {
+        assert!(!logs.contains(text), "{text:?} is in the log");
+    }
 }
 
 /// The first `message.status` of message `id` at `want`.
