@@ -17,9 +17,14 @@ const EVERY: Duration = Duration::from_secs(2);
 /// How often old messages are forgotten (after the start's).
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-/// Forget messages older than `keep`.
+/// Forget messages, and webhook deliveries done, older than `keep`.
 pub fn forget_old(store: &Store, keep: Duration) {
-    match store.prune_messages(now_unix() - keep.as_secs() as i64) {
+    let before = now_unix() - keep.as_secs() as i64;
+    // Their bodies are messages too.
+    if let Err(e) = store.prune_deliveries(before) {
+        tracing::warn!("cannot forget old webhook deliveries: {e}");
+    }
+    match store.prune_messages(before) {
         Ok(0) => {}
         Ok(n) => tracing::info!(
             "{n} messages older than {} h forgotten",

@@ -179,6 +179,15 @@ impl Store {
         Ok(())
     }
 
+    /// Forget deliveries done before `before` (unix seconds): their bodies
+    /// carry message text, which is kept only for the retention.
+    pub fn prune_deliveries(&self, before: i64) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM webhook_outbox WHERE done_at IS NOT NULL AND done_at < ?1",
+            [before],
+        )?)
+    }
+
     /// Deliveries by outcome ("pending" while not done), for metrics.
     pub fn delivery_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

@@ -215,6 +215,18 @@ fn the_outbox_tells_when_its_next_try_falls_due() {
         .record_delivery(first[0].id, 130, Ok("200"))
         .expect("delivered");
     assert_eq!(store.next_delivery_at().expect("read"), None, "all done");
+
+    // Done deliveries go with the retention, each when its end is older.
+    assert_eq!(store.prune_deliveries(121).expect("prune"), 0);
+    assert_eq!(
+        store.prune_deliveries(122).expect("prune"),
+        1,
+        "b's, at 121"
+    );
+    let left = store.delivery_counts().expect("counts");
+    assert_eq!(left, [("200".to_owned(), 1)], "a's, done at 130, stays");
+    assert_eq!(store.prune_deliveries(131).expect("prune"), 1);
+    assert!(store.delivery_counts().expect("counts").is_empty());
 }
 
 #[test]
