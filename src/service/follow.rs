@@ -29,13 +29,7 @@ impl Follower {
     /// The next event, past any this reader was too slow for (said in the
     /// log); `None` once the server stops publishing.
     pub async fn next(&mut self) -> Option<Arc<Event>> {
-        loop {
-            match self.rx.recv().await {
-                Ok(e) => return Some(e),
-                Err(RecvError::Lagged(n)) => tracing::warn!("{} missed {n} events", self.who),
-                Err(RecvError::Closed) => return None,
-            }
-        }
+        self.next_batch(1).await.0.pop()
     }
 
     /// The next event and every other one already waiting (at most `max`),
