@@ -23,6 +23,7 @@ fn options(sim: &Simulator) -> ClientOptions {
         offline: true,
         push_name: Some("Bench".into()),
         pair_code_phone: None,
+        ..ClientOptions::default()
     }
 }
 

@@ -30,6 +30,7 @@ impl Customer {
             offline: true,
             push_name: Some("Customer".into()),
             pair_code_phone: None,
+            ..ClientOptions::default()
         };
         let keys = walink::engine::KeySource::File(store.to_path_buf());
         let built = client::build(&keys, &options, None)

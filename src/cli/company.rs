@@ -1,4 +1,4 @@
-//! `walink company add | list | rm | export | import`.
+//! `walink company add | list | set | show | rm | export | import`.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -28,6 +28,10 @@ pub enum CompanyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change a company's name or settings: proxy, country, note, send limits
+    Set(super::company_settings::SetArgs),
+    /// Show a company's settings (the proxy's password as •••)
+    Show(super::company_settings::ShowArgs),
     /// Remove a company, its history and its session keys
     Rm {
         slug: String,
@@ -47,6 +51,8 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, cmd: CompanyCommand) -> Resul
     match cmd {
         CompanyCommand::Add { slug, name } => add(ctx, &slug, name.as_deref()),
         CompanyCommand::List { json } => list(ctx, json),
+        CompanyCommand::Set(args) => super::company_settings::set(ctx, args),
+        CompanyCommand::Show(args) => super::company_settings::show(ctx, args),
         CompanyCommand::Rm { slug, yes } => rm(ctx, &slug, yes),
         CompanyCommand::Export(args) => super::moving::export(ctx, global, args),
         CompanyCommand::Import(args) => super::moving::import(ctx, global, args),

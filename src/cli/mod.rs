@@ -3,6 +3,7 @@
 
 mod backup;
 mod company;
+mod company_settings;
 mod confirm;
 mod context;
 mod dashboard;

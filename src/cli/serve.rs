@@ -48,6 +48,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "7d",
           value_parser = |raw: &str| crate::engine::sending::duration_secs(raw))]
     keep_messages: i64,
+    /// The proxy every company's session leaves through unless it has its
+    /// own (`walink company set SLUG --proxy`): socks5://[user:pass@]host:port,
+    /// socks5h://…, http://[user:pass@]host:port
+    #[arg(long, env = "WALINK_PROXY", value_name = "URL",
+          value_parser = |raw: &str| crate::domain::ProxyUrl::parse(raw).map_err(|e| e.to_string()))]
+    proxy: Option<crate::domain::ProxyUrl>,
 }
 
 pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
@@ -89,6 +95,13 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         new_chats_per_day: args.new_chats_per_day,
     };
     crate::engine::sending::set_limits(&ctx.store, limits).map_err(CliError::other)?;
+    ctx.store
+        .set_serve_proxy(args.proxy.as_ref())
+        .map_err(CliError::other)?;
+    if let Some(p) = &args.proxy {
+        tracing::info!(proxy = %p, "companies without a proxy of their own leave through this one");
+    }
+    config.proxy = args.proxy;
     let socket = ctx.data.socket_path();
     let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
     // Event ids go on from the last one kept, so readers resume across restarts.

@@ -27,6 +27,12 @@ pub enum FailureReason {
     },
     ClientOutdated,
     NetworkUnreachable,
+    /// The company's proxy failed before WhatsApp was reached. `proxy` is
+    /// its `host:port`, never its password.
+    ProxyFailed {
+        proxy: String,
+        why: ProxyWhy,
+    },
     /// WhatsApp's Noise certificate did not verify: something intercepts.
     ServerUnverified,
     ServiceUnavailable,
@@ -74,6 +80,22 @@ pub enum GuardWhy {
     CodeOutstanding,
 }
 
+/// What the proxy did wrong, each with its own advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyWhy {
+    /// Nothing listens at its address.
+    Refused,
+    /// It did not answer in time.
+    Silent,
+    /// It wants a user name and password and none was given.
+    AuthRequired,
+    /// It refused the user name or password.
+    AuthRefused,
+    /// It works but could not reach WhatsApp from where it is.
+    TargetUnreachable,
+}
+
 impl FailureReason {
     /// The sentence, with times in the viewer's offset. `now` decides whether
     /// a time needs its date.
@@ -104,6 +126,7 @@ impl FailureReason {
             ),
             Self::ClientOutdated => "WhatsApp says this client version is too old. Update walink, or pass --wa-version with the current version.".into(),
             Self::NetworkUnreachable => "Cannot reach WhatsApp's servers. Check this machine's network, DNS and proxy (or pass --wa-version if only the version lookup fails).".into(),
+            Self::ProxyFailed { proxy, why } => proxy_sentence(proxy, *why),
             Self::ServerUnverified => "WhatsApp's server could not be verified: something between this machine and WhatsApp is intercepting the connection (a TLS-inspecting proxy?); walink will not connect through it.".into(),
             Self::ServerGaveUp { code: 0 } => "WhatsApp closed this session and the client stopped retrying. Reconnect to try once more; if it repeats, log out and link again.".into(),
             Self::ServerGaveUp { code } => format!(
@@ -153,6 +176,26 @@ impl FailureReason {
                 | Self::ServerGaveUp { .. }
                 | Self::KeysDamaged
         )
+    }
+}
+
+fn proxy_sentence(proxy: &str, why: ProxyWhy) -> String {
+    match why {
+        ProxyWhy::Refused => format!(
+            "The proxy {proxy} refused the connection: nothing listens there. Start the proxy, or correct this company's proxy (walink company set SLUG --proxy …); walink keeps retrying."
+        ),
+        ProxyWhy::Silent => format!(
+            "The proxy {proxy} did not answer. Check that it runs and that this machine may reach it; walink keeps retrying."
+        ),
+        ProxyWhy::AuthRequired => format!(
+            "The proxy {proxy} asks for a user name and password, and none is set. Add them to this company's proxy (socks5://USER:PASS@HOST:PORT)."
+        ),
+        ProxyWhy::AuthRefused => format!(
+            "The proxy {proxy} refused the user name or password. Correct them in this company's proxy; walink keeps retrying."
+        ),
+        ProxyWhy::TargetUnreachable => format!(
+            "The proxy {proxy} answers, but could not reach WhatsApp's servers from where it is. Check the proxy's own network; walink keeps retrying."
+        ),
     }
 }
 

@@ -52,7 +52,7 @@ impl FailureReason {
             Self::NumberTaken => "This number is already linked to another company, and a number belongs to one company at a time. Ask your administrator.".into(),
             Self::PasskeyRequired => "This account confirms links with a passkey: link with the QR code instead.".into(),
             Self::LoggedOut => "The phone unlinked this device. Start again.".into(),
-            Self::NetworkUnreachable | Self::ServiceUnavailable => {
+            Self::NetworkUnreachable | Self::ServiceUnavailable | Self::ProxyFailed { .. } => {
                 "The server cannot reach WhatsApp. Try again later; your administrator sees the reason.".into()
             }
             Self::Replaced
@@ -105,7 +105,7 @@ impl FailureReason {
             Self::NumberTaken => "Этот номер уже привязан к другой компании; номер может принадлежать только одной компании. Обратитесь к администратору.".into(),
             Self::PasskeyRequired => "Этот аккаунт подтверждает привязку ключом доступа (passkey): привяжите по QR-коду.".into(),
             Self::LoggedOut => "Телефон отвязал это устройство. Начните заново.".into(),
-            Self::NetworkUnreachable | Self::ServiceUnavailable => {
+            Self::NetworkUnreachable | Self::ServiceUnavailable | Self::ProxyFailed { .. } => {
                 "Сервер не может связаться с WhatsApp. Попробуйте позже; администратор видит причину.".into()
             }
             Self::Replaced

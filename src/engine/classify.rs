@@ -65,6 +65,12 @@ pub fn classify(fact: &ClientFact, cx: Context) -> Option<FailureReason> {
         ClientFact::NoSocket {
             cause: NoSocket::Unreachable(_),
         } => FailureReason::NetworkUnreachable,
+        ClientFact::NoSocket {
+            cause: NoSocket::Proxy { proxy, why, .. },
+        } => FailureReason::ProxyFailed {
+            proxy: proxy.clone(),
+            why: *why,
+        },
         ClientFact::QrCode { .. }
         | ClientFact::PairCode { .. }
         | ClientFact::PairSuccess { .. }

@@ -5,7 +5,6 @@ use whatsapp_rust::bot::Bot;
 use whatsapp_rust::http::{HttpClient, HttpRequest, HttpResponse};
 use whatsapp_rust::pair_code::PairCodeOptions;
 use whatsapp_rust::prelude::{ChannelEventHandler, SqliteStore, Subscription, TokioRuntime};
-use whatsapp_rust::transport::TokioWebSocketTransportFactory;
 use whatsapp_rust::wacore::store::DevicePropsOverride;
 use whatsapp_rust::waproto::whatsapp::device_props::PlatformType;
 
@@ -37,6 +36,8 @@ pub struct ClientOptions {
     pub push_name: Option<String>,
     /// E.164 digits: ask for a pairing code once the socket is up.
     pub pair_code_phone: Option<String>,
+    /// The session's way out: its proxy, read at every connect.
+    pub route: super::route::Route,
 }
 
 impl ClientOptions {
@@ -87,10 +88,7 @@ pub async fn build(
     .map_err(|e| cause(e.to_string()))?;
     crate::config::make_private_file(file).map_err(|e| cause(e.to_string()))?;
 
-    let mut transport = TokioWebSocketTransportFactory::new();
-    if let Some(url) = &opts.server {
-        transport = transport.with_url(url.clone());
-    }
+    let transport = super::route::RoutedSocket::new(opts.server.as_deref(), opts.route.clone());
     let mut builder = Bot::builder()
         .with_backend(store)
         .with_transport_factory(transport)
@@ -122,7 +120,10 @@ pub async fn build(
     let bot = if opts.offline {
         builder.with_http_client(OfflineHttp).build().await
     } else {
-        builder.build().await
+        builder
+            .with_http_client(super::route::RoutedHttp::new(opts.route.clone()))
+            .build()
+            .await
     }
     .map_err(|e| ClientError::Build(e.to_string()))?;
 

@@ -31,6 +31,14 @@ pub enum Command {
     SendQueued { company: i64 },
     /// Register a company (the dashboard's add form).
     AddCompany { slug: Slug, name: DisplayName },
+    /// Change its name or settings; answered by `Update::CompanyChanged`
+    /// (or `CompanyNotChanged`). A proxy change applies at the session's
+    /// next connect, now when `reconnect`.
+    ChangeCompany {
+        company: i64,
+        change: crate::domain::SettingsChange,
+        reconnect: bool,
+    },
     /// Stop its session, forget it, delete its keys.
     RemoveCompany { company: i64 },
     /// Stop its session, write it and its keys to the file `to`, delete

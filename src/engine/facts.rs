@@ -199,7 +199,9 @@ async fn on_trouble(
     if link.is_none()
         && matches!(
             reason,
-            FailureReason::ServiceUnavailable | FailureReason::NetworkUnreachable
+            FailureReason::ServiceUnavailable
+                | FailureReason::NetworkUnreachable
+                | FailureReason::ProxyFailed { .. }
         )
     {
         ctx.event("connection", raw).await;
@@ -232,7 +234,9 @@ async fn on_trouble(
         let outcome = match reason {
             FailureReason::RateLimited { .. } => AttemptOutcome::Throttled,
             FailureReason::QrExhausted | FailureReason::CodeExpired => AttemptOutcome::Expired,
-            FailureReason::NetworkUnreachable => AttemptOutcome::Unreached,
+            FailureReason::NetworkUnreachable | FailureReason::ProxyFailed { .. } => {
+                AttemptOutcome::Unreached
+            }
             _ => AttemptOutcome::Failed,
         };
         ctx.finish_attempt(&l, outcome, cooldown_until).await;

@@ -5,6 +5,7 @@ pub mod classify;
 pub mod client;
 pub mod command;
 mod ctx;
+pub mod dial;
 pub(crate) mod expiry;
 mod facts;
 pub mod guard;
@@ -15,6 +16,7 @@ mod outbox;
 pub mod reach;
 mod recover;
 mod restore;
+pub mod route;
 pub mod sending;
 pub mod server;
 mod session;
@@ -75,6 +77,9 @@ pub struct EngineConfig {
     /// How long the registry keeps a message (`walink serve
     /// --keep-messages`): forgotten at start and every hour after.
     pub keep_messages: Duration,
+    /// `walink serve --proxy`: the way out of every company that has no
+    /// proxy setting of its own.
+    pub proxy: Option<crate::domain::ProxyUrl>,
 }
 
 impl EngineConfig {
@@ -91,6 +96,7 @@ impl EngineConfig {
             fd_limit: None,
             restore_progress_from: 20,
             keep_messages: Duration::from_secs(7 * 86_400),
+            proxy: None,
         }
     }
 }
@@ -149,6 +155,7 @@ impl Engine {
             connect_timeout: config.connect_timeout,
             logout_deadline: config.logout_deadline,
             keep_messages: config.keep_messages,
+            proxy: config.proxy,
         });
         let mut supervisor = supervisor::Supervisor::new(
             crate::store::Db::new(store),

@@ -23,6 +23,12 @@ pub enum NoSocket {
     Unverified(String),
     /// DNS, refused, timed out, version lookup: the cause in words.
     Unreachable(String),
+    /// The company's proxy failed (`proxy` is its `host:port`).
+    Proxy {
+        proxy: String,
+        why: crate::domain::ProxyWhy,
+        raw: String,
+    },
 }
 
 /// The last connect failure logged since `since`, if it was a certificate
@@ -42,8 +48,13 @@ fn is_cert_failure(text: &str) -> bool {
         .contains("certificate verification failed")
 }
 
-/// Probe the server (`None`: WhatsApp's own) and say why no socket came up.
-pub async fn diagnose(server: Option<&str>, since: Instant) -> NoSocket {
+/// Probe the server (`None`: WhatsApp's own) the way the session goes
+/// (through `proxy`, if any) and say why no socket came up.
+pub async fn diagnose(
+    server: Option<&str>,
+    proxy: Option<&crate::domain::ProxyUrl>,
+    since: Instant,
+) -> NoSocket {
     if let Some(cert) = unverified_since(since) {
         return cert;
     }
@@ -53,7 +64,17 @@ pub async fn diagnose(server: Option<&str>, since: Instant) -> NoSocket {
             .filter(|(at, _)| *at >= since)
             .map(|(_, t)| t.clone())
     };
-    let probe = probe(server.unwrap_or(WHATSAPP_URL)).await;
+    let url = server.unwrap_or(WHATSAPP_URL);
+    let probe = match proxy {
+        None => probe(url).await,
+        Some(proxy) => match through(url, proxy).await {
+            Ok(text) => text,
+            Err(super::dial::DialError::Proxy { proxy, why, raw }) => {
+                return NoSocket::Proxy { proxy, why, raw };
+            }
+            Err(other) => other.to_string(),
+        },
+    };
     NoSocket::Unreachable(match logged {
         Some(text) => format!("{probe}; the client said: {text}"),
         None => probe,
@@ -86,6 +107,22 @@ async fn probe(url: &str) -> String {
             "{host} ({addr}) accepts connections, but no WhatsApp session came up (TLS, proxy or WhatsApp's handshake)"
         ),
     }
+}
+
+/// The server reached through the proxy: the proxy is not the problem.
+async fn through(
+    url: &str,
+    proxy: &crate::domain::ProxyUrl,
+) -> Result<String, super::dial::DialError> {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Ok(format!("{url} is not a URL"));
+    };
+    let host = parsed.host_str().unwrap_or_default().to_owned();
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    super::dial::tcp(Some(proxy), &host, port).await?;
+    Ok(format!(
+        "{host}:{port} is reachable through the proxy {proxy}, but no WhatsApp session came up (TLS or WhatsApp's handshake)"
+    ))
 }
 
 /// Keeps whatsapp-rust's connect failures for [`diagnose`]; installed by

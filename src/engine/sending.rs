@@ -106,7 +106,8 @@ pub async fn queue_text(
                 return Ok(Ok((earlier, false)));
             }
             let recent = s.recent_sends(company, &message.chat, now)?;
-            if let Err(refusal) = send_guard::check(limits(s)?, recent, now) {
+            let limits = s.company_settings(company)?.limits(limits(s)?);
+            if let Err(refusal) = send_guard::check(limits, recent, now) {
                 return Ok(Err(refusal));
             }
             s.queue_outbound(company, key.as_deref(), &message, ttl.map(|t| now + t))

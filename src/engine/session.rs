@@ -66,6 +66,26 @@ async fn live(
 ) {
     let keys = ctx.shared.key_source(ctx.company, &ctx.slug);
     let mut opts = ctx.shared.client.clone();
+    let link_attempt = match &mode {
+        Mode::Link(info) => Some(info.attempt),
+        Mode::Restore => None,
+    };
+    // Never direct by mistake: a setting that cannot be read stops here.
+    match proxy_of(&ctx).await {
+        Ok(proxy) => opts.route = super::route::Route::new(proxy),
+        Err(e) => {
+            ctx.fail(link_attempt, FailureReason::Internal, &e).await;
+            if let Mode::Link(l) = &mode {
+                ctx.finish_attempt(l, AttemptOutcome::Failed, None).await;
+            }
+            ctx.set_state(SessionState::Failed {
+                reason: FailureReason::Internal,
+            })
+            .await;
+            return;
+        }
+    }
+    let route = opts.route.clone();
     let restored = matches!(mode, Mode::Restore);
     let mut link = match mode {
         Mode::Link(info) => Some(info),
@@ -155,6 +175,16 @@ async fn live(
                         client.reconnect_immediately().await;
                     }
                     SessionCmd::SendQueued => outbox.flush(&ctx, &client),
+                    SessionCmd::Reroute { reconnect } => {
+                        match proxy_of(&ctx).await {
+                            Ok(proxy) => route.set(proxy),
+                            Err(e) => tracing::error!(company = ctx.company, "{e}"),
+                        }
+                        if reconnect {
+                            watchdog.rearm();
+                            client.reconnect_immediately().await;
+                        }
+                    }
                 }
                 continue;
             }
@@ -162,7 +192,7 @@ async fn live(
                 code_expiry = None;
                 ClientFact::PairCodeExpired
             }
-            trouble = watchdog.fire(&client, opts.server.as_deref(), started) => trouble,
+            trouble = watchdog.fire(&client, opts.server.as_deref(), &route, started) => trouble,
             lost = liveness.lost(&client) => lost,
             fact = built.events.next_fact() => match fact {
                 Some(fact) => fact,
@@ -246,6 +276,18 @@ async fn live(
     if flow == Flow::StopAndRetire {
         retire_keys(&ctx).await;
     }
+}
+
+/// The proxy this company's session dials through: its own setting, else
+/// serve's default.
+async fn proxy_of(ctx: &Ctx) -> Result<Option<crate::domain::ProxyUrl>, String> {
+    let company = ctx.company;
+    let settings = ctx
+        .db
+        .run(move |s| s.company_settings(company))
+        .await
+        .map_err(|e| format!("cannot read the company's proxy setting: {e}"))?;
+    Ok(settings.proxy.effective(ctx.shared.proxy.as_ref()))
 }
 
 /// Logout needs a live connection: without one the phone is never told and

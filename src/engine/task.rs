@@ -19,6 +19,8 @@ pub struct Shared {
     pub logout_deadline: Duration,
     /// How long the registry keeps a message.
     pub keep_messages: Duration,
+    /// `walink serve --proxy`: for companies without a proxy of their own.
+    pub proxy: Option<crate::domain::ProxyUrl>,
 }
 
 impl Shared {
@@ -56,6 +58,10 @@ pub enum SessionCmd {
     Reconnect,
     /// Send what waits in the registry's queue.
     SendQueued,
+    /// Its settings changed: read the proxy again (and reconnect now).
+    Reroute {
+        reconnect: bool,
+    },
 }
 
 /// What a fact means for the session's life.

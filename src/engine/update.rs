@@ -106,6 +106,13 @@ pub enum Update {
     CompanyRemoved {
         company: i64,
     },
+    /// Its name or settings changed: its row as it is now.
+    CompanyChanged(Box<SessionRow>),
+    /// A change could not be kept; the sentence says why.
+    CompanyNotChanged {
+        company: i64,
+        sentence: String,
+    },
     /// The answer to an export or an import, named by its file: the
     /// company that went or came, or the sentence why not.
     MoveDone {
@@ -173,8 +180,9 @@ impl Update {
             | Update::Logged { company, .. }
             | Update::MessageReceived { company, .. }
             | Update::MessageUpdated { company, .. }
+            | Update::CompanyNotChanged { company, .. }
             | Update::CompanyRemoved { company } => *company,
-            Update::CompanyAdded(row) => row.company,
+            Update::CompanyAdded(row) | Update::CompanyChanged(row) => row.company,
             _ => return None,
         })
     }
@@ -186,7 +194,7 @@ impl Update {
 pub fn fold_rows(rows: &mut Vec<SessionRow>, update: &Update) -> bool {
     match update {
         Update::Snapshot(all) => *rows = all.clone(),
-        Update::CompanyAdded(added) => {
+        Update::CompanyAdded(added) | Update::CompanyChanged(added) => {
             rows.retain(|r| r.company != added.company);
             let at = rows.partition_point(|r| r.slug < added.slug);
             rows.insert(at, (**added).clone());

@@ -28,6 +28,7 @@ impl Watchdog {
         &mut self,
         client: &whatsapp_rust::Client,
         server: Option<&str>,
+        route: &super::route::Route,
         since: Instant,
     ) -> ClientFact {
         let Some(armed_at) = self.armed_at else {
@@ -47,7 +48,7 @@ impl Watchdog {
                 self.armed_at = None;
                 let cause = match cert {
                     Some(c) => c,
-                    None => super::reach::diagnose(server, since).await,
+                    None => super::reach::diagnose(server, route.current().as_ref(), since).await,
                 };
                 return ClientFact::NoSocket { cause };
             }

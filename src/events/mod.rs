@@ -21,6 +21,7 @@ pub const NAMES: &[&str] = &[
     "link.linked",
     "log",
     "company.added",
+    "company.changed",
     "company.removed",
     "message.received",
     "message.status",

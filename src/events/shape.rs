@@ -72,6 +72,10 @@ pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
             "company.added",
             json!({"company": company, "slug": row.slug}),
         ),
+        Update::CompanyChanged(row) => (
+            "company.changed",
+            json!({"company": company, "slug": row.slug, "name": row.name}),
+        ),
         Update::CompanyRemoved { .. } => ("company.removed", json!({"company": company})),
         Update::MessageReceived { message, .. } | Update::MessageUpdated { message, .. } => {
             (message_name(message), message_data(&company, message))

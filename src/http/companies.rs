@@ -60,7 +60,7 @@ const ANSWER_WAIT: Duration = Duration::from_secs(10);
 
 /// Send `cmd`, then wait (≤ 10 s) for the update `answer` picks; `None`
 /// when that took longer (the command goes on).
-async fn ask<T>(
+pub(super) async fn ask<T>(
     api: &Api,
     cmd: Command,
     answer: impl Fn(&Update) -> Option<Result<T, ApiError>>,
@@ -101,25 +101,24 @@ pub async fn add(
     let name = DisplayName::parse(body.name.as_deref().unwrap_or(slug.as_str()))
         .map_err(|e| bad(e.to_string()))?;
     let text = slug.to_string();
-    let added =
-        ask(&api, Command::AddCompany { slug, name }, |u| match u {
-            Update::CompanyAdded(row) if row.slug == text => Some(Ok(Company {
-                slug: row.slug.clone(),
-                name: row.name.clone(),
-            })),
-            Update::CompanyNotAdded { slug, sentence } if *slug == text => Some(Err(
-                ApiError::new(StatusCode::CONFLICT, "not_added", sentence.clone()),
-            )),
-            _ => None,
-        })
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "no_answer",
-                format!("walink did not add {text:?} within 10 s; GET /api/v1/companies shows whether it did"),
-            )
-        })?;
+    let added = ask(&api, Command::AddCompany { slug, name }, |u| match u {
+        Update::CompanyAdded(row) if row.slug == text => Some(Ok(Company {
+            slug: row.slug.clone(),
+            name: row.name.clone(),
+        })),
+        Update::CompanyNotAdded { slug, sentence } if *slug == text => Some(Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_added",
+            sentence.clone(),
+        ))),
+        _ => None,
+    })
+    .await?
+    .ok_or_else(|| {
+        ApiError::no_answer(format!(
+            "walink did not add {text:?} within 10 s; GET /api/v1/companies shows whether it did"
+        ))
+    })?;
     Ok((StatusCode::CREATED, Json(added)))
 }
 

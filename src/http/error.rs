@@ -90,6 +90,11 @@ impl ApiError {
         )
     }
 
+    /// A command the engine took but did not answer in time (it goes on).
+    pub fn no_answer(sentence: String) -> Self {
+        Self::new(StatusCode::GATEWAY_TIMEOUT, "no_answer", sentence)
+    }
+
     pub fn unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -85,7 +85,7 @@ async fn missed(api: &Api, who: &Principal, id: u64) -> (Vec<Sse>, u64) {
 
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
-    responses((status = 200, description = "text/event-stream of session.status, link.code, link.qr, link.linked, session.failure, log, company.added, company.removed", content_type = "text/event-stream")))]
+    responses((status = 200, description = "text/event-stream of session.status, link.code, link.qr, link.linked, session.failure, log, company.added, company.changed, company.removed", content_type = "text/event-stream")))]
 pub async fn stream(
     State(api): State<Api>,
     who: Principal,

@@ -3,6 +3,7 @@
 //! but /health needs a token; a company token sees only its company.
 
 mod companies;
+mod company_settings;
 mod conns;
 mod doc;
 mod error;
@@ -143,7 +144,7 @@ fn cors(origins: &[HeaderValue]) -> CorsLayer {
     use axum::http::{Method, header};
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins.iter().cloned()))
-        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -176,7 +177,11 @@ pub fn routes() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(messages::messages, send::send))
         .routes(routes!(events::stream))
         .routes(routes!(companies::list, companies::add))
-        .routes(routes!(companies::remove))
+        .routes(routes!(
+            companies::remove,
+            company_settings::show,
+            company_settings::change
+        ))
         .routes(routes!(metrics::metrics))
         .routes(routes!(legacy::pairing_code))
         .routes(routes!(webhooks::list, webhooks::add))

@@ -61,6 +61,15 @@ impl WireCommand {
                 name: name.to_string(),
             },
             Command::RemoveCompany { company } => Self::RemoveCompany { company: *company },
+            Command::ChangeCompany {
+                company,
+                change,
+                reconnect,
+            } => Self::ChangeCompany {
+                company: *company,
+                change: change.to_raw(),
+                reconnect: *reconnect,
+            },
             Command::ExportCompany { company, to } => Self::ExportCompany {
                 company: *company,
                 to: to.clone(),
@@ -119,6 +128,20 @@ impl WireCommand {
                 Command::AddCompany { slug: s, name: n }
             }
             Self::RemoveCompany { company } => Command::RemoveCompany { company },
+            Self::ChangeCompany {
+                company,
+                change,
+                reconnect,
+            } => Command::ChangeCompany {
+                company,
+                change: crate::domain::SettingsChange::parse(&change).map_err(|e| {
+                    Box::new(Update::CompanyNotChanged {
+                        company,
+                        sentence: e.to_string(),
+                    })
+                })?,
+                reconnect,
+            },
             Self::ExportCompany { company, to } => Command::ExportCompany { company, to },
             Self::ImportCompany { from } => Command::ImportCompany { from },
             Self::Invite {
@@ -215,6 +238,13 @@ impl WireUpdate {
             },
             Update::CompanyAdded(row) => Self::CompanyAdded {
                 row: WireRow::from_row(row, now),
+            },
+            Update::CompanyChanged(row) => Self::CompanyChanged {
+                row: WireRow::from_row(row, now),
+            },
+            Update::CompanyNotChanged { company, sentence } => Self::CompanyNotChanged {
+                company: *company,
+                sentence: sentence.clone(),
             },
             Update::CompanyNotAdded { slug, sentence } => Self::CompanyNotAdded {
                 slug: slug.clone(),
@@ -337,6 +367,10 @@ impl WireUpdate {
                 },
             },
             Self::CompanyAdded { row } => Update::CompanyAdded(Box::new(row.into_row(now))),
+            Self::CompanyChanged { row } => Update::CompanyChanged(Box::new(row.into_row(now))),
+            Self::CompanyNotChanged { company, sentence } => {
+                Update::CompanyNotChanged { company, sentence }
+            }
             Self::CompanyNotAdded { slug, sentence } => Update::CompanyNotAdded { slug, sentence },
             Self::CompanyRemoved { company } => Update::CompanyRemoved { company },
             Self::MoveDone { file, outcome } => Update::MoveDone { file, outcome },

@@ -105,6 +105,11 @@ pub enum WireCommand {
     RemoveCompany {
         company: i64,
     },
+    ChangeCompany {
+        company: i64,
+        change: crate::domain::RawChange,
+        reconnect: bool,
+    },
     ExportCompany {
         company: i64,
         to: std::path::PathBuf,
@@ -177,6 +182,13 @@ pub enum WireUpdate {
     },
     CompanyAdded {
         row: WireRow,
+    },
+    CompanyChanged {
+        row: WireRow,
+    },
+    CompanyNotChanged {
+        company: i64,
+        sentence: String,
     },
     CompanyNotAdded {
         slug: String,

@@ -1,9 +1,12 @@
-//! Companies: add, list, find, remove.
+//! Companies: add, list, find, remove, and their own settings.
 
 use rusqlite::{ErrorCode, params};
 
 use super::{Store, StoreError, now_unix};
-use crate::domain::{Company, DisplayName, Slug};
+use crate::domain::{
+    Company, CompanySettings, DisplayName, ProxyChoice, ProxyUrl, SettingsChange, SettingsView,
+    Slug,
+};
 
 impl Store {
     /// Add a company with an empty (not linked) session row.
@@ -114,4 +117,100 @@ pub(super) fn company_from(
         name: DisplayName::parse(&name).map_err(|e| corrupt(format!("name {name:?}: {e}")))?,
         created_at,
     })
+}
+
+impl Store {
+    /// What the company has set (`None` where serve's apply).
+    pub fn company_settings(&self, id: i64) -> Result<CompanySettings, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT proxy, country, note, send_per_minute, new_chats_per_day
+             FROM companies WHERE id = ?1",
+        )?;
+        let mut rows = stmt.query([id])?;
+        let Some(row) = rows.next()? else {
+            return Err(StoreError::NoSuchCompany(id.to_string()));
+        };
+        let proxy: Option<String> = row.get(0)?;
+        let proxy = match proxy {
+            None => ProxyChoice::Default,
+            Some(p) => ProxyChoice::parse(&p)
+                .map_err(|e| StoreError::Corrupt(format!("company {id}: proxy: {e}")))?,
+        };
+        Ok(CompanySettings {
+            proxy,
+            country: row.get(1)?,
+            note: row.get(2)?,
+            send_per_minute: row.get(3)?,
+            new_chats_per_day: row.get(4)?,
+        })
+    }
+
+    /// Set what `change` gives, in one transaction; the company and its
+    /// settings as they are now.
+    pub fn change_company(
+        &mut self,
+        id: i64,
+        change: &SettingsChange,
+    ) -> Result<(Company, CompanySettings), StoreError> {
+        let tx = self.conn.transaction()?;
+        // Column names are this function's own, never input.
+        let set = |col: &str, value: &dyn rusqlite::ToSql| {
+            tx.execute(
+                &format!("UPDATE companies SET {col} = ?2 WHERE id = ?1"),
+                params![id, value],
+            )
+        };
+        if let Some(name) = &change.name {
+            set("name", &name.as_str())?;
+        }
+        if let Some(p) = &change.proxy {
+            set("proxy", &p.stored())?;
+        }
+        if let Some(c) = &change.country {
+            set("country", c)?;
+        }
+        if let Some(n) = &change.note {
+            set("note", n)?;
+        }
+        if let Some(l) = &change.send_per_minute {
+            set("send_per_minute", l)?;
+        }
+        if let Some(l) = &change.new_chats_per_day {
+            set("new_chats_per_day", l)?;
+        }
+        tx.commit()?;
+        let company = self
+            .company_by_id(id)?
+            .ok_or_else(|| StoreError::NoSuchCompany(id.to_string()))?;
+        Ok((company, self.company_settings(id)?))
+    }
+}
+
+/// The settings key `walink serve` keeps its `--proxy` under, so commands
+/// and the API can say what a company on "default" dials through.
+const SERVE_PROXY: &str = "serve_proxy";
+
+impl Store {
+    pub fn serve_proxy(&self) -> Result<Option<ProxyUrl>, StoreError> {
+        Ok(self
+            .setting(SERVE_PROXY)?
+            .filter(|p| !p.is_empty())
+            .and_then(|p| ProxyUrl::parse(&p).ok()))
+    }
+
+    pub fn set_serve_proxy(&self, proxy: Option<&ProxyUrl>) -> Result<(), StoreError> {
+        let value = proxy.map(ProxyUrl::secret_form).unwrap_or_default();
+        self.set_setting(SERVE_PROXY, &value)
+    }
+
+    /// A company's settings as they are shown (no password in full).
+    pub fn settings_view(&self, slug: &str) -> Result<SettingsView, StoreError> {
+        let company = self.company(slug)?;
+        let settings = self.company_settings(company.id)?;
+        Ok(SettingsView::new(
+            &company,
+            &settings,
+            self.serve_proxy()?.as_ref(),
+        ))
+    }
 }

@@ -161,6 +161,14 @@ const STEPS: &[&str] = &[
     // is announced at the next start. Rows from before were announced.
     "ALTER TABLE messages ADD COLUMN announced INTEGER NOT NULL DEFAULT 1;
      CREATE INDEX messages_unannounced ON messages(at) WHERE announced = 0;",
+    // 11: a company's own settings. NULL is "as walink serve says": its
+    // --proxy, --country and send limits. `proxy` is 'none' or the full
+    // address (password included: the file is 0600, like the keys).
+    "ALTER TABLE companies ADD COLUMN proxy TEXT;
+     ALTER TABLE companies ADD COLUMN country TEXT;
+     ALTER TABLE companies ADD COLUMN note TEXT NOT NULL DEFAULT '';
+     ALTER TABLE companies ADD COLUMN send_per_minute INTEGER;
+     ALTER TABLE companies ADD COLUMN new_chats_per_day INTEGER;",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

@@ -45,6 +45,8 @@ pub enum Focus {
     /// Pairing pane while an attempt exists (code, QR, result).
     Attempt,
     AddForm,
+    /// A company's settings (`e`).
+    SettingsForm,
     Confirm,
     Help,
     /// The invitation just made: its URL and QR.
@@ -68,6 +70,7 @@ pub enum Overlay {
     Add(AddForm),
     Invite(super::invite::Shown),
     Messages(Box<super::messages::Pane>),
+    Settings(Box<super::settings_form::SettingsForm>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +173,7 @@ impl App {
             Some(Overlay::Help) => Focus::Help,
             Some(Overlay::Confirm(_)) => Focus::Confirm,
             Some(Overlay::Add(_)) => Focus::AddForm,
+            Some(Overlay::Settings(_)) => Focus::SettingsForm,
             Some(Overlay::Invite(_)) => Focus::Invite,
             Some(Overlay::Messages(pane)) if pane.test.is_some() => Focus::TestNumber,
             Some(Overlay::Messages(_)) => Focus::Messages,
@@ -277,6 +281,11 @@ impl App {
                 self.messages_loaded(company, loaded, testing, now);
                 Vec::new()
             }
+            Msg::Settings { company, loaded } => {
+                self.dirty = true;
+                self.settings_loaded(company, loaded, now);
+                Vec::new()
+            }
             Msg::TestSent { company, sent } => {
                 self.dirty = true;
                 self.test_sent(company, sent);
@@ -301,6 +310,7 @@ impl App {
             }
             Some(Overlay::Confirm(_)) => self.on_confirm(action, now),
             Some(Overlay::Add(_)) => self.on_add_form(action),
+            Some(Overlay::Settings(_)) => self.on_settings_form(action, now),
             Some(Overlay::Invite(_)) => self.on_invite(action),
             Some(Overlay::Messages(_)) => self.on_messages(action),
             None => match self.screen {

@@ -31,7 +31,7 @@ pub fn map(focus: Focus, key: &KeyEvent) -> Option<Action> {
         Focus::Filter => filter(key),
         Focus::Form => form(key),
         Focus::Attempt => attempt(key),
-        Focus::AddForm => add_form(key),
+        Focus::AddForm | Focus::SettingsForm => add_form(key),
         Focus::Confirm => confirm(key),
         Focus::Help => help(key),
         Focus::Invite => invite(key),
@@ -98,6 +98,7 @@ fn table(key: &KeyEvent) -> Option<Action> {
         'f' => Action::InjectFault,
         'i' => Action::Invite,
         'm' => Action::OpenMessages,
+        'e' => Action::EditSettings,
         't' => Action::TestMessage,
         _ => return None,
     })

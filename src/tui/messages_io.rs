@@ -55,3 +55,22 @@ pub async fn send_test(
         .map(|(m, _)| m)
         .map_err(|e| e.to_string())
 }
+
+/// A company's settings for the settings form (the password as •••).
+pub async fn settings(
+    company: i64,
+    extras: &Extras,
+) -> Result<crate::domain::SettingsView, String> {
+    let extras = extras.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = registry(&extras)?;
+        let read = |e: crate::store::StoreError| format!("Cannot read the settings: {e}");
+        let slug = store
+            .company_by_id(company)
+            .map_err(read)?
+            .ok_or("The company is gone.")?;
+        store.settings_view(slug.slug.as_str()).map_err(read)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}

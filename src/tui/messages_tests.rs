@@ -4,7 +4,7 @@
 
 use tui_input::InputRequest;
 
-use crate::domain::{Direction, Message, MessageKind, MessageStatus, SessionState, Traffic};
+use crate::domain::{Direction, Message, MessageKind, MessageStatus, Traffic};
 use crate::engine::update::Update;
 
 use super::app::{Focus, Overlay};
@@ -49,17 +49,7 @@ fn loaded() -> Loaded {
 
 fn open(testing: bool) -> super::App {
     let t = now();
-    let rows = vec![
-        row(
-            1,
-            "acme",
-            "Acme Ltd",
-            Some("79001234567"),
-            SessionState::Connected,
-        ),
-        row(2, "beta", "Beta LLC", None, SessionState::NotLinked),
-    ];
-    let mut app = app_with(rows, t);
+    let mut app = app_with(acme_and_beta(), t);
     let action = if testing {
         Action::TestMessage
     } else {

@@ -17,6 +17,7 @@ mod reduce;
 pub mod run;
 mod sandbox;
 mod sandbox_play;
+pub mod settings_form;
 pub mod table_state;
 mod terminal;
 mod update;
@@ -36,6 +37,8 @@ mod linked_tests;
 mod messages_tests;
 #[cfg(test)]
 mod render_tests;
+#[cfg(test)]
+mod settings_tests;
 #[cfg(test)]
 mod shared_tests;
 #[cfg(test)]

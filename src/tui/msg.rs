@@ -28,6 +28,11 @@ pub enum Msg {
         loaded: Result<super::messages::Loaded, String>,
         testing: bool,
     },
+    /// A company's settings, read for the settings form (or why not).
+    Settings {
+        company: i64,
+        loaded: Result<crate::domain::SettingsView, String>,
+    },
     /// A test message was queued (or why not).
     TestSent {
         company: i64,
@@ -100,6 +105,8 @@ pub enum Action {
     ToggleText,
     EditTestNumber(InputRequest),
     SubmitTest,
+    /// `e`: the selected company's settings.
+    EditSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +143,10 @@ pub enum Effect {
         company: i64,
         testing: bool,
     },
+    /// Read a company's settings from the registry.
+    LoadSettings {
+        company: i64,
+    },
     /// Queue a test message from the company's number to `to`.
     SendTest {
         company: i64,
@@ -151,7 +162,10 @@ impl Effect {
     pub fn needs_server(&self) -> bool {
         !matches!(
             self,
-            Self::CopyToClipboard(_) | Self::Exit | Self::LoadMessages { .. }
+            Self::CopyToClipboard(_)
+                | Self::Exit
+                | Self::LoadMessages { .. }
+                | Self::LoadSettings { .. }
         )
     }
 }

@@ -18,10 +18,14 @@ impl App {
             return true;
         }
         match update {
-            Update::Snapshot(_) | Update::CompanyAdded(_) | Update::CompanyRemoved { .. } => {
+            Update::Snapshot(_)
+            | Update::CompanyAdded(_)
+            | Update::CompanyChanged(_)
+            | Update::CompanyRemoved { .. } => {
                 self.table.repair(&self.rows);
             }
-            Update::CompanyNotAdded { sentence, .. } => {
+            Update::CompanyNotAdded { sentence, .. }
+            | Update::CompanyNotChanged { sentence, .. } => {
                 self.toast(sentence, Tone::Bad, now);
             }
             // A move is a command's answer; its state change shows in the row.

@@ -128,6 +128,10 @@ async fn perform(
                 testing,
             });
         }
+        Effect::LoadSettings { company } => {
+            let loaded = super::messages_io::settings(company, extras).await;
+            back.push(Msg::Settings { company, loaded });
+        }
         Effect::SendTest { company, to } => {
             let sent = super::messages_io::send_test(company, to, engine, extras).await;
             back.push(Msg::TestSent { company, sent });

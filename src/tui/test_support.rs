@@ -57,6 +57,20 @@ pub fn row(
     }
 }
 
+/// acme, connected on +7 900 123-45-67, and beta, not linked.
+pub fn acme_and_beta() -> Vec<SessionRow> {
+    vec![
+        row(
+            1,
+            "acme",
+            "Acme Ltd",
+            Some("79001234567"),
+            SessionState::Connected,
+        ),
+        row(2, "beta", "Beta LLC", None, SessionState::NotLinked),
+    ]
+}
+
 /// An App that received `rows` as its start-up snapshot.
 pub fn app_with(rows: Vec<SessionRow>, now: Now) -> App {
     let mut app = App::new(Theme::colored(), false, None);

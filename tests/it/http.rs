@@ -61,10 +61,11 @@ impl Http {
                 r.call()
             }
             (_, body) => {
-                let mut r = self
-                    .agent
-                    .post(&url)
-                    .header("Content-Type", "application/json");
+                let r = match method {
+                    "PATCH" => self.agent.patch(&url),
+                    _ => self.agent.post(&url),
+                };
+                let mut r = r.header("Content-Type", "application/json");
                 if let Some(a) = &auth {
                     r = r.header("Authorization", a);
                 }
@@ -181,7 +182,8 @@ pub fn setup() -> (SimProcess, TempDataDir, Serve, Http) {
     setup_with(&[])
 }
 
-pub fn setup_with(extra: &[&str]) -> (SimProcess, TempDataDir, Serve, Http) {
+/// A simulator and a data directory with the companies acme and beta.
+pub fn two_companies() -> (SimProcess, TempDataDir) {
     let sim = SimProcess::start();
     let dir = TempDataDir::new();
     for slug in ["acme", "beta"] {
@@ -191,6 +193,11 @@ pub fn setup_with(extra: &[&str]) -> (SimProcess, TempDataDir, Serve, Http) {
                 .success()
         );
     }
+    (sim, dir)
+}
+
+pub fn setup_with(extra: &[&str]) -> (SimProcess, TempDataDir, Serve, Http) {
+    let (sim, dir) = two_companies();
     let mut args = vec!["--http", "127.0.0.1:0"];
     args.extend_from_slice(extra);
     let serve = Serve::start_with(&dir.path, &sim, &args);

@@ -163,15 +163,7 @@ async fn a_customer_message_reaches_the_company_bot_and_no_other() {
     customer.shutdown().await;
 
     // What the customer and the bot wrote is in no log of walink's.
-    let mut logs = serve.log();
-    for file in std::fs::read_dir(&dir.path)
-        .expect("the data directory")
-        .flatten()
-    {
-        if file.file_name().to_string_lossy().ends_with(".log") {
-            logs += &std::fs::read_to_string(file.path()).unwrap_or_default();
-        }
-    }
+    let logs = serve.all_logs(&dir.path);
     assert!(!logs.is_empty(), "serve logged something to look through");
     for text in ["Hello", "Hi, how can we help?"] {
         assert!(!logs.contains(text), "{text:?} is in the log");

@@ -62,6 +62,20 @@ impl Serve {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
+    /// Its stderr and every log file in the data directory `data`.
+    pub fn all_logs(&self, data: &Path) -> String {
+        let mut logs = self.log();
+        for file in std::fs::read_dir(data)
+            .expect("the data directory")
+            .flatten()
+        {
+            if file.file_name().to_string_lossy().ends_with(".log") {
+                logs += &std::fs::read_to_string(file.path()).unwrap_or_default();
+            }
+        }
+        logs
+    }
+
     /// `http://ADDR` of the HTTP API, as serve printed it (≤ 15 s): the
     /// control socket may accept clients before the line is written.
     pub fn http(&self) -> String {

@@ -62,6 +62,7 @@ impl TestClient {
             offline: true,
             push_name: opts.push_name.map(str::to_owned),
             pair_code_phone: opts.pair_phone.map(str::to_owned),
+            ..ClientOptions::default()
         };
         let keys = walink::engine::KeySource::File(store.to_path_buf());
         let built = client::build(&keys, &options, None)

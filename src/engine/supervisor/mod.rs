@@ -25,6 +25,7 @@ mod keys;
 mod link;
 mod logout;
 mod moving;
+mod settings;
 
 /// How long shutdown waits for sessions (stopping in parallel, each within
 /// its own deadline) before aborting them.
@@ -206,6 +207,11 @@ impl Supervisor {
             Command::Logout { company } => self.logout(company).await,
             Command::AddCompany { slug, name } => self.add_company(slug, name).await,
             Command::RemoveCompany { company } => self.remove_company(company).await,
+            Command::ChangeCompany {
+                company,
+                change,
+                reconnect,
+            } => self.change_company(company, change, reconnect).await,
             Command::ExportCompany { company, to } => self.export_company(company, to).await,
             Command::ImportCompany { from } => self.import_company(from).await,
             Command::Invite(new) => self.invite(new).await,

@@ -6,4 +6,5 @@ mod add;
 mod confirm;
 mod invite;
 mod messages;
+mod settings;
 mod table;

@@ -47,6 +47,7 @@ impl App {
             Action::Invite => return self.invite_selected(now),
             Action::OpenMessages => return self.open_messages(false, now),
             Action::TestMessage => return self.open_messages(true, now),
+            Action::EditSettings => return self.open_settings(now),
             _ => {}
         }
         Vec::new()

@@ -37,6 +37,7 @@ const TABLE: &[KeyHelp] = &[
     k("i", "invite: the company links its own phone", false),
     k("m", "messages: recent traffic of the number", false),
     k("t", "send a test message from the number", false),
+    k("e", "settings: name, proxy, country, note", false),
     k("d", "remove company", false),
     k("L", "log out", false),
     k("?", "help", true),
@@ -77,6 +78,11 @@ const SANDBOX_ATTEMPT: &[KeyHelp] = &[
 const ADD: &[KeyHelp] = &[
     k("Tab", "next field", true),
     k("Enter", "add", true),
+    k("Esc", "cancel", true),
+];
+const SETTINGS: &[KeyHelp] = &[
+    k("Tab", "next field", true),
+    k("Enter", "save", true),
     k("Esc", "cancel", true),
 ];
 const CONFIRM: &[KeyHelp] = &[k("y Enter", "yes", true), k("n Esc", "no", true)];
@@ -158,6 +164,7 @@ pub fn keys(focus: Focus, sandbox: bool) -> Vec<KeyHelp> {
         Focus::Form => (FORM, false),
         Focus::Attempt => (ATTEMPT, true),
         Focus::AddForm => (ADD, false),
+        Focus::SettingsForm => (SETTINGS, false),
         Focus::Confirm => (CONFIRM, false),
         Focus::Help => (HELP, false),
         Focus::Invite => (INVITE, false),

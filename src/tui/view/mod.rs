@@ -12,6 +12,7 @@ pub mod log;
 pub mod messages;
 pub mod pairing;
 pub mod qr_pane;
+pub mod settings;
 pub mod state;
 pub mod status;
 pub mod table;
@@ -62,6 +63,7 @@ pub fn render(app: &App, now: Now, frame: &mut Frame) {
         Some(Overlay::Help) => help::render(app, frame, area),
         Some(Overlay::Confirm(ask)) => dialog::confirm(app, ask, frame, area),
         Some(Overlay::Add(form)) => dialog::add(app, form, frame, area),
+        Some(Overlay::Settings(form)) => settings::render(app, form, frame, area),
         Some(Overlay::Invite(shown)) => invite::render(app, shown, now, frame, area),
         Some(Overlay::Messages(pane)) => messages::render(app, pane, now, frame, area),
         None => {}
