@@ -59,6 +59,12 @@ fn create(ctx: &mut Context, args: &InviteArgs, country: Option<&str>) -> Result
     let ttl = invite::ttl(&args.expires).map_err(|e| CliError::usage(format!("--expires: {e}")))?;
     let method =
         InviteMethod::parse(&args.method).map_err(|e| CliError::usage(format!("--method: {e}")))?;
+    let own = ctx
+        .store
+        .company_settings(company.id)
+        .map_err(CliError::other)?
+        .country;
+    let country = own.as_deref().or(country);
     let phone = args
         .phone
         .as_deref()

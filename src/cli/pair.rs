@@ -35,8 +35,13 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: PairArgs) -> Result<(),
     let company = ctx.store.company(&args.slug).map_err(CliError::other)?;
     let method = match &args.phone {
         Some(raw) => {
-            let phone =
-                Phone::parse(raw, global.default_country()?.as_deref()).map_err(CliError::usage)?;
+            let own = ctx
+                .store
+                .company_settings(company.id)
+                .map_err(CliError::other)?
+                .country;
+            let country = own.or(global.default_country()?);
+            let phone = Phone::parse(raw, country.as_deref()).map_err(CliError::usage)?;
             if let Some(w) = phone.warning {
                 eprintln!("walink: note: {w}");
             }

@@ -126,6 +126,9 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
             http_stop.clone(),
         );
         if let Some(addr) = args.http {
+            // The API answers from the server's view: not before it holds
+            // every company, or a request right after start gets a 404.
+            first_snapshot(&serving.view).await;
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|e| CliError::other(format!("cannot listen on {addr} for the HTTP API: {e}")))?;
@@ -193,4 +196,19 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
     });
     ctx.close();
     outcome
+}
+
+/// Until the engine's first update (its snapshot of every company) is in
+/// the view; at most 30 s, then the API starts anyway and says so.
+async fn first_snapshot(view: &crate::service::hub::View) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while view.read(|m| m.version()) == 0 {
+        if tokio::time::Instant::now() >= deadline {
+            tracing::warn!(
+                "the sessions' first snapshot took over 30 s; the API starts without it"
+            );
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

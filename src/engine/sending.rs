@@ -69,7 +69,9 @@ pub async fn queue_text(
     company: i64,
     req: SendText,
 ) -> Result<(Message, bool), SendError> {
-    let chat = chat_of(&req.to).map_err(|why| SendError::Invalid("bad_recipient", why))?;
+    let country = db.run(move |s| s.company_settings(company)).await?.country;
+    let chat = chat_of(&req.to, country.as_deref())
+        .map_err(|why| SendError::Invalid("bad_recipient", why))?;
     if req.text.trim().is_empty() || req.text.chars().count() > MAX_TEXT {
         return Err(SendError::Invalid(
             "bad_text",
@@ -130,8 +132,9 @@ pub async fn queue_text(
     }
 }
 
-/// A chat JID as given, or a phone number's.
-fn chat_of(to: &str) -> Result<String, String> {
+/// A chat JID as given, or a phone number's (in `country` when it is
+/// written without +).
+fn chat_of(to: &str, country: Option<&str>) -> Result<String, String> {
     let to = to.trim();
     if let Some((user, server)) = to.split_once('@') {
         let known = matches!(server, "s.whatsapp.net" | "lid");
@@ -142,7 +145,7 @@ fn chat_of(to: &str) -> Result<String, String> {
             "{to:?} is not a chat JID (NUMBER@s.whatsapp.net or NUMBER@lid)"
         ));
     }
-    crate::domain::Phone::parse(to, None)
+    crate::domain::Phone::parse(to, country)
         .map(|p| format!("{}@s.whatsapp.net", p.digits))
         .map_err(|e| e.to_string())
 }
@@ -179,15 +182,25 @@ mod tests {
     #[test]
     fn recipients_and_ttls_are_read_or_refused_with_a_sentence() {
         assert_eq!(
-            chat_of("+7 999 000-00-01").as_deref(),
+            chat_of("+7 999 000-00-01", None).as_deref(),
             Ok("79990000001@s.whatsapp.net")
         );
         assert_eq!(
-            chat_of("123456789012345@lid").as_deref(),
+            chat_of("123456789012345@lid", None).as_deref(),
             Ok("123456789012345@lid")
         );
-        assert!(chat_of("x@g.us").unwrap_err().contains("not a chat JID"));
-        assert!(chat_of("hello").is_err());
+        assert!(
+            chat_of("x@g.us", None)
+                .unwrap_err()
+                .contains("not a chat JID")
+        );
+        assert!(chat_of("hello", None).is_err());
+        // Written the national way: only in the company's country.
+        assert!(chat_of("8 999 000-00-01", None).is_err());
+        assert_eq!(
+            chat_of("8 999 000-00-01", Some("RU")).as_deref(),
+            Ok("79990000001@s.whatsapp.net")
+        );
         for (raw, want) in [
             ("30s", Ok(30)),
             ("10m", Ok(600)),

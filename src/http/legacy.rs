@@ -45,7 +45,7 @@ pub async fn pairing_code(
     // The old system's companyId is walink's slug.
     let row = api.row(&who, &company_id)?;
     let Json(body) = body?;
-    let phone = phone(&body.phone_number)?;
+    let phone = phone(&api, row.company, &body.phone_number).await?;
     let formatted = phone.formatted.clone();
     let issued = start_link(
         &api,

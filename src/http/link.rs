@@ -48,9 +48,11 @@ pub struct Issued {
     pub deadline: std::time::Instant,
 }
 
-/// A phone as people and the old system write it; 422 with the sentence.
-pub fn phone(raw: &str) -> Result<Phone, ApiError> {
-    Phone::parse(raw, None)
+/// A phone as people and the old system write it, in the company's
+/// country when it has one; 422 with the sentence.
+pub async fn phone(api: &Api, company: i64, raw: &str) -> Result<Phone, ApiError> {
+    let country = api.company_country(company).await;
+    Phone::parse(raw, country.as_deref())
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_phone", e.to_string()))
 }
 
@@ -188,7 +190,9 @@ pub async fn start(
     let row = api.row(&who, &slug)?;
     let Json(body) = body?;
     let method = match (body.method.as_str(), body.phone.as_deref()) {
-        ("code", Some(raw)) => LinkMethod::Code { phone: phone(raw)? },
+        ("code", Some(raw)) => LinkMethod::Code {
+            phone: phone(&api, row.company, raw).await?,
+        },
         ("qr", _) => LinkMethod::Qr,
         _ => {
             return Err(ApiError::new(

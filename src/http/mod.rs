@@ -131,6 +131,16 @@ impl Api {
     }
 
     /// The row of `slug`, if this principal may see it (else 404 either way).
+    /// The company's own country for numbers typed without `+`, if set (a
+    /// registry that cannot be read gives none: the number then needs its +).
+    pub async fn company_country(&self, company: i64) -> Option<String> {
+        self.store
+            .run(move |s| s.company_settings(company))
+            .await
+            .ok()
+            .and_then(|s| s.country)
+    }
+
     pub fn row(&self, who: &Principal, slug: &str) -> Result<SessionRow, ApiError> {
         self.view
             .read(|m| m.rows().iter().find(|r| r.slug == slug).cloned())

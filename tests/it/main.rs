@@ -8,6 +8,7 @@ mod cli_messages;
 mod cli_pair;
 mod common;
 mod company_move;
+mod company_settings;
 mod crash;
 mod data_faults;
 mod disk_full;

@@ -31,7 +31,12 @@ async fn a_session_links_and_reconnects_through_its_socks_proxy() {
     let sim = sim().await;
     let proxy = Proxy::socks(true);
     let mut f = Fixture::new(&sim).await;
-    set_proxy(&f, &proxy.url(Some((USER, PASSWORD))));
+    // A host name, and the proxy resolving the server's name (socks5h).
+    let url = proxy
+        .url(Some((USER, PASSWORD)))
+        .replace("socks5://", "socks5h://")
+        .replace("@127.0.0.1:", "@localhost:");
+    set_proxy(&f, &url);
     link_by_qr(&sim, &mut f).await;
     let through = proxy.tunnels_to(port_of(&sim.url()));
     assert!(through >= 1, "no tunnel to the simulator: {}", proxy.log());

@@ -66,9 +66,10 @@ pub async fn start(
             .map(|d| format!("+{d}"))
             .or(body.phone.clone())
             .unwrap_or_default();
-        // Until companies have a country of their own: the admin's
-        // --country, else the one the page's language suggests.
-        let country = api.country.as_deref().or(lang.country());
+        // The company's own country, else the admin's --country, else the
+        // one the page's language suggests.
+        let own = api.company_country(inv.company_id).await;
+        let country = own.as_deref().or(api.country.as_deref()).or(lang.country());
         match Phone::parse(&raw, country) {
             Ok(phone) => LinkMethod::Code { phone },
             Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.page_sentence(lang)),
