@@ -4,8 +4,9 @@
 //! dashboard's keypress-to-redraw latency while the restore runs.
 //!
 //! `cargo bench --bench scale` (N = 1,000), `WALINK_BENCH_N=3500 cargo
-//! bench --bench scale`: N sessions need 3 N descriptors in serve, under
-//! each process's hard limit (`ulimit -Hn`). Past it, `WALINK_BENCH_SERVES=K`
+//! bench --bench scale`: N sessions need N descriptors in serve (and up to
+//! 2,048 for open key stores), under each process's hard limit (`ulimit
+//! -Hn`); this process holds the simulator's N. Past it, `WALINK_BENCH_SERVES=K`
 //! splits them over K serve processes (K registries on one simulator):
 //! the sum then stands for one walink, and the simulator's own figures
 //! (descriptors, RSS, CPU) are those of N connections.
@@ -116,6 +117,10 @@ fn shares(n: usize, k: usize) -> Vec<usize> {
     (0..k).map(|i| n / k + usize::from(i < n % k)).collect()
 }
 
+/// Companies linked by one engine before it stops (its sockets and the
+/// simulator's end of them are both in this process).
+const LINK_AT_ONCE: usize = 2500;
+
 fn main() {
     let env = |name: &str, default: usize| {
         std::env::var(name)
@@ -128,17 +133,19 @@ fn main() {
     let shares = shares(n, k);
     let largest = shares[0];
     // This process holds the simulator's side of every connection (N once
-    // the serves run), and while one registry links, that engine's four
-    // descriptors a session too (four); each serve holds three a session.
-    // All under the same hard limit.
+    // the serves run); while it links, the linking engine's socket a
+    // session too, `LINK_AT_ONCE` at a time. Each serve holds one a session
+    // and its open key stores. All under the same hard limit.
     let limit = walink::fdlimit::raise().expect("the open-file limit");
     let budget = limit.soft.saturating_sub(walink::fdlimit::MARGIN) as usize;
+    let stores = (walink::fdlimit::KEY_STORE * limit.key_stores()) as usize;
+    let linking = 2 * LINK_AT_ONCE.min(largest) + 2 * walink::keystore::OPEN_AT_MOST;
+    let each = largest * walink::fdlimit::PER_SESSION as usize + stores;
     assert!(
-        n <= budget && largest * 4 <= budget,
-        "N = {n} over {k} serve(s) needs about {} descriptors in this process and {} in each \
+        n <= budget && linking <= budget && each <= budget,
+        "N = {n} over {k} serve(s) needs about {} descriptors in this process and {each} in each \
          walink serve; the hard limit here is {}: raise WALINK_BENCH_SERVES",
-        n.max(largest * 4),
-        largest * 3,
+        n.max(linking),
         limit.hard
     );
     let floor = timer_floor(n);
@@ -169,7 +176,12 @@ fn main() {
     let mut offset = 0;
     for &share in &shares {
         let (tmp, data, ids) = registry(share, share);
-        rt.block_on(link_all_from(&sim, &data, &ids, offset));
+        let mut ids: Vec<i64> = ids.into_iter().collect();
+        ids.sort_unstable();
+        for chunk in ids.chunks(LINK_AT_ONCE) {
+            let chunk = chunk.iter().copied().collect();
+            rt.block_on(link_all_from(&sim, &data, &chunk, offset));
+        }
         offset += share as i64;
         registries.push((tmp, data));
     }
@@ -258,6 +270,19 @@ fn main() {
             sim_cpu / 60.0 * 100.0
         );
     }
+    // Key stores unused for `IDLE` are closed by now: what a session
+    // holds at rest.
+    let fds: usize = serves.iter().map(Serve::fds).sum();
+    println!(
+        "N = {n}: at rest, walink's descriptors {fds} ({empty_fds} empty): {:.2} per session \
+         (target ≤ 1.1)",
+        (fds - empty_fds) as f64 / n as f64
+    );
+    let rss: f64 = serves.iter().map(Serve::rss_mib).sum();
+    println!(
+        "N = {n}: at rest, walink RSS {rss:.0} MiB: {:.0} KiB per idle session (target ≤ 150)",
+        (rss - empty_rss) * 1024.0 / n as f64
+    );
     for serve in serves {
         serve.stop();
     }

@@ -1,17 +1,18 @@
-//! Open-file limit: every session holds a socket and its own connection to
-//! `keys.db` (the database and its WAL; the shared memory is one per
-//! process). A login shell's soft limit (often
+//! Open-file limit: every session holds a socket; the key stores open at a
+//! time (`keys.db`'s database and WAL each; the shared memory is one per
+//! process) are bounded by the limit itself. A login shell's soft limit (often
 //! 1,024) would stop walink at a few hundred sessions with nothing said, so
 //! walink raises the soft limit to the hard one at start and says when the
 //! linked sessions still do not fit.
 
 use std::io;
 
-/// Descriptors one connected session holds: the WebSocket and its
-/// connection's database and WAL files in `keys.db`. Measured: 3.00 a
-/// session for `walink serve` with 300 linked (`cargo bench --bench
-/// scale`; 4.00 when each session had a key file of its own).
-pub const PER_SESSION: u64 = 3;
+/// Descriptors one connected session holds: its WebSocket. Its keys'
+/// store is open only while used (`KEY_STORE` each, `key_stores` at
+/// most). Was 3 (a store always open) and 4 (a key file each).
+pub const PER_SESSION: u64 = 1;
+/// Descriptors one open key store holds: the database and its WAL.
+pub const KEY_STORE: u64 = 2;
 /// The registry, the log, the lock, stdio, the runtime's own descriptors.
 pub const MARGIN: u64 = 64;
 
@@ -24,9 +25,17 @@ pub struct FdLimit {
 }
 
 impl FdLimit {
+    /// How many key stores may be open at once: an eighth of the limit,
+    /// from 16 to 1,024 (enough for a restore to run at full speed).
+    pub fn key_stores(&self) -> u64 {
+        (self.soft / 8).clamp(16, 1024)
+    }
+
     /// About how many sessions fit under the soft limit.
     pub fn sessions(&self) -> u64 {
-        self.soft.saturating_sub(MARGIN) / PER_SESSION
+        self.soft
+            .saturating_sub(MARGIN + KEY_STORE * self.key_stores())
+            / PER_SESSION
     }
 
     /// The sentence when `linked` sessions do not fit; `None` when they do.
@@ -104,12 +113,14 @@ mod tests {
             hard: 1024,
             was: 1024,
         };
-        assert_eq!(lim.sessions(), 320);
-        assert_eq!(lim.budget_sentence(320), None);
+        // 1,024 less the margin and 128 stores of two.
+        assert_eq!(lim.key_stores(), 128);
+        assert_eq!(lim.sessions(), 704);
+        assert_eq!(lim.budget_sentence(704), None);
         assert_eq!(
-            lim.budget_sentence(400).as_deref(),
+            lim.budget_sentence(800).as_deref(),
             Some(
-                "the open-file limit (1,024) allows about 320 sessions and 400 are linked: raise LimitNOFILE (walink.service sets it) or ulimit -n"
+                "the open-file limit (1,024) allows about 704 sessions and 800 are linked: raise LimitNOFILE (walink.service sets it) or ulimit -n"
             )
         );
         let big = FdLimit {
@@ -117,7 +128,14 @@ mod tests {
             hard: 1_048_576,
             was: 1024,
         };
+        assert_eq!(big.key_stores(), 1024);
         assert_eq!(big.budget_sentence(10_000), None);
+        let machine = FdLimit {
+            soft: 20_000,
+            hard: 20_000,
+            was: 1024,
+        };
+        assert_eq!(machine.budget_sentence(10_000), None);
     }
 
     #[test]

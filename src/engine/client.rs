@@ -6,6 +6,7 @@ use whatsapp_rust::http::{HttpClient, HttpRequest, HttpResponse};
 use whatsapp_rust::pair_code::PairCodeOptions;
 use whatsapp_rust::prelude::{ChannelEventHandler, SqliteStore, Subscription, TokioRuntime};
 use whatsapp_rust::wacore::store::DevicePropsOverride;
+use whatsapp_rust::wacore::store::traits::Backend;
 use whatsapp_rust::waproto::whatsapp::device_props::PlatformType;
 
 use super::keys::KeySource;
@@ -66,9 +67,9 @@ pub async fn build(
     opts: &ClientOptions,
     keeper: Option<super::inbound::Keeper>,
 ) -> Result<BuiltClient, ClientError> {
-    let (file, opened) = match keys {
-        KeySource::File(path) => (path.as_path(), None),
-        KeySource::Shared { store, device } => (store.path(), Some((store.url(), *device))),
+    let file = match keys {
+        KeySource::File(path) => path.as_path(),
+        KeySource::Shared { store, .. } => store.path(),
     };
     let path = file.to_string_lossy().into_owned();
     if crate::keystore::is_damaged(file) {
@@ -78,19 +79,26 @@ pub async fn build(
         path: path.clone(),
         cause: e,
     };
-    let store = match opened {
-        None => SqliteStore::new(&path).await,
-        Some((url, device)) => {
-            let device = i32::try_from(device).map_err(|e| cause(e.to_string()))?;
-            SqliteStore::new_for_device(&url, device).await
+    let backend: std::sync::Arc<dyn Backend> = match keys {
+        KeySource::File(_) => std::sync::Arc::new(
+            SqliteStore::new(&path)
+                .await
+                .map_err(|e| cause(e.to_string()))?,
+        ),
+        KeySource::Shared { store, device } => {
+            let device = i32::try_from(*device).map_err(|e| cause(e.to_string()))?;
+            let keys = store.device_keys(device);
+            // Opened now, so a store that cannot be opened fails here with
+            // its path, not inside whatsapp-rust's start.
+            keys.open().await.map_err(|e| cause(e.to_string()))?;
+            std::sync::Arc::new(keys)
         }
-    }
-    .map_err(|e| cause(e.to_string()))?;
+    };
     crate::config::make_private_file(file).map_err(|e| cause(e.to_string()))?;
 
     let transport = super::route::RoutedSocket::new(opts.server.as_deref(), opts.route.clone());
     let mut builder = Bot::builder()
-        .with_backend(store)
+        .with_backend_arc(backend)
         .with_transport_factory(transport)
         .with_runtime(TokioRuntime)
         .skip_history_sync();

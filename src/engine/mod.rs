@@ -149,7 +149,12 @@ impl Engine {
         }
         let shared = Arc::new(task::Shared {
             data: config.data.clone(),
-            keys: crate::keystore::KeyStore::new(config.data.keys_path()),
+            keys: crate::keystore::KeyStore::with_open_limit(
+                config.data.keys_path(),
+                config.fd_limit.map_or(crate::keystore::OPEN_AT_MOST, |l| {
+                    usize::try_from(l.key_stores()).unwrap_or(usize::MAX)
+                }),
+            ),
             client,
             limits: config.limits,
             connect_timeout: config.connect_timeout,

@@ -1,8 +1,10 @@
 //! Every session's WhatsApp keys in one SQLite file (`keys.db`): each
 //! company a device row of whatsapp-rust's own store, whose tables all key
 //! their rows by device. whatsapp-rust opens its per-device view
-//! (`SqliteStore::new_for_device`); walink reads and deletes whole
-//! devices here, by the schema's own column names, never its row formats.
+//! (`SqliteStore::new_for_device`) for a session through `DeviceKeys`,
+//! opened only while the session uses it (`shelf`); walink reads and
+//! deletes whole devices here, by the schema's own column names, never its
+//! row formats.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,11 +12,14 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 
 mod copy;
+mod device;
 pub mod migrate;
 pub mod orphans;
+mod shelf;
 mod tables;
 
 pub use copy::ImportError;
+pub use device::DeviceKeys;
 
 /// A key file that exists, has content, and does not start as every
 /// SQLite database does.
@@ -38,14 +43,36 @@ const OWN_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS walink_devices (
     slug      TEXT NOT NULL
 )";
 
+/// Open stores at most, when nobody said (`walink serve` sizes it to the
+/// open-file limit: `FdLimit::key_stores`).
+pub const OPEN_AT_MOST: usize = 256;
+
 #[derive(Debug, Clone)]
 pub struct KeyStore {
     path: PathBuf,
+    shelf: std::sync::Arc<shelf::Shelf>,
 }
 
 impl KeyStore {
     pub fn new(path: PathBuf) -> Self {
-        Self { path }
+        Self::with_open_limit(path, OPEN_AT_MOST)
+    }
+
+    /// At most `open_at_most` devices' stores open at once (each holds
+    /// two descriptors), beyond those in use.
+    pub fn with_open_limit(path: PathBuf, open_at_most: usize) -> Self {
+        let shelf = shelf::Shelf::new(path.to_string_lossy().into_owned(), open_at_most);
+        Self { path, shelf }
+    }
+
+    /// whatsapp-rust's backend for one company's device.
+    pub fn device_keys(&self, device: i32) -> DeviceKeys {
+        DeviceKeys::new(std::sync::Arc::clone(&self.shelf), device)
+    }
+
+    /// Devices whose store is open now.
+    pub fn open_stores(&self) -> usize {
+        self.shelf.open_count()
     }
 
     pub fn path(&self) -> &Path {
@@ -139,6 +166,9 @@ impl KeyStore {
     /// Delete this device's rows, in every table, and nothing else.
     /// Returns how many rows went.
     pub fn forget(&self, device: i64) -> rusqlite::Result<usize> {
+        if let Ok(d) = i32::try_from(device) {
+            self.shelf.close(d);
+        }
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let gone = tables::delete_device(&tx, "main", device)?;

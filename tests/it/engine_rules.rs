@@ -335,7 +335,10 @@ async fn linked_sessions_beyond_the_open_file_limit_are_announced() {
         crate::engine_fixture::old_layout_keys(&data, slug).await;
     }
     let limit = walink::fdlimit::FdLimit {
-        soft: walink::fdlimit::MARGIN + walink::fdlimit::PER_SESSION,
+        // Room for the fewest key stores (16) and one session.
+        soft: walink::fdlimit::MARGIN
+            + 16 * walink::fdlimit::KEY_STORE
+            + walink::fdlimit::PER_SESSION,
         hard: 1024,
         was: 256,
     };
@@ -356,6 +359,6 @@ async fn linked_sessions_beyond_the_open_file_limit_are_announced() {
     .expect("a notice at start");
     assert_eq!(
         notice,
-        "the open-file limit (67) allows about 1 session and 2 are linked: raise LimitNOFILE (walink.service sets it) or ulimit -n"
+        "the open-file limit (97) allows about 1 session and 2 are linked: raise LimitNOFILE (walink.service sets it) or ulimit -n"
     );
 }

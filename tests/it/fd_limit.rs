@@ -202,7 +202,7 @@ async fn forty_sessions_under_a_low_open_file_limit() {
         let tight = Limited::start_with(&dir, &sim, 128, 128, &["--http", "127.0.0.1:0"]);
         let log = tight.restored();
         assert!(
-            log.contains("the open-file limit (128) allows about 21 sessions and 40 are linked: raise LimitNOFILE"),
+            log.contains("the open-file limit (128) allows about 32 sessions and 40 are linked: raise LimitNOFILE"),
             "{log}"
         );
         let count = states(&dir);
