@@ -1,7 +1,10 @@
 //! Updates and commands across the wire and back.
 use super::*;
+use crate::domain::LinkMethod;
 use crate::domain::{FailureReason, GuardWhy, Phone, SessionState};
+use crate::engine::Command;
 use crate::engine::SessionRow;
+use crate::service::wire::WireCommand;
 
 fn at(ms: i64) -> SystemTime {
     from_ms(ms)

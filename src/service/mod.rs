@@ -4,6 +4,7 @@
 
 pub mod attach;
 pub mod convert;
+mod convert_command;
 mod convert_row;
 pub mod event;
 pub mod follow;
