@@ -76,8 +76,11 @@ impl Shelf {
             }
             cell
         };
-        // Connections close outside the lock.
-        drop(closed);
+        // Closing is file work (the last connection checkpoints the WAL):
+        // outside the lock and off the async workers.
+        if !closed.is_empty() {
+            tokio::task::spawn_blocking(move || drop(closed));
+        }
         let store = cell
             .get_or_try_init(|| async {
                 SqliteStore::new_for_device(&self.url, device)
@@ -95,14 +98,13 @@ impl Shelf {
     }
 
     /// Close the stores nobody used for `idle`; returns how many are open.
+    /// Blocking: closing a connection is file work.
     pub fn close_idle(&self, idle: Duration) -> usize {
         let mut open = self.lock();
-        let done: Vec<i32> = open
-            .iter()
-            .filter(|(_, slot)| slot.used.elapsed() >= idle && !slot.in_use())
-            .map(|(device, _)| *device)
+        let closed: Vec<Slot> = open
+            .extract_if(|_, slot| slot.used.elapsed() >= idle && !slot.in_use())
+            .map(|(_, slot)| slot)
             .collect();
-        let closed: Vec<Slot> = done.iter().filter_map(|d| open.remove(d)).collect();
         let left = open.len();
         drop(open);
         drop(closed);
@@ -143,7 +145,7 @@ fn sweep_every(shelf: Weak<Shelf>, every: Duration) {
         loop {
             tick.tick().await;
             let Some(shelf) = shelf.upgrade() else { break };
-            shelf.close_idle(IDLE);
+            let _ = tokio::task::spawn_blocking(move || shelf.close_idle(IDLE)).await;
         }
     });
 }
