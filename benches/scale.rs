@@ -3,13 +3,13 @@
 //! and descriptors per idle session, CPU at rest over 60 s, and a
 //! dashboard's keypress-to-redraw latency while the restore runs.
 //!
-//! `cargo bench --bench scale` (N = 1,000), `WALINK_BENCH_N=3500 cargo
-//! bench --bench scale`: N sessions need N descriptors in serve (and up to
-//! 2,048 for open key stores), under each process's hard limit (`ulimit
-//! -Hn`); this process holds the simulator's N. Past it, `WALINK_BENCH_SERVES=K`
-//! splits them over K serve processes (K registries on one simulator):
-//! the sum then stands for one walink, and the simulator's own figures
-//! (descriptors, RSS, CPU) are those of N connections.
+//! `cargo bench --bench scale` (N = 1,000), `WALINK_BENCH_N=10000 cargo
+//! bench --bench scale`: serve holds a descriptor a session and its open
+//! key stores, this process the simulator's N, all under the hard limit
+//! (`ulimit -Hn`). Past it, `WALINK_BENCH_SERVES=K` splits them over K
+//! serve processes (K registries on one simulator). `WALINK_BENCH_HTTP=1`
+//! runs serve with its HTTP API; `WALINK_BENCH_REST_MINUTES` sets how long
+//! it is watched at rest.
 //! This machine's two cores are shared by walink, the simulator and the
 //! measuring dashboard: the figures are a ceiling.
 
@@ -186,21 +186,43 @@ fn main() {
         registries.push((tmp, data));
     }
 
+    // WALINK_BENCH_HTTP=1: the API on too, its journal writing every event.
+    let args: &[&str] = if env("WALINK_BENCH_HTTP", 0) == 1 {
+        &["--http", "127.0.0.1:0"]
+    } else {
+        &[]
+    };
     let began = Instant::now();
     let serves: Vec<Serve> = registries
         .iter()
-        .map(|(_, data)| Serve::start(data, &sim))
+        .map(|(_, data)| Serve::start_with(data, &sim, args))
         .collect();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watch = rt.spawn(dashboard_latency(
         registries[0].1.socket_path(),
         stop.clone(),
     ));
-    let lines: Vec<String> = serves
-        .iter()
-        .map(|s| s.restored(Duration::from_secs(1800)))
-        .collect();
+    // Descriptors sampled while it restores: sockets plus the key stores
+    // open at that moment, which only idle ones bound.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let peak_fds = std::sync::atomic::AtomicUsize::new(0);
+    let lines: Vec<String> = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let fds = serves.iter().map(Serve::fds).sum();
+                peak_fds.fetch_max(fds, std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let lines = serves
+            .iter()
+            .map(|s| s.restored(Duration::from_secs(1800)))
+            .collect();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        lines
+    });
     let restore = began.elapsed();
+    let peak_fds = peak_fds.into_inner();
     // What the restore cost walink itself: the simulator and the measuring
     // dashboard share this box's two cores with it.
     let restore_cpu: f64 = serves.iter().map(Serve::cpu_secs).sum();
@@ -221,6 +243,10 @@ fn main() {
     println!(
         "N = {n}: walink's CPU for it: {restore_cpu:.1} s ({:.1} ms a session)",
         restore_cpu * 1000.0 / n as f64
+    );
+    println!(
+        "N = {n}: walink's descriptors during it: {peak_fds} at most ({:.2} a session)",
+        peak_fds as f64 / n as f64
     );
     if during.is_empty() {
         println!("N = {n}: no keypress measured (the restore ended before a dashboard attached)");

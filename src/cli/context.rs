@@ -6,7 +6,7 @@ use crate::config::DataDir;
 use crate::fdlimit::FdLimit;
 use crate::lockfile::DirLock;
 use crate::service::attach::{self, AttachError, Conn, ServerInfo};
-use crate::store::Store;
+use crate::store::Registry;
 
 /// Everything a command needs: the data directory, the registry, a
 /// runtime, and either a server's connection or the directory's lock.
@@ -14,7 +14,7 @@ pub struct Context {
     pub data: DataDir,
     /// Read freely in both modes; the sessions' writes go through the
     /// engine that owns them.
-    pub store: Store,
+    pub store: Box<dyn Registry>,
     /// The open-file limit, raised to the hard one at start.
     pub fd_limit: Option<FdLimit>,
     pub rt: tokio::runtime::Runtime,
@@ -66,7 +66,7 @@ impl Context {
         if let Some(why) = crate::keystore::orphans::orphaned(&data) {
             return Err(CliError::other(why));
         }
-        let store = Store::open(&data.registry_path()).map_err(CliError::other)?;
+        let store = crate::store::open(&data).map_err(CliError::other)?;
         let fd_limit = match crate::fdlimit::raise() {
             Ok(l) => {
                 tracing::info!(soft = l.soft, hard = l.hard, was = l.was, "open-file limit");

@@ -23,7 +23,7 @@ pub fn open(
             "the dashboard needs a terminal; from scripts use walink status, walink pair or walink company",
         ));
     }
-    extras.registry = Some(ctx.data.registry_path());
+    extras.registry = Some(ctx.data.clone());
     let first = crate::service::first_attempt();
     let running = engine_run::start(&mut ctx, config, OnLoss::Reattach)?;
     let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());

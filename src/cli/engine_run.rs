@@ -61,7 +61,7 @@ pub fn start(
             server,
         });
     }
-    let store = crate::store::Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
+    let store = crate::store::open(&ctx.data).map_err(CliError::other)?;
     let (engine, updates) = Engine::start(store, config);
     Ok(Running {
         engine,

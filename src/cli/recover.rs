@@ -7,7 +7,6 @@ use crate::config::DataDir;
 use crate::domain::{DisplayName, Slug};
 use crate::keystore::orphans::Held;
 use crate::lockfile::DirLock;
-use crate::store::Store;
 
 use super::CliError;
 
@@ -30,7 +29,7 @@ pub fn run(data: DataDir) -> Result<(), CliError> {
             return Err(CliError::other(said));
         }
     }
-    let mut store = Store::open(&registry).map_err(CliError::other)?;
+    let mut store = crate::store::open(&data).map_err(CliError::other)?;
     let mut added = Vec::new();
     let mut skipped = Vec::new();
     for held in crate::keystore::orphans::held(&data) {
@@ -52,7 +51,8 @@ pub fn run(data: DataDir) -> Result<(), CliError> {
         }
     }
     let keys = crate::keystore::KeyStore::new(data.keys_path());
-    let linked = crate::engine::recover_links(&store, &data, &keys).map_err(CliError::other)?;
+    let linked =
+        crate::engine::recover_links(store.as_ref(), &data, &keys).map_err(CliError::other)?;
     let stores = if added.len() == 1 {
         "key store"
     } else {

@@ -13,7 +13,7 @@ use crate::domain::MessageStatus;
 use crate::engine::Update;
 use crate::engine::sending::{SendError, SendText, queue_text};
 use crate::service::attach::OnLoss;
-use crate::store::{Db, Store};
+use crate::store::Db;
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -71,7 +71,7 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: SendArgs) -> Result<(),
         None
     };
     let nobody = crate::engine::EngineHandle::channel().0;
-    let db = Db::new(Store::open(&ctx.data.registry_path()).map_err(CliError::other)?);
+    let db = Db::new(crate::store::open(&ctx.data).map_err(CliError::other)?);
     let req = SendText {
         to: args.to,
         text: args.text,

@@ -6,7 +6,6 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use super::{CliError, Context, GlobalOpts, engine_run};
 use crate::engine::{Command, Engine};
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -94,7 +93,7 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         per_minute: args.send_per_minute,
         new_chats_per_day: args.new_chats_per_day,
     };
-    crate::engine::sending::set_limits(&ctx.store, limits).map_err(CliError::other)?;
+    crate::engine::sending::set_limits(ctx.store.as_ref(), limits).map_err(CliError::other)?;
     ctx.store
         .set_serve_proxy(args.proxy.as_ref())
         .map_err(CliError::other)?;
@@ -103,13 +102,21 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
     }
     config.proxy = args.proxy;
     let socket = ctx.data.socket_path();
-    let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
+    // One handle for the engine, webhooks and the API: one connection, so
+    // their writes queue on its lock instead of in SQLite's busy handler,
+    // which sleeps up to 100 ms a try.
+    let db: crate::store::Db = crate::store::open(&ctx.data)
+        .map_err(CliError::other)?
+        .into();
     // Event ids go on from the last one kept, so readers resume across restarts.
-    let first_event = store.last_api_event().map_err(CliError::other)? as u64 + 1;
+    let first_event = db
+        .blocking(|s| s.last_api_event())
+        .map_err(CliError::other)? as u64
+        + 1;
     let outcome = ctx.rt.block_on(async {
         let mut term = signal(SignalKind::terminate()).map_err(CliError::other)?;
         let mut int = signal(SignalKind::interrupt()).map_err(CliError::other)?;
-        let (engine, updates) = Engine::start(store, config);
+        let (engine, updates) = Engine::start(db.clone(), config);
         let mut serving =
             crate::service::start_at(socket.clone(), engine.clone(), updates, first_event).map_err(|e| {
                 CliError::other(format!(
@@ -118,9 +125,8 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
                 ))
             })?;
         let http_stop = tokio_util::sync::CancellationToken::new();
-        let hooks = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
         crate::webhook::start(
-            hooks,
+            db.clone(),
             &serving.view,
             serving.publisher.clone(),
             http_stop.clone(),
@@ -133,11 +139,10 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
                 .await
                 .map_err(|e| CliError::other(format!("cannot listen on {addr} for the HTTP API: {e}")))?;
             let bound = listener.local_addr().map_err(CliError::other)?;
-            let store = Store::open(&ctx.data.registry_path()).map_err(CliError::other)?;
             let mut api = crate::http::Api::new(
                 engine.clone(),
                 serving.view.clone(),
-                store,
+                db.clone(),
                 http_stop.clone(),
             );
             api.behind_proxy = args.behind_proxy;

@@ -85,7 +85,7 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: StatusArgs) -> Result<(
 /// what really happened.
 fn rows(ctx: &mut Context, global: &GlobalOpts, check: bool) -> Result<Vec<SessionRow>, CliError> {
     if ctx.server.is_none() && !check {
-        return snapshot::rows(&ctx.store, now_unix(), false).map_err(CliError::other);
+        return snapshot::rows(ctx.store.as_ref(), now_unix(), false).map_err(CliError::other);
     }
     let config = engine_run::config(ctx, global, true)?;
     let mut running = engine_run::start(ctx, config, OnLoss::End)?;

@@ -72,7 +72,7 @@ impl Ctx {
     /// full disk the admin is told, and it is retried until it lands.
     pub async fn keep<F>(&self, what: &'static str, write: F)
     where
-        F: Fn(&mut crate::store::Store) -> Result<(), crate::store::StoreError>
+        F: Fn(&mut dyn crate::store::Registry) -> Result<(), crate::store::StoreError>
             + Clone
             + Send
             + 'static,

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::WeakSender;
 
 use super::outbox::EXPIRED;
 use super::update::Update;
-use crate::store::{Db, Store, now_unix};
+use crate::store::{Db, Registry, now_unix};
 
 /// How often queued messages are looked at.
 const EVERY: Duration = Duration::from_secs(2);
@@ -18,7 +18,7 @@ const EVERY: Duration = Duration::from_secs(2);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Forget messages, and webhook deliveries done, older than `keep`.
-pub fn forget_old(store: &Store, keep: Duration) {
+pub fn forget_old(store: &dyn Registry, keep: Duration) {
     let before = now_unix() - keep.as_secs() as i64;
     // Their bodies are messages too.
     if let Err(e) = store.prune_deliveries(before) {

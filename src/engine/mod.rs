@@ -42,7 +42,7 @@ pub use update::{LogEntry, ServerLink, SessionRow, Update};
 pub const STOP_WAIT: Duration = Duration::from_secs(supervisor::SHUTDOWN_DEADLINE.as_secs() + 2);
 
 use crate::config::DataDir;
-use crate::store::Store;
+use crate::store::Db;
 use client::ClientOptions;
 use guard::Limits;
 use server::ServerTarget;
@@ -131,8 +131,20 @@ pub struct Engine;
 impl Engine {
     /// Start the supervisor on the current tokio runtime. The first update
     /// is always `Update::Snapshot`.
-    pub fn start(mut store: Store, config: EngineConfig) -> (EngineHandle, mpsc::Receiver<Update>) {
-        match store.interrupt_pending_attempts(crate::store::now_unix()) {
+    pub fn start(
+        registry: impl Into<Db>,
+        config: EngineConfig,
+    ) -> (EngineHandle, mpsc::Receiver<Update>) {
+        let db: Db = registry.into();
+        let now = crate::store::now_unix();
+        let keep = config.keep_messages;
+        // Before any session starts, so nothing else holds the registry.
+        let started = db.blocking(move |s| {
+            let ended = s.interrupt_pending_attempts(now);
+            crate::engine::expiry::forget_old(s, keep);
+            ended
+        });
+        match started {
             Ok(ended) if !ended.is_empty() => tracing::info!(
                 "{} link attempts left pending by a process that is gone ended as interrupted",
                 ended.len()
@@ -140,7 +152,6 @@ impl Engine {
             Ok(_) => {}
             Err(e) => tracing::warn!("cannot end the attempts left pending: {e}"),
         }
-        expiry::forget_old(&store, config.keep_messages);
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (upd_tx, upd_rx) = mpsc::channel(1024);
         let mut client = ClientOptions::for_target(&config.server);
@@ -162,12 +173,8 @@ impl Engine {
             keep_messages: config.keep_messages,
             proxy: config.proxy,
         });
-        let mut supervisor = supervisor::Supervisor::new(
-            crate::store::Db::new(store),
-            shared,
-            upd_tx,
-            config.restore_concurrency,
-        );
+        let mut supervisor =
+            supervisor::Supervisor::new(db, shared, upd_tx, config.restore_concurrency);
         supervisor.fd_limit = config.fd_limit;
         supervisor.progress_from = config.restore_progress_from;
         tokio::spawn(supervisor.run(cmd_rx, config.restore));

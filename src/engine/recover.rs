@@ -7,10 +7,14 @@ use super::snapshot::state_from_row;
 use crate::config::DataDir;
 use crate::domain::{SessionState, mask_digits};
 use crate::keystore::KeyStore;
-use crate::store::{Store, StoreError, now_unix};
+use crate::store::{Registry, StoreError, now_unix};
 
 /// Recover every such company; returns how many. Each is said in its log.
-pub fn recover_links(store: &Store, data: &DataDir, keys: &KeyStore) -> Result<usize, StoreError> {
+pub fn recover_links(
+    store: &dyn Registry,
+    data: &DataDir,
+    keys: &KeyStore,
+) -> Result<usize, StoreError> {
     let mut recovered = 0;
     let paired = keys.paired().unwrap_or_else(|e| {
         tracing::warn!("cannot read the key store's devices: {e}");

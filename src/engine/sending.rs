@@ -9,7 +9,7 @@
 use super::{Command, EngineHandle};
 use crate::domain::send_guard::{self, Refusal, SendLimits};
 use crate::domain::{Direction, Message, MessageKind, MessageStatus};
-use crate::store::{Db, Store, StoreError, now_unix};
+use crate::store::{Db, Registry, StoreError, now_unix};
 
 /// WhatsApp carries up to 65,536 characters of text.
 pub const MAX_TEXT: usize = 65_536;
@@ -42,7 +42,7 @@ pub enum SendError {
 }
 
 /// The guard's limits `walink serve` was started with (else the defaults).
-pub fn limits(s: &Store) -> Result<SendLimits, StoreError> {
+pub fn limits(s: &dyn Registry) -> Result<SendLimits, StoreError> {
     let d = SendLimits::default();
     let read = |key, default| -> Result<u32, StoreError> {
         Ok(s.setting(key)?
@@ -55,7 +55,7 @@ pub fn limits(s: &Store) -> Result<SendLimits, StoreError> {
     })
 }
 
-pub fn set_limits(s: &Store, l: SendLimits) -> Result<(), StoreError> {
+pub fn set_limits(s: &dyn Registry, l: SendLimits) -> Result<(), StoreError> {
     s.set_setting(PER_MINUTE, &l.per_minute.to_string())?;
     s.set_setting(NEW_CHATS, &l.new_chats_per_day.to_string())
 }

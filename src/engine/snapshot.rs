@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::update::SessionRow;
 use crate::domain::{FailureReason, SessionState};
-use crate::store::{Store, StoreError};
+use crate::store::{Registry, StoreError};
 
 pub fn unix_to_system(t: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(t.max(0) as u64)
@@ -53,7 +53,11 @@ pub fn state_detail(state: &SessionState) -> Option<String> {
     }
 }
 
-pub fn rows(store: &Store, now: i64, restoring: bool) -> Result<Vec<SessionRow>, StoreError> {
+pub fn rows(
+    store: &dyn Registry,
+    now: i64,
+    restoring: bool,
+) -> Result<Vec<SessionRow>, StoreError> {
     let rows = store.overview()?.into_iter().map(|o| {
         let c = o.company;
         let (state, since, phone, jid, push_name) = match o.session {

@@ -41,7 +41,7 @@ pub use error::ApiError;
 use crate::auth::{Principal, Scope};
 use crate::engine::{EngineHandle, SessionRow};
 use crate::service::hub::View;
-use crate::store::{Db, Store};
+use crate::store::Db;
 
 /// Bodies above this are refused with 413.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -73,13 +73,13 @@ impl Api {
     pub fn new(
         engine: EngineHandle,
         view: View,
-        store: Store,
+        store: impl Into<Db>,
         stopping: CancellationToken,
     ) -> Self {
         let first = crate::service::first_attempt().0;
         let metrics = Arc::new(metrics::Metrics::new());
         metrics::follow(metrics.clone(), &view);
-        let store = Db::new(store);
+        let store: Db = store.into();
         journal::start(store.clone(), &view, stopping.clone());
         Self {
             metrics,

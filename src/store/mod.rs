@@ -1,5 +1,6 @@
-//! The registry: one SQLite file with companies, sessions, link attempts
-//! and the event log. WhatsApp keys live elsewhere (`sessions/<slug>.db`).
+//! The registry: companies, sessions, link attempts, tokens, messages and
+//! the event log, behind one interface (`Registry`). `Store` is its SQLite
+//! file; WhatsApp keys live elsewhere (`keys.db`, see `keystore`).
 
 mod announce;
 mod attempts;
@@ -13,6 +14,7 @@ mod journal;
 mod messages;
 mod migrate;
 mod overview;
+mod registry;
 mod sessions;
 mod tokens;
 mod traffic;
@@ -25,7 +27,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::config::FILE_MODE;
+use crate::config::{DataDir, FILE_MODE};
 
 pub use attempts::{Attempt, AttemptOutcome};
 pub use error::StoreError;
@@ -34,9 +36,16 @@ pub use handle::Db;
 pub use invitations::{Invitation, NewInvitation};
 pub use journal::Kept;
 pub use overview::Overview;
+pub use registry::Registry;
 pub use sessions::SessionRow;
 pub use tokens::{NewToken, TokenRow};
 pub use webhooks::{Delivery, Webhook};
+
+/// The registry of `data`, whichever backend holds it (today its SQLite
+/// file). Every caller but the store's own tests opens it here.
+pub fn open(data: &DataDir) -> Result<Box<dyn Registry>, StoreError> {
+    Ok(Box::new(Store::open(&data.registry_path())?))
+}
 
 pub struct Store {
     conn: Connection,

@@ -7,14 +7,14 @@ use super::messages::{Loaded, SHOWN};
 use crate::domain::Message;
 use crate::engine::EngineHandle;
 use crate::engine::sending::{SendText, queue_text};
-use crate::store::{Db, Store, now_unix};
+use crate::store::{Db, Registry, now_unix};
 
-fn registry(extras: &Extras) -> Result<Store, String> {
-    let path = extras
+fn registry(extras: &Extras) -> Result<Box<dyn Registry>, String> {
+    let data = extras
         .registry
-        .as_deref()
+        .as_ref()
         .ok_or_else(|| "This dashboard has no registry to read messages from.".to_owned())?;
-    Store::open(path).map_err(|e| format!("Cannot read the registry: {e}"))
+    crate::store::open(data).map_err(|e| format!("Cannot read the registry: {e}"))
 }
 
 /// The company's newest messages and its traffic of the last day.

@@ -150,7 +150,7 @@ async fn invite(company: i64, engine: &EngineHandle, extras: &Extras) -> Result<
     // A registry read: on the blocking pool, never in the draw loop.
     let registry = extras.registry.clone();
     let base = tokio::task::spawn_blocking(move || {
-        let store = crate::store::Store::open(registry.as_deref()?).ok()?;
+        let store = crate::store::open(registry.as_ref()?).ok()?;
         store.setting(invite::PUBLIC_URL).ok().flatten()
     })
     .await

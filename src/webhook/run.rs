@@ -13,13 +13,13 @@ use std::collections::HashMap;
 use crate::engine::{LogEntry, Update};
 use crate::events::{Sight, redact};
 use crate::service::hub::{Publisher, View};
-use crate::store::{Db, Delivery, Store, now_unix};
+use crate::store::{Db, Delivery, Registry, now_unix};
 
 /// Start both tasks on `store` (a registry connection of their own, used on
 /// the blocking pool); `tell` carries what dashboards should see of the
 /// deliveries.
-pub fn start(store: Store, view: &View, tell: Publisher, stop: CancellationToken) {
-    let store = Db::new(store);
+pub fn start(store: impl Into<Db>, view: &View, tell: Publisher, stop: CancellationToken) {
+    let store: Db = store.into();
     let due = Arc::new(Notify::new());
     tokio::spawn(enqueue(
         store.clone(),
@@ -118,7 +118,7 @@ async fn enqueue(store: Db, view: View, due: Arc<Notify>, stop: CancellationToke
 const ENQUEUE_BATCH: usize = 200;
 
 /// Queue one event's deliveries; says whether any were.
-fn enqueue_one(s: &Store, event: &crate::service::hub::Event) -> bool {
+fn enqueue_one(s: &dyn Registry, event: &crate::service::hub::Event) -> bool {
     // Deliveries are not themselves delivered (a "log" webhook would loop).
     if let Update::Logged { entry, .. } = &event.update
         && entry.kind == "webhook"
@@ -129,7 +129,7 @@ fn enqueue_one(s: &Store, event: &crate::service::hub::Event) -> bool {
         return false;
     };
     let slug = event.slug.as_deref();
-    let queue = |s: &Store| queue(s, company, name, slug, &data);
+    let queue = |s: &dyn Registry| queue(s, company, name, slug, &data);
     match &event.update {
         // Once per message (and status), though the start's catch-up may
         // have found it first.
@@ -157,7 +157,7 @@ async fn catch_up(store: &Db, due: &Notify) {
             for (company, slug, m) in s.unannounced(since)? {
                 let data = crate::events::message_data(&slug, &m);
                 let name = crate::events::message_name(&m);
-                let queue = |s: &Store| queue(s, company, name, Some(&slug), &data);
+                let queue = |s: &dyn Registry| queue(s, company, name, Some(&slug), &data);
                 if s.announce(company, &m, queue)?.is_some() {
                     caught += 1;
                 }
@@ -178,7 +178,7 @@ async fn catch_up(store: &Db, due: &Notify) {
 /// Put the event in the outbox once for each webhook that wants it; says
 /// whether any did.
 fn queue(
-    s: &Store,
+    s: &dyn Registry,
     company: i64,
     name: &'static str,
     slug: Option<&str>,
@@ -284,7 +284,7 @@ const BATCH: usize = 200;
 /// minute (the outbox keeps wall-clock times; the clock may be set), at
 /// least a second (a try whose outcome could not be stored stays due, and
 /// must not be sent again in a tight loop).
-fn next_wait(store: &Store, now: i64) -> Duration {
+fn next_wait(store: &dyn Registry, now: i64) -> Duration {
     const AT_MOST: i64 = 60;
     let secs = match store.next_delivery_at() {
         Ok(Some(at)) => (at - now).clamp(1, AT_MOST),
@@ -311,7 +311,7 @@ fn post(agent: &ureq::Agent, d: &Delivery) -> Result<u16, String> {
 }
 
 /// Record a try in the outbox and, for outcomes, the company's event log.
-fn settle(s: &Store, d: &Delivery, answer: Result<u16, String>, teller: &Teller) {
+fn settle(s: &dyn Registry, d: &Delivery, answer: Result<u16, String>, teller: &Teller) {
     let now = now_unix();
     let log = |detail: String| {
         if let Err(e) = s.log_event(d.company_id, "webhook", &detail) {

@@ -173,7 +173,7 @@ impl Supervisor {
 
 /// The company already running this device here, if one does.
 fn twin(
-    s: &crate::store::Store,
+    s: &dyn crate::store::Registry,
     jid: Option<&str>,
 ) -> Result<Option<String>, crate::store::StoreError> {
     let Some(jid) = jid else { return Ok(None) };
