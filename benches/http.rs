@@ -1,7 +1,8 @@
 //! The HTTP API's figures on this machine, printed (not asserted):
-//! `GET /api/v1/sessions` with 10,000 companies under 50 concurrent
-//! clients, the old endpoint from request to code against the simulator,
-//! one state change to 100 SSE clients, and webhook deliveries a second.
+//! `GET /api/v1/sessions` (a page of 100, then all) with 10,000 companies
+//! under 50 concurrent clients, the old endpoint from request to code
+//! against the simulator, one state change to 100 SSE clients, and webhook
+//! deliveries a second.
 //!
 //! `cargo bench --bench http`. Server, clients, receiver and simulator
 //! share this machine's two cores: the figures are a floor.
@@ -35,14 +36,14 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// 50 threads asking for every session for 10 s.
-fn list_load(base: &str, token: &str) {
+/// 50 threads asking for the sessions (`query`: all, or a page) for 10 s.
+fn list_load(base: &str, token: &str, query: &str) {
     let done = Arc::new(AtomicUsize::new(0));
     let until = Instant::now() + Duration::from_secs(SECONDS);
     let threads: Vec<_> = (0..CLIENTS)
         .map(|_| {
             let (url, auth, done) = (
-                format!("{base}/api/v1/sessions"),
+                format!("{base}/api/v1/sessions{query}"),
                 format!("Bearer {token}"),
                 done.clone(),
             );
@@ -69,7 +70,7 @@ fn list_load(base: &str, token: &str) {
         .flat_map(|t| t.join().expect("thread"))
         .collect();
     println!(
-        "GET /api/v1/sessions, {COMPANIES} companies, {CLIENTS} clients: {:.0} requests/s; {}",
+        "GET /api/v1/sessions{query}, {COMPANIES} companies, {CLIENTS} clients: {:.0} requests/s; {}",
         done.load(Ordering::Relaxed) as f64 / SECONDS as f64,
         figures(lat)
     );
@@ -236,7 +237,8 @@ async fn bench() {
 
     let (b, t) = (base.clone(), token.clone());
     tokio::task::spawn_blocking(move || {
-        list_load(&b, &t);
+        list_load(&b, &t, "?limit=100");
+        list_load(&b, &t, "");
         old_endpoint(&b, &t);
         sse_fanout(&b, &t);
     })
