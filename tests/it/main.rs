@@ -1,6 +1,7 @@
 //! One integration-test binary: a module per area.
 
 mod backup;
+mod baileys;
 mod browser;
 mod cli;
 mod cli_input;

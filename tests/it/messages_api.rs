@@ -171,7 +171,7 @@ async fn a_customer_message_reaches_the_company_bot_and_no_other() {
 }
 
 /// The first `message.status` of message `id` at `want`.
-fn status_of(hook: &Receiver, id: &str, want: &str) -> serde_json::Value {
+pub fn status_of(hook: &Receiver, id: &str, want: &str) -> serde_json::Value {
     loop {
         let b = body(&hook.next(30));
         let d = &b["data"];

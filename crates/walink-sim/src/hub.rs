@@ -98,6 +98,9 @@ pub(crate) struct Queued {
     /// `message` (settled by a receipt) or `receipt` (by an ack).
     pub(crate) class: &'static str,
     pub(crate) node: Node,
+    /// The connection it went out on: the login's flush skips it there
+    /// (the server sends a stanza once a connection; a new one gets it again).
+    pub(crate) sent_on: Option<ConnId>,
 }
 
 #[derive(Default)]

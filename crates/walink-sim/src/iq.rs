@@ -5,6 +5,17 @@ use wacore_binary::builder::NodeBuilder;
 
 use super::stanza;
 
+/// What a new WhatsApp account's privacy settings are.
+const DEFAULT_PRIVACY: &[(&str, &str)] = &[
+    ("last", "all"),
+    ("online", "all"),
+    ("profile", "all"),
+    ("status", "contacts"),
+    ("groupadd", "all"),
+    ("readreceipts", "all"),
+    ("calladd", "all"),
+];
+
 /// Replies (in order) to a client `<iq type=get|set>` that needs no server state.
 pub(crate) fn answer(iq: &Node) -> Vec<Node> {
     let id = stanza::attr(iq, "id").unwrap_or_default();
@@ -15,9 +26,21 @@ pub(crate) fn answer(iq: &Node) -> Vec<Node> {
                 .children([NodeBuilder::new("props").attr("protocol", "1").build()])
                 .build(),
         ],
-        Some("privacy") => vec![
+        // A get reads the account's settings, one `<category name value>`
+        // each (whatsmeow `GetPrivacySettings`, Baileys
+        // `fetchPrivacySettings`). A new account's defaults: read receipts
+        // on, which Baileys needs to send `read` rather than `read-self`
+        // (`readMessages`). A set (whatsapp-rust's tc tokens) is acked.
+        Some("privacy") if stanza::attr(iq, "type").as_deref() == Some("get") => vec![
             reply
-                .children([NodeBuilder::new("privacy").build()])
+                .children([NodeBuilder::new("privacy")
+                    .children(DEFAULT_PRIVACY.iter().map(|(name, value)| {
+                        NodeBuilder::new("category")
+                            .attr("name", *name)
+                            .attr("value", *value)
+                            .build()
+                    }))
+                    .build()])
                 .build(),
         ],
         // Keepalive (w:p), pre-key upload and digest (encrypt), blocklist and
@@ -37,6 +60,19 @@ mod tests {
             .attr("xmlns", xmlns)
             .children(children)
             .build()
+    }
+
+    #[test]
+    fn privacy_get_says_read_receipts_are_on() {
+        let out = answer(&iq("privacy", vec![NodeBuilder::new("privacy").build()]));
+        let privacy = out[0].get_optional_child("privacy").expect("privacy");
+        let read = privacy
+            .children()
+            .into_iter()
+            .flatten()
+            .find(|c| stanza::attr(c, "name").as_deref() == Some("readreceipts"))
+            .expect("readreceipts");
+        assert_eq!(stanza::attr(read, "value").as_deref(), Some("all"));
     }
 
     #[test]

@@ -228,12 +228,21 @@ impl Conn<'_> {
     /// Answer to the passive IQ at login: the queue, marked `offline`, then
     /// the marker with its count (the client waits for both).
     pub(super) async fn flush_queue(&mut self, id: &str) -> Result<(), SimError> {
+        let conn = self.id;
         let queued: Vec<Node> = self
             .hub
             .state()
             .queue
-            .get(&self.client_static)
-            .map(|q| q.iter().map(|e| e.node.clone()).collect())
+            .get_mut(&self.client_static)
+            .map(|q| {
+                q.iter_mut()
+                    .filter(|e| e.sent_on != Some(conn))
+                    .map(|e| {
+                        e.sent_on = Some(conn);
+                        e.node.clone()
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let count = queued.len();
         let mut out = vec![stanza::iq_result(id).build()];
@@ -285,15 +294,18 @@ pub(super) fn deliver(hub: &Hub, device: &Jid, id: &str, class: &'static str, no
         let Some(Device::Companion(key)) = resolve(&st, device) else {
             return;
         };
+        let live = st
+            .conns
+            .iter()
+            .find(|(_, c)| c.client_static == Some(key) && c.device_jid.is_some())
+            .map(|(conn, _)| *conn);
         st.queue.entry(key).or_default().push(Queued {
             id: id.to_owned(),
             class,
             node: node.clone(),
+            sent_on: live,
         });
-        st.conns
-            .iter()
-            .find(|(_, c)| c.client_static == Some(key) && c.device_jid.is_some())
-            .map(|(conn, _)| *conn)
+        live
     };
     if let Some(conn) = live {
         let _ = hub.send(conn, ConnCmd::Send(node));
