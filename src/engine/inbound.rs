@@ -66,9 +66,9 @@ fn phone_of(jid: &Jid) -> Option<String> {
         .then(|| jid.user.to_string())
 }
 
-/// One decrypted message in walink's words; `None` for what is not a
-/// customer's: the account's own devices talking among themselves (the
-/// phone's key shares, history notices) and its own sends echoed back.
+/// One decrypted message in walink's words; `None` for the account's own
+/// devices talking among themselves (the phone's key shares, history
+/// notices).
 pub fn message_of(m: &InboundMessage) -> Option<Message> {
     let (kind, quoted) = kind_of(&m.message);
     let text = m
@@ -85,18 +85,26 @@ pub fn message_of(m: &InboundMessage) -> Option<Message> {
 }
 
 /// What the envelope says of a message (who, where, when), whatever its
-/// content; `None` for the account's own devices' traffic.
+/// content; `None` for the account's own devices' traffic. What the
+/// number's phone (or another linked device) sent to someone comes here
+/// too, as the server copies it to every device of the account: an
+/// outbound message, already sent, that walink did not write.
 pub fn received(info: &MessageInfo) -> Option<Message> {
     let source = &info.source;
-    if source.is_from_me {
+    if source.is_from_me && !source.is_self_fanout() {
         return None;
     }
+    let (direction, status) = if source.is_from_me {
+        (Direction::Out, MessageStatus::Sent)
+    } else {
+        (Direction::In, MessageStatus::Received)
+    };
     let sender = source.sender.to_non_ad();
     let alt = source.sender_alt.as_ref().map(Jid::to_non_ad);
     let sender_phone = phone_of(&sender).or_else(|| alt.as_ref().and_then(phone_of));
     Some(Message {
         id: info.id.to_string(),
-        direction: Direction::In,
+        direction,
         chat: source.chat.to_non_ad().to_string(),
         sender: Some(sender.to_string()),
         sender_alt: alt.map(|j| j.to_string()),
@@ -106,7 +114,7 @@ pub fn received(info: &MessageInfo) -> Option<Message> {
         kind: MessageKind::Other,
         text: None,
         quoted: None,
-        status: MessageStatus::Received,
+        status,
         reason: None,
     })
 }

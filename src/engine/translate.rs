@@ -147,7 +147,8 @@ pub fn translate(event: &Event) -> Option<ClientFact> {
         Event::StreamError(s) => ClientFact::StreamError {
             code: s.code.clone(),
         },
-        Event::UndecryptableMessage(u) => ClientFact::Undecryptable {
+        // An own device's copy that failed is no customer's message.
+        Event::UndecryptableMessage(u) if !u.info.source.is_from_me => ClientFact::Undecryptable {
             message: Box::new(crate::domain::Message {
                 status: MessageStatus::Undecryptable,
                 ..super::inbound::received(&u.info)?

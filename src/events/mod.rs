@@ -24,6 +24,7 @@ pub const NAMES: &[&str] = &[
     "company.changed",
     "company.removed",
     "message.received",
+    "message.sent",
     "message.status",
     "message.undecryptable",
 ];

@@ -85,13 +85,18 @@ pub fn shape(event: &Event) -> Option<(i64, &'static str, serde_json::Value)> {
     Some((id, name, data))
 }
 
-/// A message's event: `message.status` for a send; for an inbound one
+/// A message's event: `message.sent` for one the number's phone (or
+/// another linked device) sent, which walink learns from WhatsApp, so it
+/// has a sender; `message.status` for each step of a send, walink's own
+/// from queued on, another's after it was sent; for an inbound one
 /// `message.undecryptable` while this number could not read it (a copy
 /// that decrypts comes as `message.received`).
 pub fn message_name(m: &Message) -> &'static str {
+    use crate::domain::{Direction, MessageStatus};
     match (m.direction, m.status) {
-        (crate::domain::Direction::Out, _) => "message.status",
-        (_, crate::domain::MessageStatus::Undecryptable) => "message.undecryptable",
+        (Direction::Out, MessageStatus::Sent) if m.sender.is_some() => "message.sent",
+        (Direction::Out, _) => "message.status",
+        (_, MessageStatus::Undecryptable) => "message.undecryptable",
         _ => "message.received",
     }
 }

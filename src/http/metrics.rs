@@ -165,7 +165,9 @@ impl Metrics {
             } => {
                 self.disconnects.inc();
             }
-            Update::MessageReceived { message: m, .. } => message("in", m.status.key()),
+            Update::MessageReceived { message: m, .. } => {
+                message(m.direction.key(), m.status.key())
+            }
             Update::MessageUpdated { message: m, .. } => message("out", m.status.key()),
             _ => {}
         }

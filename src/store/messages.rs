@@ -55,7 +55,7 @@ impl Store {
                 "INSERT OR IGNORE INTO messages (company_id, direction, wa_id, chat, sender, \
                  sender_alt, sender_phone, push_name, kind, body, quoted, status, at, updated_at, \
                  announced) \
-                 VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0)",
+                 VALUES (?1, ?14, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0)",
             )?;
             for m in batch {
                 let added = stmt.execute(params![
@@ -72,6 +72,7 @@ impl Store {
                     m.status.key(),
                     m.at,
                     now,
+                    m.direction.key(),
                 ])?;
                 // Only a copy that decrypted replaces an undecryptable row.
                 let decrypted = m.status == MessageStatus::Received;

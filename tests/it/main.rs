@@ -42,6 +42,7 @@ mod keys_store;
 mod messages_api;
 mod messages_crash;
 mod messages_faults;
+mod messages_own;
 mod messages_retry;
 mod plain_build;
 mod proxies;
