@@ -17,12 +17,16 @@ const EVERY: Duration = Duration::from_secs(2);
 /// How often old messages are forgotten (after the start's).
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-/// Forget messages, and webhook deliveries done, older than `keep`.
+/// Forget messages, webhook deliveries done and the journal's message
+/// events, older than `keep`.
 pub fn forget_old(store: &dyn Registry, keep: Duration) {
     let before = now_unix() - keep.as_secs() as i64;
     // Their bodies are messages too.
     if let Err(e) = store.prune_deliveries(before) {
         tracing::warn!("cannot forget old webhook deliveries: {e}");
+    }
+    if let Err(e) = store.prune_message_events(before) {
+        tracing::warn!("cannot forget old message events: {e}");
     }
     match store.prune_messages(before) {
         Ok(0) => {}

@@ -50,4 +50,38 @@ impl Store {
             .conn
             .execute("DELETE FROM api_events WHERE at < ?1", [before])?)
     }
+
+    /// Forget message events older than `before`: they carry the text,
+    /// which lives no longer than the messages' retention.
+    pub fn prune_message_events(&self, before: i64) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM api_events WHERE at < ?1 AND name LIKE 'message.%'",
+            [before],
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn message_events_leave_with_the_messages_and_the_rest_stays() {
+        let (_dir, store, acme, _) = crate::store::messages::tests::store_with_two();
+        store
+            .keep_api_event(1, acme, "message.received", "{}", 100)
+            .unwrap();
+        store
+            .keep_api_event(2, acme, "session.status", "{}", 100)
+            .unwrap();
+        store
+            .keep_api_event(3, acme, "message.status", "{}", 200)
+            .unwrap();
+        assert_eq!(store.prune_message_events(150).unwrap(), 1);
+        let left: Vec<String> = store
+            .api_events_after(0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, name, _)| name)
+            .collect();
+        assert_eq!(left, ["session.status", "message.status"]);
+    }
 }

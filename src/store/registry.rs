@@ -137,6 +137,7 @@ registry! {
         fn last_api_event() -> Result<i64, StoreError>;
         fn api_events_after(id: i64, limit: usize) -> Result<Vec<Kept>, StoreError>;
         fn prune_api_events(before: i64) -> Result<usize, StoreError>;
+        fn prune_message_events(before: i64) -> Result<usize, StoreError>;
 
         fn unannounced(since: i64) -> Result<Vec<(i64, String, Message)>, StoreError>;
         fn messages(company: i64, chat: Option<&str>, before: Option<&str>, limit: usize)
