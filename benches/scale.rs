@@ -244,6 +244,25 @@ fn main() {
         "N = {n}: walink's CPU for it: {restore_cpu:.1} s ({:.1} ms a session)",
         restore_cpu * 1000.0 / n as f64
     );
+    let calls: Vec<(u64, u64)> = serves
+        .iter()
+        .zip(&registries)
+        .filter_map(|(s, (_, data))| s.key_store_calls(data))
+        .collect();
+    if calls.len() == serves.len() {
+        let (writes, reads) = calls
+            .iter()
+            .fold((0, 0), |(w, r), (cw, cr)| (w + cw, r + cr));
+        let secs = restore.as_secs_f64();
+        println!(
+            "N = {n}: key store during it: {writes} writes ({:.0}/s, {:.1} a session), {reads} reads ({:.0}/s)",
+            writes as f64 / secs,
+            writes as f64 / n as f64,
+            reads as f64 / secs
+        );
+    } else {
+        println!("N = {n}: key store during it: not in serve's log");
+    }
     println!(
         "N = {n}: walink's descriptors during it: {peak_fds} at most ({:.2} a session)",
         peak_fds as f64 / n as f64

@@ -24,7 +24,9 @@ impl Serve {
         let child = Command::new(env!("CARGO_BIN_EXE_walink"))
             .arg("--data-dir")
             .arg(data.root())
-            .args(["--log-level", "warn", "--server", &sim.url(), "serve"])
+            // The restore's own line (with its key-store calls) at info.
+            .args(["--log-level", "warn,walink::engine::restore=info"])
+            .args(["--server", &sim.url(), "serve"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -71,6 +73,24 @@ impl Serve {
             assert!(Instant::now() < deadline, "no end of the restore: {log}");
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The restore's calls into the key store, from serve's log file:
+    /// (writes, reads).
+    pub fn key_store_calls(&self, data: &walink::config::DataDir) -> Option<(u64, u64)> {
+        let logs = std::fs::read_dir(data.root()).ok()?;
+        let line = logs
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+            .find(|l| l.contains("the key store took"))?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let before = |word: &str| {
+            let at = words.iter().position(|w| *w == word)?;
+            words.get(at.checked_sub(1)?)?.parse().ok()
+        };
+        Some((before("writes")?, before("reads")?))
     }
 
     pub fn stop(mut self) {

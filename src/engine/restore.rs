@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use super::update::Update;
+use crate::keystore::tally;
 
 /// How the start-up restore is going.
 #[derive(Debug)]
@@ -102,6 +103,12 @@ pub async fn announce(progress: Arc<Progress>, updates: mpsc::Sender<Update>, ev
             n => format!(", {n} not (their rows say why)"),
         }
     );
-    tracing::info!("{text}");
+    // The process's key-store calls so far are the restore's: its load on
+    // keys.db (the scale bench reports it).
+    let (reads, writes) = (tally::READS.get(), tally::WRITES.get());
+    tracing::info!(
+        "{text}; the key store took {writes} writes and {reads} reads ({:.0} writes/s)",
+        writes as f64 / began.elapsed().as_secs_f64().max(0.001)
+    );
     let _ = updates.send(Update::Notice(text)).await;
 }

@@ -108,6 +108,16 @@ impl Metrics {
              sent, delivered, read, expired, failed)",
             messages.clone(),
         );
+        registry.register(
+            "key_store_reads",
+            "Calls of the WhatsApp client that read the key store",
+            crate::keystore::tally::READS.clone(),
+        );
+        registry.register(
+            "key_store_writes",
+            "Calls of the WhatsApp client that write the key store",
+            crate::keystore::tally::WRITES.clone(),
+        );
         Self {
             registry,
             sessions,

@@ -45,6 +45,7 @@ macro_rules! pass_to_store {
         #[whatsapp_rust::async_trait]
         impl $trait for DeviceKeys {
             $(async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                super::tally::count(stringify!($name));
                 let store = self.store().await?;
                 <SqliteStore as $trait>::$name(&store $(, $arg)*).await
             })*

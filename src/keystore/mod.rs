@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod orphans;
 mod shelf;
 mod tables;
+pub mod tally;
 
 pub use copy::ImportError;
 pub use device::DeviceKeys;

@@ -142,6 +142,17 @@ async fn a_customer_message_reaches_the_company_bot_and_no_other() {
     ] {
         assert!(metrics.contains(want), "{want} in {metrics}");
     }
+    // Linking and two messages wrote keys (sessions, pre-keys) and read them.
+    for name in [
+        "walink_key_store_writes_total",
+        "walink_key_store_reads_total",
+    ] {
+        let n: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {metrics}"));
+        assert!(n > 0, "{name} {n}");
+    }
     // One message at the customer's, though the bot asked twice.
     let twice = tokio::time::timeout(secs(2), async {
         loop {
