@@ -172,6 +172,7 @@ impl Engine {
             logout_deadline: config.logout_deadline,
             keep_messages: config.keep_messages,
             proxy: config.proxy,
+            beat: liveness::beat(),
         });
         let mut supervisor =
             supervisor::Supervisor::new(db, shared, upd_tx, config.restore_concurrency);

@@ -193,7 +193,7 @@ async fn live(
                 ClientFact::PairCodeExpired
             }
             trouble = watchdog.fire(&client, opts.server.as_deref(), &route, started) => trouble,
-            lost = liveness.lost(&client) => lost,
+            lost = liveness.lost(&client, &ctx.shared.beat) => lost,
             fact = built.events.next_fact() => match fact {
                 Some(fact) => fact,
                 None => break Flow::Stop,

@@ -21,6 +21,8 @@ pub struct Shared {
     pub keep_messages: Duration,
     /// `walink serve --proxy`: for companies without a proxy of their own.
     pub proxy: Option<crate::domain::ProxyUrl>,
+    /// When connected sessions look at their sockets (`liveness::beat`).
+    pub beat: tokio::sync::watch::Receiver<()>,
 }
 
 impl Shared {
