@@ -18,7 +18,7 @@ use crate::http::{Http, token};
 use crate::messages_api::status_of;
 use crate::serve::Serve;
 use crate::sim_process::SimProcess;
-use crate::webhooks::{Receiver, body};
+use crate::webhooks::{Receiver, body, subscribe};
 
 const ACME: &str = "79001000011";
 const CUSTOMER: &str = "79990000011";
@@ -146,18 +146,8 @@ fn a_baileys_customer_and_the_bot_talk_through_walink() {
     let serve = Serve::start_with(&dir.path, &sim, &["--http", "127.0.0.1:0"]);
     let http = Http::new(serve.http());
     let hook = Receiver::start(&[]);
-    let args = [
-        "webhook",
-        "add",
-        hook.url.as_str(),
-        "--company",
-        "acme",
-        "--events",
-        "message.received,message.status",
-        "--secret",
-        "s3cret",
-    ];
-    assert!(walink(&dir.path, &args).status.success());
+    let events = "message.received,message.status";
+    subscribe(&dir.path, &hook.url, "acme", events, &[]);
     let admin = token(&dir.path, &["--scope", "link"]);
     link_by_qr(&sim, &http, &admin, "acme", ACME);
 

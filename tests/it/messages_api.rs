@@ -4,11 +4,10 @@
 use whatsapp_rust::Jid;
 use whatsapp_rust::prelude::Event;
 
-use crate::common::walink;
 use crate::crash::link_by_qr;
 use crate::http::{setup, token};
 use crate::wa::{TestClient, linked_client_at, secs};
-use crate::webhooks::{Receiver, body, signed_by};
+use crate::webhooks::{Receiver, body, signed_by, subscribe};
 
 const ACME: &str = "79001000001";
 const CUSTOMER: &str = "79990000001";
@@ -19,18 +18,8 @@ async fn a_customer_message_reaches_the_company_bot_and_no_other() {
     let acme_hook = Receiver::start(&[]);
     let beta_hook = Receiver::start(&[]);
     for (slug, url) in [("acme", &acme_hook.url), ("beta", &beta_hook.url)] {
-        let args = [
-            "webhook",
-            "add",
-            url.as_str(),
-            "--company",
-            slug,
-            "--events",
-            "message.received,message.status",
-            "--secret",
-            "s3cret",
-        ];
-        assert!(walink(&dir.path, &args).status.success());
+        let events = "message.received,message.status";
+        subscribe(&dir.path, url, slug, events, &["--secret", "s3cret"]);
     }
     let admin = token(&dir.path, &["--scope", "link"]);
     tokio::task::block_in_place(|| link_by_qr(&sim, &http, &admin, "acme", ACME));

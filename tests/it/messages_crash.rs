@@ -23,16 +23,7 @@ fn add_hook(data: &std::path::Path, url: &str) {
 }
 
 fn add_hook_for(data: &std::path::Path, url: &str, events: &str) {
-    let args = [
-        "webhook",
-        "add",
-        url,
-        "--company",
-        "acme",
-        "--events",
-        events,
-    ];
-    assert!(walink(data, &args).status.success());
+    crate::webhooks::subscribe(data, url, "acme", events, &[]);
 }
 
 /// Every `message.received` delivered within `quiet` of the last one, as

@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use whatsapp_rust::prelude::Event;
 
-use crate::common::walink;
 use crate::crash::link_by_qr;
 use crate::http::{setup, token};
 use crate::wa::{Opts, TestClient, linked_client_at, secs};
-use crate::webhooks::{Receiver, body};
+use crate::webhooks::{Receiver, body, subscribe};
 
 const ACME: &str = "79001000003";
 const CUSTOMER: &str = "79990000003";
@@ -21,16 +20,7 @@ const CUSTOMER: &str = "79990000003";
 async fn a_reply_whose_ack_is_lost_waits_for_the_offline_customer_and_arrives_once() {
     let (sim, dir, _serve, http) = tokio::task::block_in_place(setup);
     let hook = Receiver::start(&[]);
-    let args = [
-        "webhook",
-        "add",
-        hook.url.as_str(),
-        "--company",
-        "acme",
-        "--events",
-        "message.status",
-    ];
-    assert!(walink(&dir.path, &args).status.success());
+    subscribe(&dir.path, &hook.url, "acme", "message.status", &[]);
     let admin = token(&dir.path, &["--scope", "link"]);
     tokio::task::block_in_place(|| link_by_qr(&sim, &http, &admin, "acme", ACME));
 

@@ -5,12 +5,11 @@
 use whatsapp_rust::Jid;
 use whatsapp_rust::prelude::Event;
 
-use crate::common::walink;
 use crate::crash::link_by_qr;
 use crate::http::{setup, token};
 use crate::messages_api::status_of;
 use crate::wa::{TestClient, linked_client_at, secs};
-use crate::webhooks::{Receiver, body};
+use crate::webhooks::{Receiver, body, subscribe};
 
 const ACME: &str = "79001000021";
 const CUSTOMER: &str = "79990000021";
@@ -19,17 +18,8 @@ const CUSTOMER: &str = "79990000021";
 async fn a_message_the_owner_sends_from_another_device_is_message_sent() {
     let (sim, dir, _serve, http) = tokio::task::block_in_place(setup);
     let hook = Receiver::start(&[]);
-    let args = [
-        "webhook",
-        "add",
-        hook.url.as_str(),
-        "--company",
-        "acme",
-        "--events",
-        "message.sent,message.status",
-        "--whole-numbers",
-    ];
-    assert!(walink(&dir.path, &args).status.success());
+    let events = "message.sent,message.status";
+    subscribe(&dir.path, &hook.url, "acme", events, &["--whole-numbers"]);
     let admin = token(&dir.path, &["--scope", "link"]);
     tokio::task::block_in_place(|| link_by_qr(&sim, &http, &admin, "acme", ACME));
 

@@ -113,6 +113,23 @@ pub fn body(got: &Got) -> Value {
     serde_json::from_str(&got.body).expect("a JSON envelope")
 }
 
+/// `walink webhook add URL --company SLUG --events EVENTS EXTRA…`, which
+/// must succeed.
+pub fn subscribe(data: &std::path::Path, url: &str, company: &str, events: &str, extra: &[&str]) {
+    let mut args = vec![
+        "webhook",
+        "add",
+        url,
+        "--company",
+        company,
+        "--events",
+        events,
+    ];
+    args.extend_from_slice(extra);
+    let added = walink(data, &args);
+    assert!(added.status.success(), "{}", crate::common::stderr(&added));
+}
+
 #[test]
 fn a_receiver_gets_connected_signed_after_two_failures() {
     let sim = SimProcess::start();
