@@ -244,11 +244,7 @@ fn main() {
         "N = {n}: walink's CPU for it: {restore_cpu:.1} s ({:.1} ms a session)",
         restore_cpu * 1000.0 / n as f64
     );
-    let calls: Vec<(u64, u64)> = serves
-        .iter()
-        .zip(&registries)
-        .filter_map(|(s, (_, data))| s.key_store_calls(data))
-        .collect();
+    let calls: Vec<(u64, u64)> = serves.iter().filter_map(Serve::key_store_calls).collect();
     if calls.len() == serves.len() {
         let (writes, reads) = calls
             .iter()

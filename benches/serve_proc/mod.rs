@@ -75,16 +75,11 @@ impl Serve {
         }
     }
 
-    /// The restore's calls into the key store, from serve's log file:
+    /// The restore's calls into the key store, from serve's restore line:
     /// (writes, reads).
-    pub fn key_store_calls(&self, data: &walink::config::DataDir) -> Option<(u64, u64)> {
-        let logs = std::fs::read_dir(data.root()).ok()?;
-        let line = logs
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
-            .find(|l| l.contains("the key store took"))?;
+    pub fn key_store_calls(&self) -> Option<(u64, u64)> {
+        let log = self.stderr();
+        let line = log.lines().find(|l| l.contains("the key store took"))?;
         let words: Vec<&str> = line.split_whitespace().collect();
         let before = |word: &str| {
             let at = words.iter().position(|w| *w == word)?;

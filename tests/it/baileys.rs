@@ -5,7 +5,7 @@
 //! customer; `script/setup` installs its packages (`npm ci`).
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -35,7 +35,7 @@ struct Baileys {
 
 impl Baileys {
     fn start(sim: &SimProcess, phone: &str) -> Self {
-        let dir = customer_script_dir();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/baileys");
         assert!(
             dir.join("node_modules/baileys").is_dir(),
             "Baileys is not installed: run script/setup (npm ci in {})",
@@ -124,10 +124,6 @@ impl Drop for Baileys {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn customer_script_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/baileys")
 }
 
 #[test]
