@@ -12,7 +12,7 @@ use waproto::whatsapp as wa;
 use super::error::SimError;
 use super::events::{ConnId, SimEvent};
 use super::fault::{Fault, FaultKind};
-use super::hub::{ConnCmd, DeviceRecord, Hub, random_u32};
+use super::hub::{ConnCmd, DeviceRecord, Hub};
 use super::stanza;
 
 /// XEdDSA message prefixes (account signs, device signs).
@@ -106,7 +106,7 @@ fn signed_identity(
     corrupt_hmac: bool,
 ) -> Result<Vec<u8>, SimError> {
     let details = wa::ADVDeviceIdentity {
-        raw_id: Some(random_u32()),
+        raw_id: Some(super::phone::adv_raw_id(phone_identity)),
         timestamp: Some(stanza::now_secs()),
         key_index: Some(key_index),
         ..Default::default()

@@ -50,6 +50,16 @@ impl PhoneAccount {
     }
 }
 
+/// The account's ADV raw id, which every device identity and key-index
+/// list it signs carries: fixed for the account's identity, so a new one
+/// means the account was registered again (WA Web's handleKeyIndexResult;
+/// whatsapp-rust's usync resets its device record when it differs). Taken
+/// from the identity key, so it needs no state of its own.
+pub(crate) fn adv_raw_id(identity: &KeyPair) -> u32 {
+    let key = identity.public_key.public_key_bytes();
+    u32::from_be_bytes([key[0], key[1], key[2], key[3]])
+}
+
 /// Keeps only the digits of a phone number or of a JID's user part.
 pub(crate) fn digits(s: &str) -> String {
     let user = s.split_once('@').map_or(s, |(user, _)| user);

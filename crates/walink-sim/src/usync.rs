@@ -133,7 +133,7 @@ fn device_list(devices: Vec<Node>, signed: Option<Vec<u8>>) -> Node {
 /// `ADVSignedKeyIndexList` over the companions' current indexes.
 fn key_index_list(account: &KeyPair, indexes: &[u32]) -> Vec<u8> {
     let details = wa::ADVKeyIndexList {
-        raw_id: Some(super::hub::random_u32()),
+        raw_id: Some(super::phone::adv_raw_id(account)),
         timestamp: Some(stanza::now_secs()),
         current_index: indexes.iter().copied().max(),
         valid_indexes: indexes.to_vec(),
@@ -216,6 +216,27 @@ mod tests {
         let decoded = wacore::adv::decode_key_index_list(bytes).expect("the client decodes it");
         assert_eq!(decoded.valid_indexes, vec![2]);
         assert_eq!(decoded.current_index, 2);
+    }
+
+    /// A raw id that changed would tell the client the account was
+    /// registered again, and it would drop every session it has with it.
+    #[test]
+    fn every_answer_carries_the_account_raw_id() {
+        let st = state_with_companion();
+        let raw_id = || {
+            let out = answer(&query("15550001111@s.whatsapp.net"), &st);
+            let list = out
+                .get_optional_child_by_tag(&["list", "user", "devices", "key-index-list"])
+                .expect("a key index list");
+            let Some(wacore_binary::NodeContent::Bytes(bytes)) = &list.content else {
+                panic!("bytes");
+            };
+            wacore::adv::decode_key_index_list(bytes).expect("decodes").raw_id
+        };
+        let first = raw_id();
+        assert_eq!(first, raw_id());
+        let account = &st.phones["15550001111"];
+        assert_eq!(first, crate::phone::adv_raw_id(&account.identity));
     }
 
     #[test]
