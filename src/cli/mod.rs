@@ -9,6 +9,7 @@ mod context;
 mod dashboard;
 mod engine_run;
 mod error;
+mod hosts;
 mod invite;
 mod list;
 mod logout;
@@ -131,6 +132,9 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Fill an empty data directory from a walink backup file
     Restore(backup::RestoreArgs),
+    /// List the hosts that share one PostgreSQL database, their load, and
+    /// (--leases) which host runs which company
+    Hosts(hosts::HostsArgs),
     /// Run the loopback WhatsApp simulator with its HTTP control API
     #[cfg(feature = "sandbox")]
     Sim(sim::SimArgs),
@@ -233,6 +237,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Recover => recover::run(data),
         Command::Backup(args) => backup::backup(data, args),
         Command::Restore(args) => backup::restore(data, args),
+        Command::Hosts(args) => hosts::run(args),
         #[cfg(feature = "sandbox")]
         Command::Sim(_) | Command::Sandbox(_) => Ok(()),
         #[cfg(not(feature = "sandbox"))]

@@ -25,6 +25,7 @@ mod engine_restore;
 mod engine_rules;
 mod engine_sim;
 mod fd_limit;
+mod hosts;
 mod http;
 mod http_claims;
 mod http_door;

@@ -1,0 +1,128 @@
+//! `walink hosts`: the hosts that share one PostgreSQL database, the load
+//! each carries, and, with `--leases`, which host runs which company.
+
+use clap::Args;
+use serde::Serialize;
+use walink_hosts::Database;
+
+use super::CliError;
+use super::list::{Columns, print};
+
+/// How long a host's lease lasts; one not seen for longer is gone.
+pub const LEASE_SECS: f64 = 15.0;
+
+#[derive(Debug, Args)]
+pub struct HostsArgs {
+    /// The shared database, postgres://user[:password]@host[:port]/dbname
+    #[arg(long, env = "WALINK_DATABASE", value_name = "URL")]
+    database: String,
+    /// List every company's lease instead: its host, epoch and expiry
+    #[arg(long)]
+    leases: bool,
+    /// Print JSON: [{id, capacity, live, leases, seen_secs_ago}], or with
+    /// --leases [{company, host, epoch, expires_in_secs, moving_to}]
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct HostLine {
+    id: String,
+    capacity: i32,
+    live: bool,
+    leases: i64,
+    seen_secs_ago: f64,
+}
+
+#[derive(Serialize)]
+struct LeaseLine {
+    company: String,
+    host: Option<String>,
+    epoch: i64,
+    expires_in_secs: Option<f64>,
+    moving_to: Option<String>,
+}
+
+pub fn run(args: HostsArgs) -> Result<(), CliError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::other)?;
+    rt.block_on(async {
+        let db = Database::connect(&args.database)
+            .await
+            .map_err(CliError::other)?;
+        if args.leases {
+            leases(&db, args.json).await
+        } else {
+            hosts(&db, args.json).await
+        }
+    })
+}
+
+async fn hosts(db: &Database, json: bool) -> Result<(), CliError> {
+    let lines: Vec<HostLine> = db
+        .hosts(LEASE_SECS)
+        .await
+        .map_err(CliError::other)?
+        .into_iter()
+        .map(|h| HostLine {
+            id: h.id,
+            capacity: h.capacity,
+            live: h.live,
+            leases: h.leases,
+            seen_secs_ago: h.seen_secs_ago,
+        })
+        .collect();
+    let columns = Columns(&[("HOST", 20), ("STATE", 6), ("LOAD", 12), ("SEEN", 0)]);
+    print(
+        &lines,
+        json,
+        "No host has joined this database yet: walink serve --database URL joins it.",
+        &columns,
+        |h| {
+            vec![
+                h.id.clone(),
+                if h.live { "live" } else { "gone" }.to_owned(),
+                format!("{} of {}", h.leases, h.capacity),
+                format!("{:.0} s ago", h.seen_secs_ago),
+            ]
+        },
+    )
+}
+
+async fn leases(db: &Database, json: bool) -> Result<(), CliError> {
+    let lines: Vec<LeaseLine> = db
+        .leases()
+        .await
+        .map_err(CliError::other)?
+        .into_iter()
+        .map(|l| LeaseLine {
+            company: l.company,
+            host: l.host,
+            epoch: l.epoch,
+            expires_in_secs: l.expires_in_secs,
+            moving_to: l.wanted,
+        })
+        .collect();
+    let columns = Columns(&[("COMPANY", 20), ("HOST", 20), ("EPOCH", 6), ("EXPIRES", 0)]);
+    print(
+        &lines,
+        json,
+        "No company is shared out in this database yet.",
+        &columns,
+        |l| {
+            let expires = match (&l.expires_in_secs, &l.moving_to) {
+                (Some(s), Some(to)) => format!("in {s:.0} s, moving to {to}"),
+                (Some(s), None) => format!("in {s:.0} s"),
+                (None, _) => "free".to_owned(),
+            };
+            vec![
+                l.company.clone(),
+                l.host.clone().unwrap_or_else(|| "-".to_owned()),
+                l.epoch.to_string(),
+                expires,
+            ]
+        },
+    )
+}
