@@ -118,8 +118,11 @@ fn shares(n: usize, k: usize) -> Vec<usize> {
 }
 
 /// Companies linked by one engine before it stops (its sockets and the
-/// simulator's end of them are both in this process).
-const LINK_AT_ONCE: usize = 2500;
+/// simulator's end of them are both in this process). At 2,500 at once on
+/// this 2-core box, 1 or 2 of a batch ended logged out in 3 of 4 runs,
+/// most likely because the simulated phone waits 30 s for a companion's
+/// pair-device-sign and never registers a device whose answer came later.
+const LINK_AT_ONCE: usize = 1000;
 
 fn main() {
     let env = |name: &str, default: usize| {

@@ -115,6 +115,8 @@ pub async fn all_connected(
     phone_of: &dyn Fn(i64) -> String,
 ) {
     let mut left = ids.clone();
+    // What each one not yet connected last said, for the panic below.
+    let mut last: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     while !left.is_empty() {
         match tokio::time::timeout(Duration::from_secs(300), updates.recv()).await {
             Ok(Some(Update::QrIssued {
@@ -135,8 +137,22 @@ pub async fn all_connected(
             })) => {
                 left.remove(&company);
             }
+            Ok(Some(Update::StateChanged { company, state, .. })) => {
+                last.insert(company, format!("{state:?}"));
+            }
             Ok(Some(_)) => {}
-            other => panic!("{} sessions never connected: {other:?}", left.len()),
+            other => {
+                let said: Vec<String> = left
+                    .iter()
+                    .take(5)
+                    .map(|c| format!("{c}: {}", last.get(c).map_or("no state", |s| s)))
+                    .collect();
+                panic!(
+                    "{} sessions never connected ({other:?}); last states: {}",
+                    left.len(),
+                    said.join(", ")
+                )
+            }
         }
     }
 }

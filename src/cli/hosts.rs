@@ -2,7 +2,6 @@
 //! each carries, and, with `--leases`, which host runs which company.
 
 use clap::Args;
-use serde::Serialize;
 use walink_hosts::Database;
 
 use super::CliError;
@@ -25,24 +24,6 @@ pub struct HostsArgs {
     json: bool,
 }
 
-#[derive(Serialize)]
-struct HostLine {
-    id: String,
-    capacity: i32,
-    live: bool,
-    leases: i64,
-    seen_secs_ago: f64,
-}
-
-#[derive(Serialize)]
-struct LeaseLine {
-    company: String,
-    host: Option<String>,
-    epoch: i64,
-    expires_in_secs: Option<f64>,
-    moving_to: Option<String>,
-}
-
 pub fn run(args: HostsArgs) -> Result<(), CliError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -61,24 +42,12 @@ pub fn run(args: HostsArgs) -> Result<(), CliError> {
 }
 
 async fn hosts(db: &Database, json: bool) -> Result<(), CliError> {
-    let lines: Vec<HostLine> = db
-        .hosts(LEASE_SECS)
-        .await
-        .map_err(CliError::other)?
-        .into_iter()
-        .map(|h| HostLine {
-            id: h.id,
-            capacity: h.capacity,
-            live: h.live,
-            leases: h.leases,
-            seen_secs_ago: h.seen_secs_ago,
-        })
-        .collect();
+    let lines = db.hosts(LEASE_SECS).await.map_err(CliError::other)?;
     let columns = Columns(&[("HOST", 20), ("STATE", 6), ("LOAD", 12), ("SEEN", 0)]);
     print(
         &lines,
         json,
-        "No host has joined this database yet: walink serve --database URL joins it.",
+        "No host has joined this database yet.",
         &columns,
         |h| {
             vec![
@@ -92,19 +61,7 @@ async fn hosts(db: &Database, json: bool) -> Result<(), CliError> {
 }
 
 async fn leases(db: &Database, json: bool) -> Result<(), CliError> {
-    let lines: Vec<LeaseLine> = db
-        .leases()
-        .await
-        .map_err(CliError::other)?
-        .into_iter()
-        .map(|l| LeaseLine {
-            company: l.company,
-            host: l.host,
-            epoch: l.epoch,
-            expires_in_secs: l.expires_in_secs,
-            moving_to: l.wanted,
-        })
-        .collect();
+    let lines = db.leases().await.map_err(CliError::other)?;
     let columns = Columns(&[("COMPANY", 20), ("HOST", 20), ("EPOCH", 6), ("EXPIRES", 0)]);
     print(
         &lines,

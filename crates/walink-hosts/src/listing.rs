@@ -2,7 +2,7 @@
 
 use crate::{Database, Error};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HostRow {
     pub id: String,
     pub capacity: i32,
@@ -13,14 +13,15 @@ pub struct HostRow {
     pub seen_secs_ago: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LeaseRow {
     pub company: String,
     /// Holding it now (unexpired).
     pub host: Option<String>,
     pub epoch: i64,
     pub expires_in_secs: Option<f64>,
-    pub wanted: Option<String>,
+    /// A move asked for it to go to this host.
+    pub moving_to: Option<String>,
 }
 
 impl Database {
@@ -75,7 +76,7 @@ impl Database {
                 host: r.get("host"),
                 epoch: r.get("epoch"),
                 expires_in_secs: r.get("remaining"),
-                wanted: r.get("wanted"),
+                moving_to: r.get("wanted"),
             })
             .collect())
     }

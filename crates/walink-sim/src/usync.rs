@@ -231,7 +231,9 @@ mod tests {
             let Some(wacore_binary::NodeContent::Bytes(bytes)) = &list.content else {
                 panic!("bytes");
             };
-            wacore::adv::decode_key_index_list(bytes).expect("decodes").raw_id
+            wacore::adv::decode_key_index_list(bytes)
+                .expect("decodes")
+                .raw_id
         };
         let first = raw_id();
         assert_eq!(first, raw_id());
