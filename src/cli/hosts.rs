@@ -7,9 +7,6 @@ use walink_hosts::Database;
 use super::CliError;
 use super::list::{Columns, print};
 
-/// How long a host's lease lasts; one not seen for longer is gone.
-pub const LEASE_SECS: f64 = 15.0;
-
 #[derive(Debug, Args)]
 pub struct HostsArgs {
     /// The shared database, postgres://user[:password]@host[:port]/dbname
@@ -42,7 +39,10 @@ pub fn run(args: HostsArgs) -> Result<(), CliError> {
 }
 
 async fn hosts(db: &Database, json: bool) -> Result<(), CliError> {
-    let lines = db.hosts(LEASE_SECS).await.map_err(CliError::other)?;
+    let lines = db
+        .hosts(walink_hosts::LEASE.as_secs_f64())
+        .await
+        .map_err(CliError::other)?;
     let columns = Columns(&[("HOST", 20), ("STATE", 6), ("LOAD", 12), ("SEEN", 0)]);
     print(
         &lines,

@@ -55,8 +55,10 @@ impl Held {
         self.leases.get(company)
     }
 
+    /// When every session must have stopped unless renewed (none while
+    /// nothing is held).
     pub fn deadline(&self) -> Option<Instant> {
-        self.deadline
+        self.deadline.filter(|_| !self.leases.is_empty())
     }
 
     /// A renewal sent at `sent` came back with `now_held`: every lease
@@ -163,49 +165,43 @@ async fn run(leases: Leases, capacity: u32, tx: mpsc::Sender<Change>) {
     let every = leases.ttl / 3;
     let mut held = Held::default();
     let mut cause = String::from("no renewal yet");
-    loop {
-        let sent = Instant::now();
-        let round = tokio::time::timeout(every, round(&leases, capacity, &mut held, sent)).await;
-        let mut changes = match round {
-            Ok(Ok(changes)) => changes,
-            Ok(Err(e)) => {
-                cause = e.to_string();
-                tracing::warn!(host = leases.host(), "cannot renew leases: {cause}");
-                Vec::new()
+    let mut next_round = Instant::now();
+    'keep: loop {
+        let mut changes = Vec::new();
+        if Instant::now() >= next_round {
+            let sent = Instant::now();
+            next_round = sent + every;
+            let result = match tokio::time::timeout(
+                every,
+                round(&leases, capacity, &mut held, sent),
+            )
+            .await
+            {
+                Ok(result) => result.map_err(|e| e.to_string()),
+                Err(_) => Err(format!("no answer within {} s", every.as_secs_f32())),
+            };
+            match result {
+                Ok(renewed) => changes = renewed,
+                Err(e) => {
+                    tracing::warn!(host = leases.host(), "cannot renew leases: {e}");
+                    cause = e;
+                }
             }
-            Err(_) => {
-                cause = format!("no answer within {} s", every.as_secs_f32());
-                tracing::warn!(host = leases.host(), "cannot renew leases: {cause}");
-                Vec::new()
-            }
-        };
+        }
         changes.extend(held.expiring(Instant::now(), &cause));
         for change in changes {
             if tx.send(change).await.is_err() {
-                let _ = leases.release_all().await;
-                return;
+                break 'keep;
             }
         }
-        // Wake at the deadline if it comes before the next round.
-        let next = sent + every;
-        let wake = held.deadline().map_or(next, |d| d.min(next));
+        // The next round, or the deadline if it comes first.
+        let wake = held.deadline().map_or(next_round, |d| d.min(next_round));
         tokio::select! {
             _ = tokio::time::sleep_until(wake) => {}
-            _ = tx.closed() => {
-                let _ = leases.release_all().await;
-                return;
-            }
-        }
-        if wake < next {
-            let changes = held.expiring(Instant::now(), &cause);
-            for change in changes {
-                if tx.send(change).await.is_err() {
-                    return;
-                }
-            }
-            tokio::time::sleep_until(next).await;
+            _ = tx.closed() => break 'keep,
         }
     }
+    let _ = leases.release_all().await;
 }
 
 /// One round: join, renew, take more.

@@ -25,6 +25,10 @@ pub use keeper::{Change, Keeper, Why};
 pub use leases::{Lease, Leases};
 pub use listing::{HostRow, LeaseRow};
 
+/// How long a renewal holds a lease: a host renews every third of it, and
+/// one not seen for longer is gone.
+pub const LEASE: Duration = Duration::from_secs(15);
+
 /// The connections one host keeps to the database: leases and fenced
 /// writes are short, so a few serve every session.
 const CONNECTIONS: usize = 4;
@@ -88,15 +92,6 @@ impl Database {
                 "INSERT INTO leases (company) VALUES ($1) ON CONFLICT (company) DO NOTHING",
                 &[&company],
             )
-            .await?;
-        Ok(())
-    }
-
-    /// Forget a company's lease (it was removed).
-    pub async fn remove_company(&self, company: &str) -> Result<(), Error> {
-        self.client()
-            .await?
-            .execute("DELETE FROM leases WHERE company = $1", &[&company])
             .await?;
         Ok(())
     }

@@ -91,7 +91,8 @@ impl TestServer {
         );
     }
 
-    fn run(&self, program: &str, args: &[&str]) {
+    /// `program` from PostgreSQL's binaries, as the server's user.
+    fn command(&self, program: &str) -> Command {
         let path = self.bin.join(program);
         let mut cmd = match &self.user {
             Some(user) => {
@@ -101,10 +102,14 @@ impl TestServer {
             }
             None => Command::new(&path),
         };
-        let out = cmd
+        cmd.current_dir(self.dir.path()).stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let out = self
+            .command(program)
             .args(args)
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("run {program}: {e}"));
         assert!(
@@ -118,17 +123,11 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        let path = self.bin.join("pg_ctl");
         let data = self.data();
-        let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
-        let _ = match &self.user {
-            Some(user) => Command::new("runuser")
-                .args(["-u", user, "--"])
-                .arg(&path)
-                .args(args)
-                .output(),
-            None => Command::new(&path).args(args).output(),
-        };
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D", &data, "-m", "immediate", "stop"])
+            .output();
     }
 }
 
