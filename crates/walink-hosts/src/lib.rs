@@ -10,6 +10,7 @@
 mod error;
 mod fence;
 pub mod keeper;
+pub mod keys;
 mod leases;
 mod listing;
 mod migrate;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 
 pub use error::Error;
+pub use fence::Step;
 pub use keeper::{Change, Keeper, Why};
 pub use leases::{Lease, Leases};
 pub use listing::{HostRow, LeaseRow};

@@ -5,7 +5,10 @@ use tokio_postgres::Client;
 
 use crate::Error;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_leases.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_leases.sql"),
+    include_str!("../migrations/0002_keys.sql"),
+];
 
 /// An arbitrary key of walink's own for `pg_advisory_xact_lock`.
 const LOCK: i64 = 0x7761_6c69_6e6b;

@@ -1,0 +1,103 @@
+//! Every session's keys in PostgreSQL: whatsapp-rust's storage traits for
+//! one company, its rows beside every other company's. Each write passes the
+//! fence under the lease the session runs in, so a host that lost the lease
+//! cannot overwrite what the new holder writes. What each method must do is
+//! whatsapp-rust's own SQLite store's behaviour (`docs/keys-on-postgres.md`).
+
+mod app_sync;
+mod device;
+mod protocol;
+mod secrets;
+mod signal;
+mod tokens;
+
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+use wacore::store::error::{Result, StoreError};
+
+use crate::fence::Step;
+use crate::{Error, Lease, Leases};
+
+type Param<'a> = &'a (dyn ToSql + Sync);
+
+/// One company's keys, written under the lease it holds.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    leases: Leases,
+    lease: Lease,
+}
+
+impl Keys {
+    pub fn new(leases: Leases, lease: Lease) -> Self {
+        Self { leases, lease }
+    }
+
+    pub fn company(&self) -> &str {
+        &self.lease.company
+    }
+
+    /// `$1` of every statement is the company.
+    fn with_company<'a>(&'a self, params: &[Param<'a>]) -> Vec<Param<'a>> {
+        let mut all: Vec<Param<'a>> = Vec::with_capacity(params.len() + 1);
+        all.push(&self.lease.company);
+        all.extend_from_slice(params);
+        all
+    }
+
+    async fn rows(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+        let read = async {
+            let client = self.leases.db.client().await?;
+            let statement = client.prepare_cached(sql).await?;
+            Ok::<_, Error>(client.query(&statement, &self.with_company(params)).await?)
+        };
+        read.await.map_err(store_error)
+    }
+
+    async fn row(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<Row>> {
+        Ok(self.rows(sql, params).await?.into_iter().next())
+    }
+
+    /// One fenced statement; the rows it changed.
+    async fn write(&self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+        self.write_each(sql, vec![params.to_vec()]).await
+    }
+
+    /// `sql` once for each row of parameters, in order, in one fenced
+    /// transaction (later rows win over earlier ones, as one at a time).
+    async fn write_each(&self, sql: &str, rows: Vec<Vec<Param<'_>>>) -> Result<u64> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let steps: Vec<Step<'_>> = rows.iter().map(|p| (sql, self.with_company(p))).collect();
+        self.leases
+            .fenced_steps(&self.lease, &steps)
+            .await
+            .map_err(store_error)
+    }
+
+    /// A fenced statement that returns rows (`DELETE … RETURNING`).
+    async fn take(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+        self.leases
+            .fenced_query(&self.lease, sql, &self.with_company(params))
+            .await
+            .map_err(store_error)
+    }
+}
+
+/// whatsapp-rust's error for ours; ours stays the source, so a caller can
+/// tell a fenced write (`Error::Fenced`) from a lost database.
+fn store_error(e: Error) -> StoreError {
+    match e {
+        Error::Unreachable(_) => StoreError::Connection(Box::new(e)),
+        e => StoreError::Database(Box::new(e)),
+    }
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Serialization(Box::new(e)))
+}
+
+/// Unix seconds, whatsapp-rust's clock (the one its cutoffs are taken on).
+fn now_secs() -> i64 {
+    wacore::time::now_secs()
+}
