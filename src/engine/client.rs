@@ -67,35 +67,7 @@ pub async fn build(
     opts: &ClientOptions,
     keeper: Option<super::inbound::Keeper>,
 ) -> Result<BuiltClient, ClientError> {
-    let file = match keys {
-        KeySource::File(path) => path.as_path(),
-        KeySource::Shared { store, .. } => store.path(),
-    };
-    let path = file.to_string_lossy().into_owned();
-    if crate::keystore::is_damaged(file) {
-        return Err(ClientError::Damaged { path });
-    }
-    let cause = |e: String| ClientError::Store {
-        path: path.clone(),
-        cause: e,
-    };
-    let backend: std::sync::Arc<dyn Backend> = match keys {
-        KeySource::File(_) => std::sync::Arc::new(
-            SqliteStore::new(&path)
-                .await
-                .map_err(|e| cause(e.to_string()))?,
-        ),
-        KeySource::Shared { store, device } => {
-            let device = i32::try_from(*device).map_err(|e| cause(e.to_string()))?;
-            let keys = store.device_keys(device);
-            // Opened now, so a store that cannot be opened fails here with
-            // its path, not inside whatsapp-rust's start.
-            keys.open().await.map_err(|e| cause(e.to_string()))?;
-            std::sync::Arc::new(keys)
-        }
-    };
-    crate::config::make_private_file(file).map_err(|e| cause(e.to_string()))?;
-
+    let backend = backend(keys).await?;
     let transport = super::route::RoutedSocket::new(opts.server.as_deref(), opts.route.clone());
     let mut builder = Bot::builder()
         .with_backend_arc(backend)
@@ -142,6 +114,40 @@ pub async fn build(
         events: WaEvents::new(events),
         subscription,
     })
+}
+
+/// The keys as whatsapp-rust's store: a file's checked and made private
+/// first, a device in `keys.db` opened now (so one that cannot be opened
+/// fails here with its path, not inside whatsapp-rust's start).
+async fn backend(keys: &KeySource) -> Result<std::sync::Arc<dyn Backend>, ClientError> {
+    let file = match keys {
+        KeySource::File(path) => path.as_path(),
+        KeySource::Shared { store, .. } => store.path(),
+        KeySource::Postgres(keys) => return Ok(std::sync::Arc::new(keys.clone())),
+    };
+    let path = file.to_string_lossy().into_owned();
+    if crate::keystore::is_damaged(file) {
+        return Err(ClientError::Damaged { path });
+    }
+    let cause = |e: String| ClientError::Store {
+        path: path.clone(),
+        cause: e,
+    };
+    let backend: std::sync::Arc<dyn Backend> = match keys {
+        KeySource::Shared { store, device } => {
+            let device = i32::try_from(*device).map_err(|e| cause(e.to_string()))?;
+            let keys = store.device_keys(device);
+            keys.open().await.map_err(|e| cause(e.to_string()))?;
+            std::sync::Arc::new(keys)
+        }
+        _ => std::sync::Arc::new(
+            SqliteStore::new(&path)
+                .await
+                .map_err(|e| cause(e.to_string()))?,
+        ),
+    };
+    crate::config::make_private_file(file).map_err(|e| cause(e.to_string()))?;
+    Ok(backend)
 }
 
 /// Refuses every request: proves a sandbox session never leaves the machine.

@@ -36,6 +36,14 @@ pub enum KeySource {
     /// A key file of the old layout that could not be imported: still in
     /// use as before (the company's log says why).
     File(PathBuf),
+    /// Its device in PostgreSQL, written under the lease this host holds
+    /// on the company (several hosts on one database).
+    Postgres(walink_hosts::keys::Keys),
+}
+
+/// Wait for `f` from a blocking thread (where these methods run).
+fn wait<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Handle::current().block_on(f)
 }
 
 impl KeySource {
@@ -57,6 +65,10 @@ impl KeySource {
             Self::File(path) => path.exists(),
             // Unreadable: let the session say why.
             Self::Shared { store, device } => store.holds(*device).unwrap_or(true),
+            Self::Postgres(keys) => {
+                use whatsapp_rust::wacore::store::traits::DeviceStore;
+                wait(keys.exists()).unwrap_or(true)
+            }
         }
     }
 
@@ -67,6 +79,11 @@ impl KeySource {
         match self {
             Self::File(path) => file_device_jid(path),
             Self::Shared { store, device } => store.device_jid(*device).ok().flatten(),
+            Self::Postgres(keys) => {
+                use whatsapp_rust::wacore::store::traits::DeviceStore;
+                let device = wait(keys.load()).ok().flatten()?;
+                device.pn.map(|jid| jid.to_string())
+            }
         }
     }
 
@@ -86,6 +103,9 @@ impl KeySource {
             Self::Shared { store, device } => store
                 .forget(*device)
                 .map(|_| "session keys deleted".to_owned())
+                .map_err(|e| format!("cannot delete the session keys: {e}")),
+            Self::Postgres(keys) => wait(keys.forget())
+                .map(|()| "session keys deleted".to_owned())
                 .map_err(|e| format!("cannot delete the session keys: {e}")),
         }
     }

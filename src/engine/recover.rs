@@ -26,7 +26,7 @@ pub fn recover_links(
         let jid =
             match super::keys::KeySource::of(data, keys, o.company.id, o.company.slug.as_str()) {
                 file @ super::keys::KeySource::File(_) => file.device_jid(),
-                super::keys::KeySource::Shared { .. } => paired.get(&o.company.id).cloned(),
+                _ => paired.get(&o.company.id).cloned(),
             };
         let Some(jid) = jid else {
             continue;

@@ -39,6 +39,7 @@ mod invite;
 mod invite_page;
 mod invite_restart;
 mod keys_crash;
+mod keys_postgres;
 mod keys_store;
 mod messages_api;
 mod messages_crash;

@@ -56,6 +56,12 @@ impl TestClient {
 
     /// A client of a simulator at `url` (e.g. a `walink sim` process).
     pub async fn start_at(url: &str, store: &Path, opts: Opts<'_>) -> Self {
+        let keys = walink::engine::KeySource::File(store.to_path_buf());
+        Self::start_on(url, &keys, opts).await
+    }
+
+    /// A client of the simulator at `url` on `keys`, wherever they are.
+    pub async fn start_on(url: &str, keys: &walink::engine::KeySource, opts: Opts<'_>) -> Self {
         let options = ClientOptions {
             server: Some(url.to_owned()),
             version: Some(SANDBOX_WA_VERSION),
@@ -64,8 +70,7 @@ impl TestClient {
             pair_code_phone: opts.pair_phone.map(str::to_owned),
             ..ClientOptions::default()
         };
-        let keys = walink::engine::KeySource::File(store.to_path_buf());
-        let built = client::build(&keys, &options, None)
+        let built = client::build(keys, &options, None)
             .await
             .expect("client builds");
         let client = built.bot.client();

@@ -275,7 +275,7 @@ async fn app_state_and_protocol_state_keep_whatsapp_rusts_rules() {
 }
 
 #[tokio::test]
-async fn one_company_never_sees_anothers_keys_and_a_removed_company_leaves_none() {
+async fn one_company_never_sees_anothers_keys_and_forgetting_or_removing_one_leaves_the_other() {
     let server = TestServer::start();
     let db = Database::connect(&server.url()).await.unwrap();
     let both = keys_of(&db, "a", &["acme", "bolt"]).await;
@@ -294,6 +294,18 @@ async fn one_company_never_sees_anothers_keys_and_a_removed_company_leaves_none(
         bolt.load().await.unwrap().unwrap().registration_id
     );
 
+    // A logout: acme's keys are dead and go, bolt's stay.
+    acme.forget().await.unwrap();
+    assert!(!acme.exists().await.unwrap());
+    assert_eq!(acme.load_identity("x@s.whatsapp.net").await.unwrap(), None);
+    bolt.put_identity("x@s.whatsapp.net", [2; 32])
+        .await
+        .unwrap();
+    acme.put_identity("x@s.whatsapp.net", [1; 32])
+        .await
+        .unwrap();
+
+    // A company removed takes its rows with it.
     let raw = tokio_postgres::connect(&server.url(), tokio_postgres::NoTls)
         .await
         .unwrap();
@@ -312,7 +324,7 @@ async fn one_company_never_sees_anothers_keys_and_a_removed_company_leaves_none(
         .await
         .unwrap()
         .get(0);
-    assert_eq!(left, 1, "only bolt's device is left");
+    assert_eq!(left, 2, "only bolt's device and identity are left");
     assert!(bolt.exists().await.unwrap());
 }
 

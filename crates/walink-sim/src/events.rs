@@ -85,6 +85,12 @@ pub enum SimEvent {
     Disconnected {
         conn: ConnId,
     },
+    /// `conn` was closed because its device logged in on another
+    /// connection: two places ran one device's keys.
+    Replaced {
+        conn: ConnId,
+        device_jid: String,
+    },
     /// The client did not close the socket itself after a 515 restart; the
     /// simulator closed it after its grace period.
     ClosedAfterRestart {
@@ -115,6 +121,9 @@ impl SimEvent {
                 Some(c) => format!("{c}: fault fired: {fault:?}"),
                 None => format!("fault fired: {fault:?}"),
             },
+            Self::Replaced { conn, device_jid } => {
+                format!("{conn}: replaced, {device_jid} logged in on another connection")
+            }
             Self::LogoutReceived { device_jid } => format!("{device_jid} logged out"),
             Self::Routed(r) => format!("message {} routed to {} ({})", r.id, r.to, r.enc),
             Self::AppStateKeyShared { device_jid } => {

@@ -118,6 +118,8 @@ pub(crate) struct State {
     /// What each device has not answered for yet: delivered again, marked
     /// offline, at its next login.
     pub(crate) queue: HashMap<[u8; 32], Vec<Queued>>,
+    /// Connections closed because their device logged in elsewhere.
+    pub(crate) replaced: usize,
     /// Each phone's published keys (device 0), by number.
     pub(crate) phone_bundles: HashMap<String, super::prekeys::Bundle>,
     /// Companions the phone has sent the app-state sync key to.

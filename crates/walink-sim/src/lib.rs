@@ -139,6 +139,12 @@ impl Simulator {
         self.hub.unlink(&phone::digits(number), device)
     }
 
+    /// How many connections were closed because their device logged in on
+    /// another one (each time two places ran one device's keys).
+    pub fn replaced(&self) -> usize {
+        self.hub.replaced()
+    }
+
     pub fn registered_devices(&self) -> Vec<DeviceInfo> {
         self.hub.registered_devices()
     }

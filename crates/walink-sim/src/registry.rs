@@ -198,10 +198,40 @@ impl Hub {
         }
     }
 
+    /// `conn` is now the device's connection. One device has one stream at
+    /// a time: any other of the same device gets `<conflict
+    /// type="replaced"/>` and is closed, as WhatsApp does (whatsmeow's
+    /// `StreamReplaced`, Baileys' `connectionReplaced`).
     pub(crate) fn mark_logged_in(&self, conn: ConnId, rec: &DeviceRecord) {
-        if let Some(entry) = self.state().conns.get_mut(&conn) {
-            entry.phone = Some(rec.phone.clone());
-            entry.device_jid = Some(rec.jid.clone());
+        let older: Vec<_> = {
+            let mut st = self.state();
+            if let Some(entry) = st.conns.get_mut(&conn) {
+                entry.phone = Some(rec.phone.clone());
+                entry.device_jid = Some(rec.jid.clone());
+            }
+            let older: Vec<_> = st
+                .conns
+                .iter_mut()
+                .filter(|(id, c)| **id != conn && c.device_jid.as_deref() == Some(&rec.jid))
+                .map(|(id, c)| {
+                    // No longer the device's: its close must not count as it.
+                    c.device_jid = None;
+                    (*id, c.tx.clone())
+                })
+                .collect();
+            st.replaced += older.len();
+            older
+        };
+        for (old, tx) in older {
+            let _ = tx.send(ConnCmd::SendThenClose(stanza::stream_conflict("replaced")));
+            self.emit(SimEvent::Replaced {
+                conn: old,
+                device_jid: rec.jid.clone(),
+            });
         }
+    }
+
+    pub(crate) fn replaced(&self) -> usize {
+        self.state().replaced
     }
 }

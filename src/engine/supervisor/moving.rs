@@ -200,6 +200,11 @@ async fn write_out(source: KeySource, card: Card, to: PathBuf) -> Result<(), Str
                 .map_err(|e| crate::keystore::ImportError::Store(e.to_string()))
                 .and_then(|r| r.map_err(|e| crate::keystore::ImportError::Store(e.to_string())))
         }
+        KeySource::Postgres(_) => Err(crate::keystore::ImportError::Store(
+            "its keys are in the hosts' database: another host takes it over there, \
+             no file is needed"
+                .to_owned(),
+        )),
     };
     let result = match copied {
         Ok(()) => {

@@ -84,6 +84,48 @@ impl Keys {
     }
 }
 
+/// Every table of a company's keys.
+const TABLES: [&str; 18] = [
+    "key_device",
+    "key_identities",
+    "key_sessions",
+    "key_prekeys",
+    "key_signed_prekeys",
+    "key_sender_keys",
+    "key_app_state_keys",
+    "key_app_state_versions",
+    "key_mutation_macs",
+    "key_sender_key_devices",
+    "key_lid_pn",
+    "key_base_keys",
+    "key_device_lists",
+    "key_group_metadata",
+    "key_tc_tokens",
+    "key_sent_messages",
+    "key_msg_secrets",
+    "key_pending_inbound",
+];
+
+impl Keys {
+    /// Delete every key of the company (after a logout: dead keys), and
+    /// nothing of any other company's.
+    pub async fn forget(&self) -> Result<()> {
+        let deletes: Vec<String> = TABLES
+            .iter()
+            .map(|t| format!("DELETE FROM {t} WHERE company = $1"))
+            .collect();
+        let steps: Vec<Step<'_>> = deletes
+            .iter()
+            .map(|sql| (sql.as_str(), self.with_company(&[])))
+            .collect();
+        self.leases
+            .fenced_steps(&self.lease, &steps)
+            .await
+            .map(drop)
+            .map_err(store_error)
+    }
+}
+
 /// whatsapp-rust's error for ours; ours stays the source, so a caller can
 /// tell a fenced write (`Error::Fenced`) from a lost database.
 fn store_error(e: Error) -> StoreError {
