@@ -53,6 +53,17 @@ pub struct ServeArgs {
     #[arg(long, env = "WALINK_PROXY", value_name = "URL",
           value_parser = |raw: &str| crate::domain::ProxyUrl::parse(raw).map_err(|e| e.to_string()))]
     proxy: Option<crate::domain::ProxyUrl>,
+    /// Share the companies with other hosts over this PostgreSQL database,
+    /// postgres://user[:password]@host[:port]/dbname: each host runs the
+    /// companies whose lease it holds, their keys in the database
+    #[arg(long, env = "WALINK_DATABASE", value_name = "URL")]
+    database: Option<String>,
+    /// This host's name among them [default: the machine's hostname]
+    #[arg(long, value_name = "NAME", requires = "database")]
+    host_id: Option<String>,
+    /// Sessions this host runs at most
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "database")]
+    capacity: u32,
 }
 
 pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
@@ -101,6 +112,9 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         tracing::info!(proxy = %p, "companies without a proxy of their own leave through this one");
     }
     config.proxy = args.proxy;
+    if let Some(url) = &args.database {
+        config.hosts = Some(ctx.rt.block_on(hosts(url, args.host_id, args.capacity))?);
+    }
     let socket = ctx.data.socket_path();
     // One handle for the engine, webhooks and the API: one connection, so
     // their writes queue on its lock instead of in SQLite's busy handler,
@@ -216,4 +230,36 @@ async fn first_snapshot(view: &crate::service::hub::View) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+}
+
+/// This host's part among the hosts sharing the database at `url`.
+async fn hosts(
+    url: &str,
+    host_id: Option<String>,
+    capacity: u32,
+) -> Result<crate::engine::HostsConfig, CliError> {
+    let db = walink_hosts::Database::connect(url)
+        .await
+        .map_err(|e| CliError::other(format!("--database: {e}")))?;
+    let host = match host_id {
+        Some(id) if !id.trim().is_empty() => id,
+        _ => hostname().ok_or_else(|| {
+            CliError::usage("this machine has no hostname to name the host by: give --host-id")
+        })?,
+    };
+    tracing::info!(
+        host,
+        capacity,
+        "sharing the companies with the hosts of the database"
+    );
+    let leases = walink_hosts::Leases::new(db, host, walink_hosts::LEASE);
+    Ok(crate::engine::HostsConfig { leases, capacity })
+}
+
+fn hostname() -> Option<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its whole length, which is passed.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let end = buf.iter().position(|&b| b == 0)?;
+    (rc == 0 && end > 0).then(|| String::from_utf8_lossy(&buf[..end]).into_owned())
 }

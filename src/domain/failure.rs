@@ -67,6 +67,9 @@ pub enum FailureReason {
     /// belongs to one company at a time. Which one is not said (the asker
     /// may not see it).
     NumberTaken,
+    /// Several hosts share the companies, and another one holds this
+    /// company's lease: only that host may run or link it.
+    Elsewhere,
     NotLinked,
     Internal,
 }
@@ -150,6 +153,7 @@ impl FailureReason {
             Self::DiskFull => "The disk is full: walink cannot save this company's link or state. Free space on the disk of walink's data directory; walink keeps what it could not save and writes it once there is room.".into(),
             Self::KeysDamaged => "This company's keys are damaged (the file is not a database); walink put it aside in the sessions folder. Restore the keys from a backup, or link again.".into(),
             Self::NumberTaken => "This number is already linked to another company in walink, and a number belongs to one company at a time. Unlink it there first, or ask the administrator.".into(),
+            Self::Elsewhere => "Another walink host runs this company now (the hosts share the companies over one database). Link or reconnect it on that host: walink hosts --leases says which.".into(),
             Self::NotLinked => "This company is not linked to a WhatsApp number yet. Link it first.".into(),
             Self::Internal => "walink hit an internal error in this session; the log has the details. Reconnect to try again.".into(),
         }

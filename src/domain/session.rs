@@ -40,6 +40,9 @@ pub enum SessionState {
     /// Exported to another data directory or host (`company export`): its
     /// keys left with it, so it never connects here again.
     Moved,
+    /// Another host holds the company's lease and runs its session (hosts
+    /// sharing one database); this one starts it when it holds the lease.
+    Elsewhere,
 }
 
 impl SessionState {
@@ -60,6 +63,7 @@ impl SessionState {
             Self::PasskeyRequired => "passkey_required",
             Self::Failed { .. } => "failed",
             Self::Moved => "moved",
+            Self::Elsewhere => "elsewhere",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod dial;
 pub(crate) mod expiry;
 mod facts;
 pub mod guard;
+pub mod hosted;
 pub mod inbound;
 mod keys;
 mod liveness;
@@ -33,6 +34,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub use command::Command;
+pub use hosted::HostsConfig;
 pub use keys::{KeySource, put_aside};
 pub use recover::recover_links;
 pub use update::{LogEntry, ServerLink, SessionRow, Update};
@@ -80,6 +82,9 @@ pub struct EngineConfig {
     /// `walink serve --proxy`: the way out of every company that has no
     /// proxy setting of its own.
     pub proxy: Option<crate::domain::ProxyUrl>,
+    /// `walink serve --database`: several hosts share the companies, each
+    /// running those whose lease it holds, the keys in the database.
+    pub hosts: Option<hosted::HostsConfig>,
 }
 
 impl EngineConfig {
@@ -97,6 +102,7 @@ impl EngineConfig {
             restore_progress_from: 20,
             keep_messages: Duration::from_secs(7 * 86_400),
             proxy: None,
+            hosts: None,
         }
     }
 }
@@ -173,6 +179,7 @@ impl Engine {
             keep_messages: config.keep_messages,
             proxy: config.proxy,
             beat: liveness::beat(),
+            hosted: config.hosts.map(|h| Arc::new(hosted::Hosted::new(h))),
         });
         let mut supervisor =
             supervisor::Supervisor::new(db, shared, upd_tx, config.restore_concurrency);

@@ -36,6 +36,7 @@ pub fn state_from_row(key: &str, detail: Option<&str>, now: i64, restoring: bool
         },
         "passkey_required" => SessionState::PasskeyRequired,
         "moved" => SessionState::Moved,
+        "elsewhere" => SessionState::Elsewhere,
         "failed" => SessionState::Failed {
             reason: FailureReason::Internal,
         },

@@ -23,12 +23,24 @@ pub struct Shared {
     pub proxy: Option<crate::domain::ProxyUrl>,
     /// When connected sessions look at their sockets (`liveness::beat`).
     pub beat: tokio::sync::watch::Receiver<()>,
+    /// Several hosts over one database: this host's leases.
+    pub hosted: Option<Arc<super::hosted::Hosted>>,
 }
 
 impl Shared {
-    /// Where this company's keys are.
+    /// Where this company's keys are: in the hosts' database when there is
+    /// one, else in `keys.db` (or a key file of the old layout).
     pub fn key_source(&self, company: i64, slug: &str) -> super::keys::KeySource {
-        super::keys::KeySource::of(&self.data, &self.keys, company, slug)
+        match &self.hosted {
+            Some(hosted) => super::keys::KeySource::Postgres(hosted.keys(slug)),
+            None => super::keys::KeySource::of(&self.data, &self.keys, company, slug),
+        }
+    }
+
+    /// This host may run the company's session: always on one host; with
+    /// several, while it holds the company's lease.
+    pub fn may_run(&self, slug: &str) -> bool {
+        self.hosted.as_ref().is_none_or(|h| h.holds(slug))
     }
 }
 

@@ -70,6 +70,7 @@ pub fn refused(reason: &FailureReason) -> ApiError {
             (StatusCode::CONFLICT, "attempt_live", None)
         }
         FailureReason::NumberTaken => (StatusCode::CONFLICT, "number_taken", None),
+        FailureReason::Elsewhere => (StatusCode::CONFLICT, "run_elsewhere", None),
         _ => (StatusCode::BAD_GATEWAY, "link_failed", None),
     };
     let mut e = ApiError::new(status, code, message);

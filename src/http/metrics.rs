@@ -58,6 +58,7 @@ const STATES: &[&str] = &[
     "passkey_required",
     "failed",
     "moved",
+    "elsewhere",
 ];
 
 pub struct Metrics {

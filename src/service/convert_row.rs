@@ -30,6 +30,7 @@ impl WireState {
             S::Cooldown { until } => Self::Cooldown { until: *until },
             S::PasskeyRequired => Self::PasskeyRequired,
             S::Moved => Self::Moved,
+            S::Elsewhere => Self::Elsewhere,
             S::Failed { reason } => Self::Failed {
                 reason: reason.clone(),
             },
@@ -58,6 +59,7 @@ impl WireState {
             Self::Cooldown { until } => S::Cooldown { until },
             Self::PasskeyRequired => S::PasskeyRequired,
             Self::Moved => S::Moved,
+            Self::Elsewhere => S::Elsewhere,
             Self::Failed { reason } => S::Failed { reason },
         }
     }

@@ -58,6 +58,7 @@ pub enum WireState {
     PasskeyRequired,
     Failed { reason: FailureReason },
     Moved,
+    Elsewhere,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,7 @@ pub fn walink_env(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
     for var in [
         "WALINK_DATA_DIR",
         "WALINK_COUNTRY",
+        "WALINK_DATABASE",
         "LC_ALL",
         "LC_TELEPHONE",
         "LANG",

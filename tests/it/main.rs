@@ -53,6 +53,7 @@ mod proxy_engine;
 mod send_guard;
 mod serve;
 mod serve_claims;
+mod serve_hosts;
 mod serve_wire;
 mod sim_chat;
 mod sim_dict_v2;

@@ -35,6 +35,7 @@ impl Serve {
             .arg(data)
             .args(["--server", &sim.ws, "serve"])
             .args(extra)
+            .env_remove("WALINK_DATABASE")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log.reopen().expect("log file"))

@@ -30,6 +30,7 @@ pub async fn serve(listener: TcpListener, sim: Shared) -> std::io::Result<()> {
         .route("/fault", post(fault))
         .route("/devices", get(devices))
         .route("/routed", get(routed))
+        .route("/replaced", get(replaced))
         .fallback(|| async {
             bad(
                 StatusCode::NOT_FOUND,
@@ -242,6 +243,10 @@ async fn devices(State(sim): State<Shared>) -> Response {
         })
         .collect();
     axum::Json(Value::Array(list)).into_response()
+}
+
+async fn replaced(State(sim): State<Shared>) -> Response {
+    axum::Json(json!({ "replaced": sim.replaced() })).into_response()
 }
 
 /// What the server routed lately (`?id=` one message), metadata only.

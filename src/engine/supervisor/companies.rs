@@ -19,6 +19,9 @@ impl Supervisor {
                     .map(|rows| rows.into_iter().find(|r| r.company == c.id))
             })
             .await;
+        if added.as_ref().is_ok_and(Option::is_some) {
+            self.share_company(&text).await;
+        }
         let update = match added {
             Ok(Some(row)) => Update::CompanyAdded(Box::new(row)),
             Ok(None) => return,

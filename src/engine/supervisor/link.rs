@@ -33,6 +33,10 @@ impl Supervisor {
             attempt: Some(attempt),
             reason,
         };
+        if !self.shared.may_run(&slug) {
+            let _ = self.updates.send(refuse(FailureReason::Elsewhere)).await;
+            return;
+        }
         let running = self.sessions.get(&company);
         // Somebody else's attempt (another dashboard on this server) is not
         // replaced: they would lose the code they are typing.

@@ -27,6 +27,15 @@ impl Supervisor {
         let Some(slug) = self.slug(company).await else {
             return;
         };
+        if !self.shared.may_run(&slug) {
+            let elsewhere = Update::Failed {
+                company,
+                attempt: None,
+                reason: FailureReason::Elsewhere,
+            };
+            let _ = self.updates.send(elsewhere).await;
+            return;
+        }
         if !self.has_keys(company, &slug).await {
             let _ = self.updates.send(not_linked).await;
             return;

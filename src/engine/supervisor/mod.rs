@@ -20,6 +20,7 @@ use crate::store::Db;
 use crate::store::now_unix;
 
 mod companies;
+mod hosting;
 mod invitations;
 mod keys;
 mod link;
@@ -69,6 +70,8 @@ pub struct Supervisor {
     pub progress_from: usize,
     /// The start-up restore's progress, while its sessions are spawned.
     startup: Option<Arc<super::restore::Progress>>,
+    /// Several hosts: the loop that keeps this host's leases.
+    keeper: Option<walink_hosts::Keeper>,
 }
 
 impl Supervisor {
@@ -90,6 +93,7 @@ impl Supervisor {
             fd_limit: None,
             progress_from: usize::MAX,
             startup: None,
+            keeper: None,
         }
     }
 
@@ -108,6 +112,7 @@ impl Supervisor {
             .iter()
             .filter(|r| {
                 r.state.is_linked()
+                    && self.shared.may_run(&r.slug)
                     && (held.contains(&r.company)
                         || self.shared.data.session_file(&r.slug).exists())
             })
@@ -129,7 +134,9 @@ impl Supervisor {
             }
             self.startup = None;
         }
+        let rows = self.elsewhere_until_held(rows);
         let _ = self.updates.send(Update::Snapshot(rows)).await;
+        self.start_keeper().await;
         let keep = self.shared.keep_messages;
         super::expiry::start(self.db.clone(), self.updates.downgrade(), keep);
         self.announce_invitations().await;
@@ -148,6 +155,9 @@ impl Supervisor {
                 },
                 Some(ended) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
                     self.on_ended(ended).await;
+                }
+                Some(change) = hosting::next_change(&mut self.keeper) => {
+                    self.on_lease(change).await;
                 }
             }
         }
@@ -335,9 +345,11 @@ impl Supervisor {
         }
     }
 
-    /// Start a session on the company's stored keys, if it has any.
+    /// Start a session on the company's stored keys, if it has any (and,
+    /// with several hosts, this one holds its lease).
     async fn restore(&mut self, company: i64) {
         if let Some(slug) = self.slug(company).await
+            && self.shared.may_run(&slug)
             && self.has_keys(company, &slug).await
         {
             self.spawn(company, slug, Mode::Restore, None);
@@ -371,6 +383,7 @@ impl Supervisor {
                 }
             }
         }
+        self.release_leases().await;
         let _ = self.updates.send(Update::Stopped).await;
     }
 }

@@ -90,6 +90,14 @@ impl Supervisor {
     }
 
     async fn import(&mut self, from: &Path, keys: &Path) -> Result<i64, String> {
+        if self.shared.hosted.is_some() {
+            return Err(
+                "this walink shares its companies with other hosts over a database; \
+                        a company file is taken in by a walink of its own (hand a company to \
+                        another host with walink company move)"
+                    .to_owned(),
+            );
+        }
         let (file, unpacked) = (from.to_path_buf(), keys.to_path_buf());
         let card = tokio::task::spawn_blocking(move || company_file::read(&file, &unpacked))
             .await

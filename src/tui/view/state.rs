@@ -68,7 +68,7 @@ pub fn family(state: &SessionState) -> Family {
         S::LoggedOut | S::Replaced | S::Banned { .. } | S::PasskeyRequired | S::Failed { .. } => {
             Family::Attention
         }
-        S::NotLinked | S::Moved => Family::NotLinked,
+        S::NotLinked | S::Moved | S::Elsewhere => Family::NotLinked,
     }
 }
 
@@ -101,6 +101,7 @@ pub fn describe(state: &SessionState, now: Now) -> (String, Tone) {
         S::PasskeyRequired => "Needs passkey (browser)".into(),
         S::Failed { .. } => "Failed".into(),
         S::Moved => "Moved (exported)".into(),
+        S::Elsewhere => "Run by another host".into(),
     };
     let f = family(state);
     let (symbol, _, tone) = f.label();

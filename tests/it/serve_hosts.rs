@@ -1,0 +1,127 @@
+//! Two `walink serve` hosts over one PostgreSQL, against one simulator: they
+//! share the companies out, each links and runs those whose lease it holds,
+//! and when one is killed (kill -9) the other takes its companies over with
+//! the keys in the database: connected again, no new link, and never one
+//! device on two connections.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use walink_hosts::test_server::TestServer;
+
+use crate::common::{TempDataDir, stderr, stdout, walink};
+use crate::crash::{link_by_qr, state_becomes};
+use crate::http::{Http, token};
+use crate::serve::Serve;
+use crate::sim_process::SimProcess;
+
+const COMPANIES: [&str; 4] = ["acme", "bolt", "cask", "dune"];
+const HOSTS: [&str; 2] = ["a", "b"];
+
+fn phone(i: usize) -> String {
+    format!("7900000100{i}")
+}
+
+/// Company → the host holding its lease, once every company has one.
+fn leased(data: &Path, url: &str) -> BTreeMap<String, String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = walink(data, &["hosts", "--database", url, "--leases", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+        let held: BTreeMap<String, String> = rows
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter_map(|r| Some((r["company"].as_str()?.into(), r["host"].as_str()?.into())))
+            .collect();
+        if held.len() == COMPANIES.len() {
+            return held;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not every company leased: {rows}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn devices(sim: &SimProcess) -> serde_json::Value {
+    sim.call("GET", "/devices", "").1
+}
+
+#[test]
+fn the_hosts_share_the_companies_and_one_takes_over_what_a_killed_host_ran() {
+    let pg = TestServer::start();
+    let url = pg.url();
+    let sim = SimProcess::start();
+    let dirs = [TempDataDir::new(), TempDataDir::new()];
+    let mut serves: Vec<Serve> = HOSTS
+        .iter()
+        .zip(&dirs)
+        .map(|(id, d)| {
+            let args = ["--http", "127.0.0.1:0", "--database", &url, "--host-id", id];
+            Serve::start_with(&d.path, &sim, &args)
+        })
+        .collect();
+    let https: Vec<Http> = serves.iter().map(|s| Http::new(s.http())).collect();
+    let tokens: Vec<String> = dirs
+        .iter()
+        .map(|d| token(&d.path, &["--scope", "link"]))
+        .collect();
+    // Until the registry is in the database too, each host's registry
+    // names every company; added once both run, the hosts share them out.
+    for c in COMPANIES {
+        for d in &dirs {
+            let out = walink(&d.path, &["company", "add", c, "--name", c]);
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+    }
+    let owners = leased(&dirs[0].path, &url);
+    let load = |h: &str| owners.values().filter(|o| *o == h).count();
+    assert_eq!((load("a"), load("b")), (2, 2), "shared out: {owners:?}");
+
+    // Each company links on the host that runs it; the other refuses.
+    for (i, c) in COMPANIES.iter().enumerate() {
+        let at = HOSTS.iter().position(|h| *h == owners[*c]).expect("host");
+        let other = 1 - at;
+        let refused = https[other].call(
+            "POST",
+            &format!("/api/v1/sessions/{c}/link"),
+            Some(&tokens[other]),
+            Some(r#"{"method":"qr"}"#),
+        );
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert_eq!(refused.body["error"]["code"], "run_elsewhere");
+        link_by_qr(&sim, &https[at], &tokens[at], c, &phone(i));
+    }
+    let linked = devices(&sim);
+    assert_eq!(linked.as_array().map(Vec::len), Some(COMPANIES.len()));
+
+    // Host a dies. Once its leases run out, b runs every company.
+    serves[0].kill_9();
+    let killed = Instant::now();
+    for c in COMPANIES {
+        state_becomes(&https[1], &tokens[1], c, "connected", 40);
+    }
+    let took = killed.elapsed();
+    assert!(took < Duration::from_secs(30), "failover took {took:?}");
+    let after = devices(&sim);
+    assert_eq!(
+        after.as_array().map(Vec::len),
+        Some(COMPANIES.len()),
+        "no new pairing: {after}"
+    );
+    assert!(
+        after
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["connected"] == true),
+        "{after}"
+    );
+    let owners = leased(&dirs[1].path, &url);
+    assert!(owners.values().all(|h| h == "b"), "{owners:?}");
+    assert_eq!(sim.call("GET", "/replaced", "").1["replaced"], 0);
+}
