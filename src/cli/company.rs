@@ -45,6 +45,9 @@ pub enum CompanyCommand {
     /// Bring up a company from a file made by `company export`, on its
     /// keys: no new link
     Import(super::moving::ImportArgs),
+    /// Hand a company over to another host sharing the database: its host
+    /// stops it, the other starts it on the same keys (no new link)
+    Move(super::hosts::MoveArgs),
 }
 
 pub fn run(ctx: &mut Context, global: &GlobalOpts, cmd: CompanyCommand) -> Result<(), CliError> {
@@ -56,6 +59,7 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, cmd: CompanyCommand) -> Resul
         CompanyCommand::Rm { slug, yes } => rm(ctx, &slug, yes),
         CompanyCommand::Export(args) => super::moving::export(ctx, global, args),
         CompanyCommand::Import(args) => super::moving::import(ctx, global, args),
+        CompanyCommand::Move(args) => super::hosts::move_company(args),
     }
 }
 

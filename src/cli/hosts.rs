@@ -21,12 +21,29 @@ pub struct HostsArgs {
     json: bool,
 }
 
-pub fn run(args: HostsArgs) -> Result<(), CliError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    slug: String,
+    /// The host to run it from now on (`walink hosts` lists them)
+    #[arg(long, value_name = "HOST")]
+    to: String,
+    /// The shared database, postgres://user[:password]@host[:port]/dbname
+    #[arg(long, env = "WALINK_DATABASE", value_name = "URL")]
+    database: String,
+}
+
+/// How long `company move` waits for the new host to hold the company.
+const MOVE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(CliError::other)?;
-    rt.block_on(async {
+        .map_err(CliError::other)
+}
+
+pub fn run(args: HostsArgs) -> Result<(), CliError> {
+    runtime()?.block_on(async {
         let db = Database::connect(&args.database)
             .await
             .map_err(CliError::other)?;
@@ -82,4 +99,46 @@ async fn leases(db: &Database, json: bool) -> Result<(), CliError> {
             ]
         },
     )
+}
+
+/// Ask the company's host to hand it over, then wait until `to` holds it,
+/// saying where it stands.
+pub fn move_company(args: MoveArgs) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let db = Database::connect(&args.database)
+            .await
+            .map_err(CliError::other)?;
+        let (slug, to) = (args.slug.as_str(), args.to.as_str());
+        let from = lease_of(&db, slug).await?.host;
+        if from.as_deref() == Some(to) {
+            println!("{to} runs {slug} already.");
+            return Ok(());
+        }
+        db.hand_over(slug, to).await.map_err(CliError::other)?;
+        let from = from.unwrap_or_else(|| "no host".to_owned());
+        println!("Asked {from} to hand {slug} over to {to}; waiting for {to} to run it…");
+        let deadline = tokio::time::Instant::now() + MOVE_WAIT;
+        loop {
+            let lease = lease_of(&db, slug).await?;
+            if lease.host.as_deref() == Some(to) {
+                println!("{to} runs {slug} now (lease epoch {}).", lease.epoch);
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(CliError::other(format!(
+                    "{to} does not run {slug} after {} s: is walink serve running there \
+                     (walink hosts)? The move stays asked for and happens once it runs",
+                    MOVE_WAIT.as_secs()
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    })
+}
+
+async fn lease_of(db: &Database, slug: &str) -> Result<walink_hosts::LeaseRow, CliError> {
+    let all = db.leases().await.map_err(CliError::other)?;
+    all.into_iter()
+        .find(|l| l.company == slug)
+        .ok_or_else(|| CliError::other(format!("no company {slug} is shared in this database")))
 }

@@ -1,8 +1,9 @@
 //! Two `walink serve` hosts over one PostgreSQL, against one simulator: they
 //! share the companies out, each links and runs those whose lease it holds,
-//! and when one is killed (kill -9) the other takes its companies over with
-//! the keys in the database: connected again, no new link, and never one
-//! device on two connections.
+//! a company moves from one to the other on request, and when one is killed
+//! (kill -9) the other takes its companies over with the keys in the
+//! database: connected again, no new link, and never one device on two
+//! connections.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -52,7 +53,7 @@ fn devices(sim: &SimProcess) -> serde_json::Value {
 }
 
 #[test]
-fn the_hosts_share_the_companies_and_one_takes_over_what_a_killed_host_ran() {
+fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_ran() {
     let pg = TestServer::start();
     let url = pg.url();
     let sim = SimProcess::start();
@@ -98,6 +99,43 @@ fn the_hosts_share_the_companies_and_one_takes_over_what_a_killed_host_ran() {
     }
     let linked = devices(&sim);
     assert_eq!(linked.as_array().map(Vec::len), Some(COMPANIES.len()));
+
+    // One of a's companies is handed to b: a stops it, b runs it.
+    let moving = owners
+        .iter()
+        .find(|(_, h)| *h == "a")
+        .map(|(c, _)| c.as_str());
+    let moving = moving.expect("a runs one");
+    let out = walink(
+        &dirs[0].path,
+        &["company", "move", moving, "--to", "b", "--database", &url],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("b runs {moving} now")),
+        "{}",
+        stdout(&out)
+    );
+    state_becomes(&https[1], &tokens[1], moving, "connected", 30);
+    state_becomes(&https[0], &tokens[0], moving, "elsewhere", 10);
+    let unknown = walink(
+        &dirs[0].path,
+        &[
+            "company",
+            "move",
+            moving,
+            "--to",
+            "nowhere",
+            "--database",
+            &url,
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("no host nowhere"),
+        "{}",
+        stderr(&unknown)
+    );
 
     // Host a dies. Once its leases run out, b runs every company.
     serves[0].kill_9();
