@@ -24,8 +24,8 @@ fn phone(i: usize) -> String {
     format!("7900000100{i}")
 }
 
-/// Company → the host holding its lease, once every company has one.
-fn leased(data: &Path, url: &str) -> BTreeMap<String, String> {
+/// Company → the host holding its lease, once `companies` have one.
+fn leased(data: &Path, url: &str, companies: usize) -> BTreeMap<String, String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let out = walink(data, &["hosts", "--database", url, "--leases", "--json"]);
@@ -37,7 +37,7 @@ fn leased(data: &Path, url: &str) -> BTreeMap<String, String> {
             .iter()
             .filter_map(|r| Some((r["company"].as_str()?.into(), r["host"].as_str()?.into())))
             .collect();
-        if held.len() == COMPANIES.len() {
+        if held.len() == companies {
             return held;
         }
         assert!(
@@ -79,7 +79,7 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
             assert!(out.status.success(), "{}", stderr(&out));
         }
     }
-    let owners = leased(&dirs[0].path, &url);
+    let owners = leased(&dirs[0].path, &url, COMPANIES.len());
     let load = |h: &str| owners.values().filter(|o| *o == h).count();
     assert_eq!((load("a"), load("b")), (2, 2), "shared out: {owners:?}");
 
@@ -159,7 +159,64 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
             .all(|d| d["connected"] == true),
         "{after}"
     );
-    let owners = leased(&dirs[1].path, &url);
+    let owners = leased(&dirs[1].path, &url, COMPANIES.len());
     assert!(owners.values().all(|h| h == "b"), "{owners:?}");
+    assert_eq!(sim.call("GET", "/replaced", "").1["replaced"], 0);
+}
+
+#[test]
+fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_resumes_after() {
+    let pg = TestServer::start();
+    let url = pg.url();
+    let sim = SimProcess::start();
+    let dir = TempDataDir::new();
+    let args = [
+        "--http",
+        "127.0.0.1:0",
+        "--database",
+        &url,
+        "--host-id",
+        "a",
+    ];
+    let serve = Serve::start_with(&dir.path, &sim, &args);
+    let http = Http::new(serve.http());
+    let t = token(&dir.path, &["--scope", "link"]);
+    let out = walink(&dir.path, &["company", "add", "acme"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(leased(&dir.path, &url, 1)["acme"], "a");
+    link_by_qr(&sim, &http, &t, "acme", &phone(0));
+
+    // The database goes away: the session stops before its lease could
+    // have run out on the database's clock (10 s after the last renewal,
+    // of a 15 s lease), and says why.
+    pg.stop();
+    let stopped = Instant::now();
+    state_becomes(&http, &t, "acme", "disconnected", 20);
+    assert!(
+        stopped.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        stopped.elapsed()
+    );
+    let offline = devices(&sim);
+    assert_eq!(offline[0]["connected"], false, "{offline}");
+    let log = http.call("GET", "/api/v1/sessions/acme/events", Some(&t), None);
+    assert!(
+        log.body
+            .to_string()
+            .contains("database could not be reached"),
+        "{}",
+        log.body
+    );
+
+    // Back: the host holds the lease again and the session goes on, on
+    // the same keys.
+    pg.resume();
+    state_becomes(&http, &t, "acme", "connected", 40);
+    let back = devices(&sim);
+    assert_eq!(
+        back.as_array().map(Vec::len),
+        Some(1),
+        "no new pairing: {back}"
+    );
     assert_eq!(sim.call("GET", "/replaced", "").1["replaced"], 0);
 }
