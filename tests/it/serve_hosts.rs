@@ -162,6 +162,18 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
     let owners = leased(&dirs[1].path, &url, COMPANIES.len());
     assert!(owners.values().all(|h| h == "b"), "{owners:?}");
     assert_eq!(sim.call("GET", "/replaced", "").1["replaced"], 0);
+
+    // b stopped in order lets its leases go at once.
+    assert_eq!(serves.pop().expect("b").terminate(), 0);
+    let out = walink(
+        &dirs[1].path,
+        &["hosts", "--database", &url, "--leases", "--json"],
+    );
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert!(
+        rows.as_array().unwrap().iter().all(|r| r["host"].is_null()),
+        "{rows}"
+    );
 }
 
 #[test]
