@@ -50,7 +50,7 @@ impl FailureReason {
             Self::TooManyDevices => "The phone already has 4 linked devices. Unlink one (Settings › Linked devices), then try again.".into(),
             Self::AlreadyLinked => "This company is already linked. To link another number, ask your administrator to unlink the current one first.".into(),
             Self::NumberTaken => "This number is already linked to another company, and a number belongs to one company at a time. Ask your administrator.".into(),
-            Self::Elsewhere => "This link page is served by a walink server that does not run your company right now. Try again in a minute; if it repeats, ask your administrator.".into(),
+            Self::Elsewhere => "The server of this page does not run your company right now. Try again in a minute; if it repeats, ask your administrator.".into(),
             Self::PasskeyRequired => "This account confirms links with a passkey: link with the QR code instead.".into(),
             Self::LoggedOut => "The phone unlinked this device. Start again.".into(),
             Self::NetworkUnreachable | Self::ServiceUnavailable | Self::ProxyFailed { .. } => {
@@ -104,7 +104,7 @@ impl FailureReason {
             Self::TooManyDevices => "К телефону уже привязано 4 устройства. Отвяжите одно (Настройки › Связанные устройства) и попробуйте снова.".into(),
             Self::AlreadyLinked => "Эта компания уже привязана. Чтобы привязать другой номер, попросите администратора сначала отвязать текущий.".into(),
             Self::NumberTaken => "Этот номер уже привязан к другой компании; номер может принадлежать только одной компании. Обратитесь к администратору.".into(),
-            Self::Elsewhere => "Эту страницу обслуживает сервер walink, который сейчас не ведёт вашу компанию. Попробуйте через минуту; если повторится — обратитесь к администратору.".into(),
+            Self::Elsewhere => "Сервер этой страницы сейчас не ведёт вашу компанию. Попробуйте через минуту; если повторится — обратитесь к администратору.".into(),
             Self::PasskeyRequired => "Этот аккаунт подтверждает привязку ключом доступа (passkey): привяжите по QR-коду.".into(),
             Self::LoggedOut => "Телефон отвязал это устройство. Начните заново.".into(),
             Self::NetworkUnreachable | Self::ServiceUnavailable | Self::ProxyFailed { .. } => {

@@ -1,0 +1,209 @@
+//! Several hosts over one PostgreSQL, measured with `walink serve`
+//! processes against the simulator (in this process): the restore of N
+//! sessions from their keys in PostgreSQL (the scale bench gives the same
+//! from `keys.db`), what one host costs the database at rest (connections,
+//! transactions a second) and itself (CPU), and the failover of N sessions
+//! when their host is killed: kill -9 → all connected on the other host.
+//!
+//! `cargo bench --bench hosts` (N = 1,000; `WALINK_BENCH_N` to change).
+//! PostgreSQL is Debian's, started by the bench in a temporary directory.
+
+mod common;
+mod linked;
+use linked::{all_connected, registry, shared_phone};
+mod serve_proc;
+use serve_proc::Serve;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use walink::config::DataDir;
+use walink::domain::{AttemptId, LinkMethod, SessionState};
+use walink::engine::server::ServerTarget;
+use walink::engine::{Command, Engine, EngineConfig, HostsConfig, Update};
+use walink::service::attach::{self, OnLoss};
+use walink::sim::{SimConfig, Simulator};
+use walink::store::Store;
+use walink_hosts::test_server::TestServer;
+use walink_hosts::{Database, LEASE, Leases};
+
+/// Link every company through an engine that holds their leases (host
+/// `link`), then stop it: it lets the leases go.
+async fn link_hosted(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>, db: &Database) {
+    let mut config = EngineConfig::new(
+        data.clone(),
+        ServerTarget::parse(Some(&sim.url())).expect("server"),
+    );
+    config.restore = false;
+    config.hosts = Some(HostsConfig {
+        leases: Leases::new(db.clone(), "link", LEASE),
+        capacity: ids.len() as u32,
+    });
+    let store = Store::open(&data.registry_path()).expect("registry");
+    let (engine, mut updates) = Engine::start(store, config);
+    // The engine links a company only once it holds the lease.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let leases = db.leases().await.expect("leases");
+        let held = leases.iter().filter(|l| l.host.as_deref() == Some("link"));
+        if held.count() == ids.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the linking engine holds no leases"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let linking = Instant::now();
+    for &company in ids {
+        let link = Command::Link {
+            company,
+            attempt: AttemptId(1),
+            method: LinkMethod::Qr,
+            force: false,
+            by: "bench".into(),
+            invitation: None,
+        };
+        engine.send(link).await.expect("engine");
+    }
+    all_connected(&mut updates, ids, sim, &shared_phone(0)).await;
+    println!(
+        "N = {}: linked through the engine, keys in PostgreSQL, in {:.1} s",
+        ids.len(),
+        linking.elapsed().as_secs_f64()
+    );
+    linked::stop(&engine, &mut updates).await;
+}
+
+/// Until `n` companies are connected on the serve at `socket`, as a client
+/// attached to it sees them.
+async fn connected(socket: &Path, n: usize, within: Duration) {
+    let conn = loop {
+        match attach::connect(socket, "bench").await {
+            Ok(c) => break c,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    let (_engine, mut updates) = attach::bridge(conn, socket.into(), "bench".into(), OnLoss::End);
+    let mut up = HashSet::new();
+    let deadline = tokio::time::Instant::now() + within;
+    while up.len() < n {
+        match tokio::time::timeout_at(deadline, updates.recv()).await {
+            Ok(Some(Update::Snapshot(rows))) => {
+                up = rows
+                    .iter()
+                    .filter(|r| r.state == SessionState::Connected)
+                    .map(|r| r.company)
+                    .collect();
+            }
+            Ok(Some(Update::StateChanged { company, state, .. })) => {
+                if state == SessionState::Connected {
+                    up.insert(company);
+                } else {
+                    up.remove(&company);
+                }
+            }
+            Ok(Some(_)) => {}
+            other => panic!("{} of {n} connected ({other:?})", up.len()),
+        }
+    }
+}
+
+/// Connections named `walink`, and transactions committed so far.
+async fn database_load(stats: &tokio_postgres::Client) -> (i64, i64) {
+    let row = stats
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE application_name = 'walink'), \
+                    (SELECT sum(xact_commit)::bigint FROM pg_stat_database)",
+            &[],
+        )
+        .await
+        .expect("stats");
+    (row.get(0), row.get(1))
+}
+
+fn main() {
+    let n: usize = std::env::var("WALINK_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    walink::fdlimit::raise().expect("the open-file limit");
+    let pg = TestServer::start();
+    let url = pg.url();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sim = rt
+        .block_on(Simulator::start(SimConfig::default()))
+        .expect("simulator");
+    let db = rt.block_on(Database::connect(&url)).expect("database");
+    let stats = rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(
+            &format!("{url}?application_name=bench"),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .expect("stats connection");
+        tokio::spawn(conn);
+        client
+    });
+    // Two registries naming the same N companies: a host's registry is
+    // its own, the keys and leases are shared.
+    let (_tmp_a, data_a, ids) = registry(n, n);
+    let (_tmp_b, data_b, _) = registry(n, n);
+    rt.block_on(link_hosted(&sim, &data_a, &ids, &db));
+    let (base_conns, _) = rt.block_on(database_load(&stats));
+
+    let cap = n.to_string();
+    let host = |id: &'static str| ["--database", &url, "--host-id", id, "--capacity", &cap];
+    let began = Instant::now();
+    let a = Serve::start_with(&data_a, &sim, &host("a"));
+    rt.block_on(connected(
+        &data_a.socket_path(),
+        n,
+        Duration::from_secs(900),
+    ));
+    let restore = began.elapsed();
+    let cpu = a.cpu_secs();
+    println!(
+        "N = {n}: one walink serve restored them from PostgreSQL in {:.1} s from its start \
+         ({:.1} ms of CPU a session)",
+        restore.as_secs_f64(),
+        cpu * 1000.0 / n as f64
+    );
+
+    // At rest: what one host holding N leases costs.
+    std::thread::sleep(Duration::from_secs(20));
+    let (conns0, xacts0) = rt.block_on(database_load(&stats));
+    let cpu0 = a.cpu_secs();
+    std::thread::sleep(Duration::from_secs(60));
+    let (conns, xacts) = rt.block_on(database_load(&stats));
+    let cpu = a.cpu_secs() - cpu0;
+    println!(
+        "N = {n}: at rest, one host holds {} PostgreSQL connections ({} at most over the minute) \
+         and the database commits {:.1} transactions a second (lease renewals and key writes); \
+         the host's CPU {:.1} % of one core",
+        conns - base_conns,
+        conns0.max(conns) - base_conns,
+        (xacts - xacts0) as f64 / 60.0,
+        cpu / 60.0 * 100.0
+    );
+
+    // Failover: b waits beside a, a is killed.
+    let b = Serve::start_with(&data_b, &sim, &host("b"));
+    std::thread::sleep(LEASE / 2);
+    drop(a); // SIGKILL
+    let killed = Instant::now();
+    rt.block_on(connected(
+        &data_b.socket_path(),
+        n,
+        Duration::from_secs(900),
+    ));
+    println!(
+        "N = {n}: failover: host killed (kill -9) → all {n} connected on the other host in \
+         {:.1} s (the lease is {} s)",
+        killed.elapsed().as_secs_f64(),
+        LEASE.as_secs()
+    );
+    b.stop();
+}
