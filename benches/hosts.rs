@@ -10,7 +10,7 @@
 
 mod common;
 mod linked;
-use linked::{all_connected, registry, shared_phone};
+use linked::{all_connected_asking, registry, shared_phone};
 mod serve_proc;
 use serve_proc::Serve;
 
@@ -19,9 +19,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use walink::config::DataDir;
-use walink::domain::{AttemptId, LinkMethod, SessionState};
+use walink::domain::SessionState;
 use walink::engine::server::ServerTarget;
-use walink::engine::{Command, Engine, EngineConfig, HostsConfig, Update};
+use walink::engine::{Engine, EngineConfig, HostsConfig, Update};
 use walink::service::attach::{self, OnLoss};
 use walink::sim::{SimConfig, Simulator};
 use walink::store::Store;
@@ -42,7 +42,8 @@ async fn link_hosted(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>, db: &D
     });
     let store = Store::open(&data.registry_path()).expect("registry");
     let (engine, mut updates) = Engine::start(store, config);
-    // The engine links a company only once it holds the lease.
+    // The engine links a company only once it holds the lease (a link
+    // asked before it took the lease in is asked again).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let leases = db.leases().await.expect("leases");
@@ -57,18 +58,8 @@ async fn link_hosted(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>, db: &D
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let linking = Instant::now();
-    for &company in ids {
-        let link = Command::Link {
-            company,
-            attempt: AttemptId(1),
-            method: LinkMethod::Qr,
-            force: false,
-            by: "bench".into(),
-            invitation: None,
-        };
-        engine.send(link).await.expect("engine");
-    }
-    all_connected(&mut updates, ids, sim, &shared_phone(0)).await;
+    linked::ask_links(&engine, ids).await;
+    all_connected_asking(&mut updates, ids, sim, &shared_phone(0), Some(&engine)).await;
     println!(
         "N = {}: linked through the engine, keys in PostgreSQL, in {:.1} s",
         ids.len(),

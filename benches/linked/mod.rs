@@ -62,19 +62,7 @@ pub async fn link_with(
 ) {
     let (engine, mut updates) = start(sim, data, false);
     let linking = Instant::now();
-    for &company in ids {
-        engine
-            .send(Command::Link {
-                company,
-                attempt: AttemptId(1),
-                method: LinkMethod::Qr,
-                force: false,
-                by: "bench".into(),
-                invitation: None,
-            })
-            .await
-            .expect("engine");
-    }
+    ask_links(&engine, ids).await;
     all_connected(&mut updates, ids, sim, phone_of).await;
     println!(
         "N = {}: linked through the engine in {:.1} s",
@@ -82,6 +70,21 @@ pub async fn link_with(
         linking.elapsed().as_secs_f64()
     );
     stop(&engine, &mut updates).await;
+}
+
+/// Ask `engine` to link each company by QR.
+pub async fn ask_links(engine: &EngineHandle, ids: &HashSet<i64>) {
+    for &company in ids {
+        let link = Command::Link {
+            company,
+            attempt: AttemptId(1),
+            method: LinkMethod::Qr,
+            force: false,
+            by: "bench".into(),
+            invitation: None,
+        };
+        engine.send(link).await.expect("engine");
+    }
 }
 
 pub fn start(
@@ -114,6 +117,18 @@ pub async fn all_connected(
     sim: &Simulator,
     phone_of: &dyn Fn(i64) -> String,
 ) {
+    all_connected_asking(updates, ids, sim, phone_of, None).await;
+}
+
+/// `all_connected`; with `engine`, a link refused because the engine does
+/// not hold the company's lease yet is asked again.
+pub async fn all_connected_asking(
+    updates: &mut tokio::sync::mpsc::Receiver<Update>,
+    ids: &HashSet<i64>,
+    sim: &Simulator,
+    phone_of: &dyn Fn(i64) -> String,
+    engine: Option<&EngineHandle>,
+) {
     let mut left = ids.clone();
     // What each one not yet connected last said, for the panic below.
     let mut last: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
@@ -139,6 +154,17 @@ pub async fn all_connected(
             }
             Ok(Some(Update::StateChanged { company, state, .. })) => {
                 last.insert(company, format!("{state:?}"));
+            }
+            Ok(Some(Update::Failed {
+                company,
+                reason: walink::domain::FailureReason::Elsewhere,
+                ..
+            })) if engine.is_some() => {
+                let engine = engine.expect("engine").clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    ask_links(&engine, &HashSet::from([company])).await;
+                });
             }
             Ok(Some(_)) => {}
             other => {

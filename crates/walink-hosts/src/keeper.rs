@@ -148,7 +148,8 @@ pub struct Keeper {
 
 impl Keeper {
     /// Keep `leases` for a host of `capacity` sessions. Dropping `changes`
-    /// (once every session has stopped) releases every lease.
+    /// (once every session has stopped) releases every lease and leaves
+    /// the hosts.
     pub fn spawn(leases: Leases, capacity: u32) -> Self {
         let (tx, changes) = mpsc::channel(64);
         let task = tokio::spawn(run(leases, capacity, tx));
@@ -201,7 +202,7 @@ async fn run(leases: Leases, capacity: u32, tx: mpsc::Sender<Change>) {
             _ = tx.closed() => break 'keep,
         }
     }
-    let _ = leases.release_all().await;
+    let _ = leases.leave().await;
 }
 
 /// One round: join, renew, take more.

@@ -176,16 +176,20 @@ impl Leases {
         Ok(())
     }
 
-    /// Give every lease up (this host is shutting down).
-    pub async fn release_all(&self) -> Result<(), Error> {
-        self.db
-            .client()
-            .await?
-            .execute(
-                "UPDATE leases SET host = NULL, expires = NULL WHERE host = $1",
-                &[&self.host],
-            )
+    /// Give every lease up and leave the hosts (this host is shutting
+    /// down in order): the others take its companies at once, and no
+    /// longer count it in their fair share.
+    pub async fn leave(&self) -> Result<(), Error> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "UPDATE leases SET host = NULL, expires = NULL WHERE host = $1",
+            &[&self.host],
+        )
+        .await?;
+        tx.execute("DELETE FROM hosts WHERE id = $1", &[&self.host])
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

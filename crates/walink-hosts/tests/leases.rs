@@ -60,6 +60,13 @@ async fn hosts_share_the_companies_and_one_takes_over_what_a_dead_host_held() {
     assert!(b_row.live && b_row.leases == 6, "{hosts:?}");
     // a is back (it just renewed) but holds nothing.
     assert!(a_row.live && a_row.leases == 0, "{hosts:?}");
+
+    // b leaves in order: its companies are free at once, and it is no
+    // longer a host of the database (no share is kept for it).
+    b.leave().await.unwrap();
+    let hosts = db.hosts(TTL.as_secs_f64()).await.unwrap();
+    assert!(hosts.iter().all(|h| h.id != "b"), "{hosts:?}");
+    assert_eq!(a.acquire(100, 0).await.unwrap().len(), 6);
 }
 
 #[tokio::test]

@@ -103,7 +103,7 @@ impl Supervisor {
         };
         keeper.abort();
         if let Some(hosted) = &self.shared.hosted
-            && let Err(e) = hosted.config.leases.release_all().await
+            && let Err(e) = hosted.config.leases.leave().await
         {
             tracing::warn!("cannot let go of the leases; they expire on their own: {e}");
         }
