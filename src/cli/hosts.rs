@@ -137,8 +137,8 @@ pub fn move_company(args: MoveArgs) -> Result<(), CliError> {
 }
 
 async fn lease_of(db: &Database, slug: &str) -> Result<walink_hosts::LeaseRow, CliError> {
-    let all = db.leases().await.map_err(CliError::other)?;
-    all.into_iter()
-        .find(|l| l.company == slug)
+    db.lease(slug)
+        .await
+        .map_err(CliError::other)?
         .ok_or_else(|| CliError::other(format!("no company {slug} is shared in this database")))
 }

@@ -57,18 +57,28 @@ impl Database {
 
     /// Every company's lease, by company.
     pub async fn leases(&self) -> Result<Vec<LeaseRow>, Error> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT company, epoch, wanted,
-                        CASE WHEN expires > now() THEN host END AS host,
-                        CASE WHEN expires > now()
-                             THEN extract(epoch FROM expires - now())::float8 END AS remaining
-                 FROM leases ORDER BY company",
-                &[],
-            )
-            .await?;
+        self.lease_rows("ORDER BY company", &[]).await
+    }
+
+    /// One company's lease, if the company is shared here.
+    pub async fn lease(&self, company: &str) -> Result<Option<LeaseRow>, Error> {
+        let rows = self.lease_rows("WHERE company = $1", &[&company]).await?;
+        Ok(rows.into_iter().next())
+    }
+
+    async fn lease_rows(
+        &self,
+        tail: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<LeaseRow>, Error> {
+        let sql = format!(
+            "SELECT company, epoch, wanted,
+                    CASE WHEN expires > now() THEN host END AS host,
+                    CASE WHEN expires > now()
+                         THEN extract(epoch FROM expires - now())::float8 END AS remaining
+             FROM leases {tail}"
+        );
+        let rows = self.client().await?.query(&sql, params).await?;
         Ok(rows
             .iter()
             .map(|r| LeaseRow {

@@ -64,7 +64,7 @@ impl Supervisor {
                 let slug = lease.company.clone();
                 hosted.hold(lease);
                 match self.company_of(&slug).await {
-                    Some(company) => self.restore(company).await,
+                    Some(company) => self.restore_as(company, slug).await,
                     None => tracing::warn!(
                         "this host holds the lease of company {slug}, which its registry does not \
                          have: add it here (walink company add) for this host to run it"

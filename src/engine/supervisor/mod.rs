@@ -348,10 +348,14 @@ impl Supervisor {
     /// Start a session on the company's stored keys, if it has any (and,
     /// with several hosts, this one holds its lease).
     async fn restore(&mut self, company: i64) {
-        if let Some(slug) = self.slug(company).await
-            && self.shared.may_run(&slug)
-            && self.has_keys(company, &slug).await
-        {
+        if let Some(slug) = self.slug(company).await {
+            self.restore_as(company, slug).await;
+        }
+    }
+
+    /// `restore` of a company whose slug is known.
+    async fn restore_as(&mut self, company: i64, slug: String) {
+        if self.shared.may_run(&slug) && self.has_keys(company, &slug).await {
             self.spawn(company, slug, Mode::Restore, None);
         }
     }
