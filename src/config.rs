@@ -66,6 +66,10 @@ impl DataDir {
     pub fn registry_path(&self) -> PathBuf {
         self.root.join("walink.db")
     }
+    /// The hosts' shared database, once `walink serve --database` ran here.
+    pub fn database_path(&self) -> PathBuf {
+        self.root.join("database")
+    }
     pub fn lock_path(&self) -> PathBuf {
         self.root.join("walink.lock")
     }

@@ -24,6 +24,7 @@ pub struct RestoreArgs {
 
 /// Safe while walink serve runs: SQLite copies a consistent snapshot.
 pub fn backup(data: DataDir, args: BackupArgs) -> Result<(), CliError> {
+    in_this_directory(&data)?;
     if !data.registry_path().exists() {
         return Err(CliError::usage(format!(
             "there is nothing to back up: {} has no registry",
@@ -42,6 +43,7 @@ pub fn backup(data: DataDir, args: BackupArgs) -> Result<(), CliError> {
 }
 
 pub fn restore(data: DataDir, args: RestoreArgs) -> Result<(), CliError> {
+    in_this_directory(&data)?;
     // No server may run on the directory being filled.
     let _lock = DirLock::acquire(&data.lock_path()).map_err(CliError::other)?;
     let held = crate::backup::restore(&data, &args.file).map_err(|e| match e {
@@ -59,5 +61,18 @@ pub fn restore(data: DataDir, args: RestoreArgs) -> Result<(), CliError> {
          Stop the walink that ran them before: two places running one device's keys \
          get the device logged out."
     );
+    Ok(())
+}
+
+/// Backups are of a registry and keys in the data directory; with several
+/// hosts they live in the database, whose own tools back it up.
+pub(super) fn in_this_directory(data: &DataDir) -> Result<(), CliError> {
+    if data.database_path().exists() {
+        return Err(CliError::usage(format!(
+            "the registry and the keys of {} are in the hosts' PostgreSQL database (walink serve \
+             --database); back that database up with pg_dump, and restore it with pg_restore",
+            data.root().display()
+        )));
+    }
     Ok(())
 }

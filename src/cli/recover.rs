@@ -13,6 +13,7 @@ use super::CliError;
 pub fn run(data: DataDir) -> Result<(), CliError> {
     // No server may hold the directory while its registry is rebuilt.
     let _lock = DirLock::acquire(&data.lock_path()).map_err(CliError::other)?;
+    super::backup::in_this_directory(&data)?;
     if crate::keystore::orphans::orphaned(&data).is_none() {
         return Err(CliError::usage(format!(
             "there is nothing to recover: {} is there, or neither {} nor {} holds keys; walink status shows the companies",

@@ -54,19 +54,20 @@ pub struct ServeArgs {
           value_parser = |raw: &str| crate::domain::ProxyUrl::parse(raw).map_err(|e| e.to_string()))]
     proxy: Option<crate::domain::ProxyUrl>,
     /// Share the companies with other hosts over this PostgreSQL database,
-    /// postgres://user[:password]@host[:port]/dbname: each host runs the
-    /// companies whose lease it holds, their keys in the database
+    /// postgres://user[:password]@host[:port]/dbname: the registry and the
+    /// keys live there, and each host runs the companies whose lease it
+    /// holds. The data directory remembers it for later starts and commands
     #[arg(long, env = "WALINK_DATABASE", value_name = "URL")]
     database: Option<String>,
     /// This host's name among them [default: the machine's hostname]
     #[arg(long, value_name = "NAME", requires = "database")]
     host_id: Option<String>,
-    /// Sessions this host runs at most
-    #[arg(long, value_name = "N", default_value_t = 1000, requires = "database")]
+    /// Sessions this host runs at most, with a database
+    #[arg(long, value_name = "N", default_value_t = 1000)]
     capacity: u32,
 }
 
-pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
+pub fn run(mut ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
     if let Some(addr) = args.http {
         crate::http::check_addr(addr, args.behind_proxy, args.tls_cert.is_some())
             .map_err(CliError::usage)?;
@@ -99,6 +100,19 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         .map_err(|e| CliError::usage(format!("--public-url: {e}")))?;
     let mut config = engine_run::config(&ctx, global, true)?;
     config.keep_messages = std::time::Duration::from_secs(args.keep_messages as u64);
+    let shared = match args.database {
+        Some(url) => Some(crate::store::SharedDatabase {
+            url,
+            host: host_id(args.host_id, &ctx)?,
+        }),
+        None => crate::store::remembered(&ctx.data).map_err(CliError::other)?,
+    };
+    if let Some(shared) = shared {
+        config.hosts = Some(ctx.rt.block_on(hosts(&shared, args.capacity))?);
+        // From now on this directory's registry is the database's.
+        crate::store::remember(&ctx.data, &shared).map_err(CliError::other)?;
+        ctx.store = crate::store::open(&ctx.data).map_err(CliError::other)?;
+    }
     // Every client's sends (the API's, `walink send`'s) read them here.
     let limits = crate::domain::send_guard::SendLimits {
         per_minute: args.send_per_minute,
@@ -112,9 +126,6 @@ pub fn run(ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(), Cli
         tracing::info!(proxy = %p, "companies without a proxy of their own leave through this one");
     }
     config.proxy = args.proxy;
-    if let Some(url) = &args.database {
-        config.hosts = Some(ctx.rt.block_on(hosts(url, args.host_id, args.capacity))?);
-    }
     let socket = ctx.data.socket_path();
     // One handle for the engine, webhooks and the API: one connection, so
     // their writes queue on its lock instead of in SQLite's busy handler,
@@ -232,21 +243,15 @@ async fn first_snapshot(view: &crate::service::hub::View) {
     }
 }
 
-/// This host's part among the hosts sharing the database at `url`.
+/// This host's part among the hosts sharing the database.
 async fn hosts(
-    url: &str,
-    host_id: Option<String>,
+    shared: &crate::store::SharedDatabase,
     capacity: u32,
 ) -> Result<crate::engine::HostsConfig, CliError> {
-    let db = walink_hosts::Database::connect(url)
+    let db = walink_hosts::Database::connect(&shared.url)
         .await
         .map_err(|e| CliError::other(format!("--database: {e}")))?;
-    let host = match host_id {
-        Some(id) if !id.trim().is_empty() => id,
-        _ => hostname().ok_or_else(|| {
-            CliError::usage("this machine has no hostname to name the host by: give --host-id")
-        })?,
-    };
+    let host = shared.host.clone();
     tracing::info!(
         host,
         capacity,
@@ -254,6 +259,19 @@ async fn hosts(
     );
     let leases = walink_hosts::Leases::new(db, host, walink_hosts::LEASE);
     Ok(crate::engine::HostsConfig { leases, capacity })
+}
+
+/// `--host-id`, else the name this directory's host had, else the hostname.
+fn host_id(given: Option<String>, ctx: &Context) -> Result<String, CliError> {
+    if let Some(id) = given.filter(|id| !id.trim().is_empty()) {
+        return Ok(id);
+    }
+    if let Ok(Some(shared)) = crate::store::remembered(&ctx.data) {
+        return Ok(shared.host);
+    }
+    hostname().ok_or_else(|| {
+        CliError::usage("this machine has no hostname to name the host by: give --host-id")
+    })
 }
 
 fn hostname() -> Option<String> {

@@ -47,7 +47,8 @@ pub fn held(data: &DataDir) -> Vec<Held> {
 pub fn orphaned(data: &DataDir) -> Option<String> {
     let registry = data.registry_path();
     let empty = std::fs::metadata(&registry).map_or(true, |m| m.len() == 0);
-    if !empty {
+    // A registry in the hosts' database has its keys there too.
+    if !empty || data.database_path().exists() {
         return None;
     }
     let keys = held(data);

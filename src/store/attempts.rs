@@ -37,7 +37,7 @@ impl AttemptOutcome {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(super) fn parse(s: &str) -> Self {
         match s {
             "linked" => Self::Linked,
             "failed" => Self::Failed,

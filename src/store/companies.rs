@@ -188,7 +188,7 @@ impl Store {
 
 /// The settings key `walink serve` keeps its `--proxy` under, so commands
 /// and the API can say what a company on "default" dials through.
-const SERVE_PROXY: &str = "serve_proxy";
+pub(super) const SERVE_PROXY: &str = "serve_proxy";
 
 impl Store {
     pub fn serve_proxy(&self) -> Result<Option<ProxyUrl>, StoreError> {

@@ -19,6 +19,10 @@ pub enum StoreError {
     Io { path: PathBuf, source: io::Error },
     #[error("the registry failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("the registry's database failed: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("the registry's database cannot be reached: {0}")]
+    Database(String),
 }
 
 impl StoreError {

@@ -38,7 +38,7 @@ pub struct NewInvitation<'a> {
     pub expires_at: i64,
 }
 
-const COLUMNS: &str = "i.id, i.company_id, c.slug, c.name, i.phone, i.method, i.created_by, \
+pub(super) const COLUMNS: &str = "i.id, i.company_id, c.slug, c.name, i.phone, i.method, i.created_by, \
                        i.created_at, i.expires_at, i.used_at, i.revoked_at \
                        FROM invitations i JOIN companies c ON c.id = i.company_id";
 

@@ -1,10 +1,12 @@
 //! The registry: companies, sessions, link attempts, tokens, messages and
 //! the event log, behind one interface (`Registry`). `Store` is its SQLite
-//! file; WhatsApp keys live elsewhere (`keys.db`, see `keystore`).
+//! file, `pg::PgRegistry` the hosts' shared PostgreSQL; WhatsApp keys live
+//! elsewhere (`keys.db`, see `keystore`, or the database's `key_*` tables).
 
 mod announce;
 mod attempts;
 mod companies;
+mod database;
 mod error;
 mod events;
 mod expire;
@@ -14,6 +16,7 @@ mod journal;
 mod messages;
 mod migrate;
 mod overview;
+mod pg;
 mod registry;
 mod sessions;
 mod tokens;
@@ -30,6 +33,7 @@ use rusqlite::Connection;
 use crate::config::{DataDir, FILE_MODE};
 
 pub use attempts::{Attempt, AttemptOutcome};
+pub use database::{SharedDatabase, remember, remembered};
 pub use error::StoreError;
 pub use events::Event;
 pub use handle::Db;
@@ -41,10 +45,14 @@ pub use sessions::SessionRow;
 pub use tokens::{NewToken, TokenRow};
 pub use webhooks::{Delivery, Webhook};
 
-/// The registry of `data`, whichever backend holds it (today its SQLite
-/// file). Every caller but the store's own tests opens it here.
+/// The registry of `data`, whichever backend holds it: the hosts' shared
+/// PostgreSQL once `walink serve --database` ran here, else its SQLite
+/// file. Every caller but the store's own tests opens it here.
 pub fn open(data: &DataDir) -> Result<Box<dyn Registry>, StoreError> {
-    Ok(Box::new(Store::open(&data.registry_path())?))
+    Ok(match remembered(data)? {
+        Some(shared) => Box::new(pg::PgRegistry::open(&shared.url, &shared.host)?),
+        None => Box::new(Store::open(&data.registry_path())?),
+    })
 }
 
 pub struct Store {

@@ -3,8 +3,10 @@
 //! the event log only through `dyn Registry` (most through `Db`, which
 //! runs it on the blocking pool), so a second backend (PostgreSQL, for more
 //! than one host) goes behind it without touching them. `Store`, the
-//! SQLite file, is the first backend: its own methods are the bodies.
+//! SQLite file, is the first backend, `PgRegistry` (several hosts over
+//! PostgreSQL) the second: their own methods are the bodies.
 
+use super::pg::PgRegistry;
 use super::{
     Attempt, AttemptOutcome, Delivery, Event, Invitation, Kept, NewInvitation, NewToken, Overview,
     SessionRow, Store, StoreError, TokenRow, Webhook,
@@ -55,6 +57,27 @@ macro_rules! registry {
                 queue: &mut dyn FnMut(&dyn Registry),
             ) -> Result<bool, StoreError> {
                 Ok(Store::announce(self, company, m, |s| queue(s))?.is_some())
+            }
+        }
+
+        impl Registry for PgRegistry {
+            $( fn $a(&self, $($aa: $at),*) -> $ar { PgRegistry::$a(self, $($aa),*) } )*
+            $( fn $b(&mut self, $($ba: $bt),*) -> $br { PgRegistry::$b(self, $($ba),*) } )*
+
+            fn step(&self, f: &mut dyn FnMut(&dyn Registry)) -> Result<(), StoreError> {
+                PgRegistry::in_tx(self, |s| {
+                    f(s);
+                    Ok(())
+                })
+            }
+
+            fn announce_step(
+                &self,
+                company: i64,
+                m: &Message,
+                queue: &mut dyn FnMut(&dyn Registry),
+            ) -> Result<bool, StoreError> {
+                PgRegistry::announce_step(self, company, m, queue)
             }
         }
     };

@@ -28,7 +28,7 @@ pub struct NewToken<'a> {
     pub expires_at: Option<i64>,
 }
 
-const COLUMNS: &str = "t.id, t.scope, t.company_id, c.slug, t.note, t.created_at, t.last_used_at, \
+pub(super) const COLUMNS: &str = "t.id, t.scope, t.company_id, c.slug, t.note, t.created_at, t.last_used_at, \
                        t.expires_at, t.revoked_at FROM api_tokens t LEFT JOIN companies c ON c.id = t.company_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {

@@ -44,7 +44,7 @@ pub struct Delivery {
     pub attempts: i64,
 }
 
-const HOOK: &str = "w.id, w.url, w.company_id, c.slug, w.events, w.secret, w.created_at, \
+pub(super) const HOOK: &str = "w.id, w.url, w.company_id, c.slug, w.events, w.secret, w.created_at, \
                     w.disabled_at, w.disabled_why, w.whole_numbers FROM webhooks w LEFT JOIN companies c ON c.id = w.company_id";
 
 fn hook(r: &rusqlite::Row<'_>) -> rusqlite::Result<Webhook> {

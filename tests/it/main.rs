@@ -50,6 +50,7 @@ mod plain_build;
 mod proxies;
 mod proxy;
 mod proxy_engine;
+mod registry_postgres;
 mod send_guard;
 mod serve;
 mod serve_claims;

@@ -26,6 +26,7 @@ pub use fence::Step;
 pub use keeper::{Change, Keeper, Why};
 pub use leases::{Lease, Leases};
 pub use listing::{HostRow, LeaseRow};
+pub use migrate::run as migrate;
 
 /// How long a renewal holds a lease: a host renews every third of it, and
 /// one not seen for longer is gone.

@@ -8,12 +8,14 @@ use crate::Error;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_leases.sql"),
     include_str!("../migrations/0002_keys.sql"),
+    include_str!("../migrations/0003_registry.sql"),
 ];
 
 /// An arbitrary key of walink's own for `pg_advisory_xact_lock`.
 const LOCK: i64 = 0x7761_6c69_6e6b;
 
-pub(crate) async fn run(client: &mut Client) -> Result<(), Error> {
+/// Bring the schema of the database `client` is connected to up to date.
+pub async fn run(client: &mut Client) -> Result<(), Error> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK])
         .await?;

@@ -19,11 +19,11 @@ impl Supervisor {
                     .map(|rows| rows.into_iter().find(|r| r.company == c.id))
             })
             .await;
-        if added.as_ref().is_ok_and(Option::is_some) {
-            self.share_company(&text).await;
-        }
         let update = match added {
-            Ok(Some(row)) => Update::CompanyAdded(Box::new(row)),
+            Ok(Some(row)) => {
+                self.known_here(row.company, Some(&row));
+                Update::CompanyAdded(Box::new(row))
+            }
             Ok(None) => return,
             Err(e) => Update::CompanyNotAdded {
                 slug: text,
@@ -61,6 +61,7 @@ impl Supervisor {
         if let Ok(Err(e)) = forgot {
             tracing::error!(company, "cannot delete the company's keys: {e}");
         }
+        self.known_here(company, None);
         let _ = self.updates.send(Update::CompanyRemoved { company }).await;
     }
 }

@@ -1,35 +1,50 @@
 //! Several hosts over one database: the keeper's changes start and stop
 //! this host's sessions. A session starts only once its lease is held here
-//! and stops before the lease can run out; every company of the registry
-//! has its lease row, so the hosts share them out.
+//! and stops before the lease can run out; every company of the shared
+//! registry has its lease row (added and removed with it), so the hosts
+//! share them out.
+
+use std::collections::HashMap;
+use std::time::Duration;
 
 use walink_hosts::{Change, Keeper, Why};
 
 use super::Supervisor;
 use crate::domain::SessionState;
+use crate::engine::SessionRow;
+
+/// This host's part with several hosts: the keeper of its leases, and a
+/// look every few seconds at what the other hosts changed in the registry.
+pub(super) struct Hosting {
+    keeper: Keeper,
+    look: tokio::time::Interval,
+    /// Each company's row as this host last announced it.
+    pub(super) known: HashMap<i64, SessionRow>,
+}
+
+/// How often a host looks for companies the others added, removed, linked.
+const LOOK: Duration = Duration::from_secs(5);
+
+/// What woke the supervisor on a host among several.
+pub(super) enum Tick {
+    Lease(Change),
+    Look,
+}
 
 impl Supervisor {
-    /// Give every company of the registry its lease row, then keep this
-    /// host's leases.
-    pub(super) async fn start_keeper(&mut self) {
+    /// Keep this host's leases; `rows` are the companies as first announced.
+    pub(super) fn start_keeper(&mut self, rows: &[SessionRow]) {
         let Some(hosted) = self.shared.hosted.clone() else {
             return;
         };
-        let companies = self.db.run(|s| s.companies()).await.unwrap_or_else(|e| {
-            tracing::error!("cannot read the companies to share with the other hosts: {e}");
-            Vec::new()
-        });
-        let db = hosted.config.leases.database();
-        for c in companies {
-            if let Err(e) = db.add_company(c.slug.as_str()).await {
-                tracing::error!(
-                    company = c.id,
-                    "cannot share the company with the other hosts: {e}"
-                );
-            }
-        }
         let (leases, capacity) = (hosted.config.leases.clone(), hosted.config.capacity);
-        self.keeper = Some(Keeper::spawn(leases, capacity));
+        let mut look = tokio::time::interval(LOOK);
+        look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        self.hosting = Some(Hosting {
+            keeper: Keeper::spawn(leases, capacity),
+            look,
+            known: rows.iter().map(|r| (r.company, r.clone())).collect(),
+        });
     }
 
     /// With several hosts, a linked company shows as run elsewhere until
@@ -46,15 +61,6 @@ impl Supervisor {
         rows
     }
 
-    /// A company added here is one the hosts share.
-    pub(super) async fn share_company(&self, slug: &str) {
-        if let Some(hosted) = &self.shared.hosted
-            && let Err(e) = hosted.config.leases.database().add_company(slug).await
-        {
-            tracing::error!("cannot share company {slug} with the other hosts: {e}");
-        }
-    }
-
     pub(super) async fn on_lease(&mut self, change: Change) {
         let Some(hosted) = self.shared.hosted.clone() else {
             return;
@@ -63,11 +69,19 @@ impl Supervisor {
             Change::Start(lease) => {
                 let slug = lease.company.clone();
                 hosted.hold(lease);
+                if self
+                    .company_of(&slug)
+                    .await
+                    .is_some_and(|c| !self.is_known(c))
+                {
+                    // Added on another host since this one last looked.
+                    self.look_at_others().await;
+                }
                 match self.company_of(&slug).await {
                     Some(company) => self.restore_as(company, slug).await,
                     None => tracing::warn!(
-                        "this host holds the lease of company {slug}, which its registry does not \
-                         have: add it here (walink company add) for this host to run it"
+                        "this host holds the lease of company {slug}, which the registry does not \
+                         have (removed meanwhile?)"
                     ),
                 }
             }
@@ -98,10 +112,10 @@ impl Supervisor {
     /// Let go of every lease once the sessions have stopped, so the other
     /// hosts take them at once instead of after they expire.
     pub(super) async fn release_leases(&mut self) {
-        let Some(keeper) = self.keeper.take() else {
+        let Some(hosting) = self.hosting.take() else {
             return;
         };
-        keeper.abort();
+        hosting.keeper.abort();
         if let Some(hosted) = &self.shared.hosted
             && let Err(e) = hosted.config.leases.leave().await
         {
@@ -134,10 +148,14 @@ fn stopped(why: &Why) -> (SessionState, String) {
     }
 }
 
-/// The keeper's next change; never, on a host of its own.
-pub(super) async fn next_change(keeper: &mut Option<Keeper>) -> Option<Change> {
-    match keeper {
-        Some(k) => k.changes.recv().await,
+/// The keeper's next change or the next look at the others; never, on a
+/// host of its own.
+pub(super) async fn next(hosting: &mut Option<Hosting>) -> Tick {
+    match hosting {
+        Some(h) => tokio::select! {
+            Some(change) = h.keeper.changes.recv() => Tick::Lease(change),
+            _ = h.look.tick() => Tick::Look,
+        },
         None => std::future::pending().await,
     }
 }

@@ -26,6 +26,7 @@ mod keys;
 mod link;
 mod logout;
 mod moving;
+mod others;
 mod settings;
 
 /// How long shutdown waits for sessions (stopping in parallel, each within
@@ -70,8 +71,8 @@ pub struct Supervisor {
     pub progress_from: usize,
     /// The start-up restore's progress, while its sessions are spawned.
     startup: Option<Arc<super::restore::Progress>>,
-    /// Several hosts: the loop that keeps this host's leases.
-    keeper: Option<walink_hosts::Keeper>,
+    /// Several hosts: this host's leases and its look at the others.
+    hosting: Option<hosting::Hosting>,
 }
 
 impl Supervisor {
@@ -93,7 +94,7 @@ impl Supervisor {
             fd_limit: None,
             progress_from: usize::MAX,
             startup: None,
-            keeper: None,
+            hosting: None,
         }
     }
 
@@ -135,8 +136,8 @@ impl Supervisor {
             self.startup = None;
         }
         let rows = self.elsewhere_until_held(rows);
+        self.start_keeper(&rows);
         let _ = self.updates.send(Update::Snapshot(rows)).await;
-        self.start_keeper().await;
         let keep = self.shared.keep_messages;
         super::expiry::start(self.db.clone(), self.updates.downgrade(), keep);
         self.announce_invitations().await;
@@ -156,9 +157,10 @@ impl Supervisor {
                 Some(ended) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
                     self.on_ended(ended).await;
                 }
-                Some(change) = hosting::next_change(&mut self.keeper) => {
-                    self.on_lease(change).await;
-                }
+                tick = hosting::next(&mut self.hosting) => match tick {
+                    hosting::Tick::Lease(change) => self.on_lease(change).await,
+                    hosting::Tick::Look => self.look_at_others().await,
+                },
             }
         }
         self.shutdown().await;

@@ -1,0 +1,93 @@
+//! What the other hosts changed in the shared registry: a company added or
+//! removed there, or linked, renamed or logged out by the host that runs
+//! it. This host's clients see every company, so it announces those as if
+//! they had happened here.
+
+use std::collections::HashSet;
+
+use super::Supervisor;
+use crate::engine::SessionRow;
+use crate::engine::snapshot;
+use crate::engine::update::Update;
+use crate::store::now_unix;
+
+impl Supervisor {
+    pub(super) async fn look_at_others(&mut self) {
+        if self.hosting.is_none() {
+            return;
+        }
+        let rows = match self.db.run(|s| snapshot::rows(s, now_unix(), false)).await {
+            Ok(rows) => self.elsewhere_until_held(rows),
+            Err(e) => {
+                tracing::warn!("cannot read the shared registry for the other hosts' changes: {e}");
+                return;
+            }
+        };
+        let shared = self.shared.clone();
+        let Some(hosting) = self.hosting.as_mut() else {
+            return;
+        };
+        let mut gone: HashSet<i64> = hosting.known.keys().copied().collect();
+        let mut updates = Vec::new();
+        for row in rows {
+            gone.remove(&row.company);
+            // A company this host runs announces its own changes.
+            let here = shared.may_run(&row.slug);
+            match hosting.known.get(&row.company) {
+                None => updates.push(Update::CompanyAdded(Box::new(row.clone()))),
+                Some(old) if !here && changed(old, &row) => {
+                    updates.push(Update::CompanyChanged(Box::new(row.clone())))
+                }
+                _ => {}
+            }
+            hosting.known.insert(row.company, row);
+        }
+        for company in &gone {
+            hosting.known.remove(company);
+        }
+        for company in gone {
+            self.stop(company).await;
+            updates.push(Update::CompanyRemoved { company });
+        }
+        for update in updates {
+            let _ = self.updates.send(update).await;
+        }
+    }
+
+    /// Whether this host has announced `company` (always, on a host of
+    /// its own).
+    pub(super) fn is_known(&self, company: i64) -> bool {
+        self.hosting
+            .as_ref()
+            .is_none_or(|h| h.known.contains_key(&company))
+    }
+
+    /// A company added or removed here: announced already.
+    pub(super) fn known_here(&mut self, company: i64, row: Option<&SessionRow>) {
+        if let Some(h) = self.hosting.as_mut() {
+            match row {
+                Some(row) => h.known.insert(company, row.clone()),
+                None => h.known.remove(&company),
+            };
+        }
+    }
+}
+
+/// What a client sees of a company run elsewhere changed.
+fn changed(old: &SessionRow, new: &SessionRow) -> bool {
+    (
+        &old.name,
+        &old.phone,
+        &old.jid,
+        &old.push_name,
+        &old.state,
+        &old.last_event,
+    ) != (
+        &new.name,
+        &new.phone,
+        &new.jid,
+        &new.push_name,
+        &new.state,
+        &new.last_event,
+    )
+}
