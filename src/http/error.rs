@@ -95,6 +95,15 @@ impl ApiError {
         Self::new(StatusCode::GATEWAY_TIMEOUT, "no_answer", sentence)
     }
 
+    /// The registry could not be read (its database is unreachable).
+    pub fn registry_unreachable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "registry_unreachable",
+            "walink cannot read its registry right now (is its database reachable?); try again in a moment",
+        )
+    }
+
     pub fn unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

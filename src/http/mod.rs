@@ -119,7 +119,7 @@ impl Api {
             .await
             .map_err(|e| {
                 tracing::error!("cannot read the tokens: {e}");
-                ApiError::unavailable()
+                ApiError::registry_unreachable()
             })?
             .ok_or_else(ApiError::unauthorized)?;
         let scope = Scope::parse(&row.scope).map_err(|_| ApiError::unauthorized())?;

@@ -1,8 +1,9 @@
-//! Two `walink serve` hosts over one PostgreSQL, against one simulator: they
-//! share the companies out, each links and runs those whose lease it holds,
-//! a company moves from one to the other on request, and when one is killed
-//! (kill -9) the other takes its companies over with the keys in the
-//! database: connected again, no new link, and never one device on two
+//! Three `walink serve` hosts over one PostgreSQL, against one simulator:
+//! one registry, so a company or a token made on one host is every host's;
+//! they share the companies out, each links and runs those whose lease it
+//! holds, a company moves from one to another on request, and when one is
+//! killed (kill -9) the others take its companies over with the keys in the
+//! database: connected again, no new link, never one device on two
 //! connections.
 
 use std::collections::BTreeMap;
@@ -17,11 +18,16 @@ use crate::http::{Http, token};
 use crate::serve::Serve;
 use crate::sim_process::SimProcess;
 
-const COMPANIES: [&str; 4] = ["acme", "bolt", "cask", "dune"];
-const HOSTS: [&str; 2] = ["a", "b"];
+/// The issue's size: 50 companies over three hosts.
+const COMPANIES: usize = 50;
+const HOSTS: [&str; 3] = ["a", "b", "c"];
+
+fn slug(i: usize) -> String {
+    format!("co{i:02}")
+}
 
 fn phone(i: usize) -> String {
-    format!("7900000100{i}")
+    format!("790000010{i:02}")
 }
 
 /// Company → the host holding its lease, once `companies` have one.
@@ -52,63 +58,105 @@ fn devices(sim: &SimProcess) -> serde_json::Value {
     sim.call("GET", "/devices", "").1
 }
 
+/// The slugs `http` lists, once it lists `want` of them.
+fn listed(http: &Http, token: &str, want: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let all = http.call("GET", "/api/v1/sessions?limit=1000", Some(token), None);
+        let slugs: Vec<String> = all
+            .body
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s["slug"].as_str().map(Into::into))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if slugs.len() == want {
+            return slugs;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "listed {} of {want}",
+            slugs.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_ran() {
     let pg = TestServer::start();
     let url = pg.url();
     let sim = SimProcess::start();
-    let dirs = [TempDataDir::new(), TempDataDir::new()];
-    let mut serves: Vec<Serve> = HOSTS
+    let dirs: Vec<TempDataDir> = HOSTS.iter().map(|_| TempDataDir::new()).collect();
+    let mut serves: Vec<Option<Serve>> = HOSTS
         .iter()
         .zip(&dirs)
         .map(|(id, d)| {
             let args = ["--http", "127.0.0.1:0", "--database", &url, "--host-id", id];
-            Serve::start_with(&d.path, &sim, &args)
+            Some(Serve::start_with(&d.path, &sim, &args))
         })
         .collect();
-    let https: Vec<Http> = serves.iter().map(|s| Http::new(s.http())).collect();
-    let tokens: Vec<String> = dirs
+    let https: Vec<Http> = serves
         .iter()
-        .map(|d| token(&d.path, &["--scope", "link"]))
+        .map(|s| Http::new(s.as_ref().expect("serve").http()))
         .collect();
-    // Until the registry is in the database too, each host's registry
-    // names every company; added once both run, the hosts share them out.
-    for c in COMPANIES {
-        for d in &dirs {
-            let out = walink(&d.path, &["company", "add", c, "--name", c]);
-            assert!(out.status.success(), "{}", stderr(&out));
-        }
+    let host = |h: &str| HOSTS.iter().position(|x| *x == h).expect("host");
+    // One registry: a token and the companies made on host a serve on all.
+    let t = token(&dirs[0].path, &["--scope", "admin"]);
+    for i in 0..COMPANIES {
+        let out = walink(&dirs[0].path, &["company", "add", &slug(i)]);
+        assert!(out.status.success(), "{}", stderr(&out));
     }
-    let owners = leased(&dirs[0].path, &url, COMPANIES.len());
-    let load = |h: &str| owners.values().filter(|o| *o == h).count();
-    assert_eq!((load("a"), load("b")), (2, 2), "shared out: {owners:?}");
+    for http in &https {
+        assert_eq!(listed(http, &t, COMPANIES).len(), COMPANIES);
+    }
+    let owners = leased(&dirs[0].path, &url, COMPANIES);
+    for h in HOSTS {
+        let load = owners.values().filter(|o| *o == h).count();
+        assert!(load >= COMPANIES / 6, "{h} runs {load}: {owners:?}");
+    }
 
-    // Each company links on the host that runs it; the other refuses.
-    for (i, c) in COMPANIES.iter().enumerate() {
-        let at = HOSTS.iter().position(|h| *h == owners[*c]).expect("host");
-        let other = 1 - at;
-        let refused = https[other].call(
-            "POST",
-            &format!("/api/v1/sessions/{c}/link"),
-            Some(&tokens[other]),
-            Some(r#"{"method":"qr"}"#),
-        );
-        assert_eq!(refused.status, 409, "{}", refused.body);
-        assert_eq!(refused.body["error"]["code"], "run_elsewhere");
-        link_by_qr(&sim, &https[at], &tokens[at], c, &phone(i));
+    // Each company links on the host that runs it; another refuses.
+    for i in 0..COMPANIES {
+        let c = slug(i);
+        let at = host(&owners[&c]);
+        if i < HOSTS.len() {
+            let other = (at + 1) % HOSTS.len();
+            let refused = https[other].call(
+                "POST",
+                &format!("/api/v1/sessions/{c}/link"),
+                Some(&t),
+                Some(r#"{"method":"qr"}"#),
+            );
+            assert_eq!(refused.status, 409, "{}", refused.body);
+            assert_eq!(refused.body["error"]["code"], "run_elsewhere");
+        }
+        link_by_qr(&sim, &https[at], &t, &c, &phone(i));
     }
     let linked = devices(&sim);
-    assert_eq!(linked.as_array().map(Vec::len), Some(COMPANIES.len()));
+    assert_eq!(linked.as_array().map(Vec::len), Some(COMPANIES));
+    // Another host shows a company linked elsewhere, with its number.
+    let (first, first_owner) = owners.iter().next().expect("one");
+    let seen = state_becomes(
+        &https[(host(first_owner) + 1) % HOSTS.len()],
+        &t,
+        first,
+        "elsewhere",
+        15,
+    );
+    assert!(seen["phone"].is_string(), "{seen}");
 
     // One of a's companies is handed to b: a stops it, b runs it.
     let moving = owners
         .iter()
         .find(|(_, h)| *h == "a")
-        .map(|(c, _)| c.as_str());
+        .map(|(c, _)| c.clone());
     let moving = moving.expect("a runs one");
     let out = walink(
         &dirs[0].path,
-        &["company", "move", moving, "--to", "b", "--database", &url],
+        &["company", "move", &moving, "--to", "b", "--database", &url],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -116,14 +164,14 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
         "{}",
         stdout(&out)
     );
-    state_becomes(&https[1], &tokens[1], moving, "connected", 30);
-    state_becomes(&https[0], &tokens[0], moving, "elsewhere", 10);
+    state_becomes(&https[1], &t, &moving, "connected", 30);
+    state_becomes(&https[0], &t, &moving, "elsewhere", 10);
     let unknown = walink(
         &dirs[0].path,
         &[
             "company",
             "move",
-            moving,
+            &moving,
             "--to",
             "nowhere",
             "--database",
@@ -137,34 +185,71 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
         stderr(&unknown)
     );
 
-    // Host a dies. Once its leases run out, b runs every company.
-    serves[0].kill_9();
+    // Host a dies. Once its leases run out, b and c run every company,
+    // and know each one's number.
+    serves[0].as_mut().expect("a").kill_9();
     let killed = Instant::now();
-    for c in COMPANIES {
-        state_becomes(&https[1], &tokens[1], c, "connected", 40);
-    }
+    let ran_by_a: Vec<&String> = owners
+        .iter()
+        .filter(|(c, h)| *h == "a" && **c != moving)
+        .map(|(c, _)| c)
+        .collect();
+    let deadline = killed + Duration::from_secs(40);
+    let after = loop {
+        let owners = leased(&dirs[1].path, &url, COMPANIES);
+        let states: Vec<(String, serde_json::Value)> = ran_by_a
+            .iter()
+            .map(|c| match owners[*c].as_str() {
+                // Not taken yet: a's lease has not run out.
+                "a" => ("a".to_owned(), serde_json::Value::Null),
+                owner => {
+                    let at = host(owner);
+                    let s = https[at].call("GET", &format!("/api/v1/sessions/{c}"), Some(&t), None);
+                    (owner.to_owned(), s.body)
+                }
+            })
+            .collect();
+        if states.iter().all(|(_, s)| s["state"] == "connected") {
+            break states;
+        }
+        assert!(Instant::now() < deadline, "not taken over: {states:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
     let took = killed.elapsed();
     assert!(took < Duration::from_secs(30), "failover took {took:?}");
-    let after = devices(&sim);
-    assert_eq!(
-        after.as_array().map(Vec::len),
-        Some(COMPANIES.len()),
-        "no new pairing: {after}"
-    );
     assert!(
         after
-            .as_array()
+            .iter()
+            .all(|(h, s)| h != "a" && s["phone"].is_string()),
+        "{after:?}"
+    );
+    let now = devices(&sim);
+    assert_eq!(
+        now.as_array().map(Vec::len),
+        Some(COMPANIES),
+        "no new pairing: {now}"
+    );
+    assert!(
+        now.as_array()
             .unwrap()
             .iter()
             .all(|d| d["connected"] == true),
-        "{after}"
+        "{now}"
     );
-    let owners = leased(&dirs[1].path, &url, COMPANIES.len());
-    assert!(owners.values().all(|h| h == "b"), "{owners:?}");
     assert_eq!(sim.call("GET", "/replaced", "").1["replaced"], 0);
 
-    // b stopped in order lets its leases go at once.
-    assert_eq!(serves.pop().expect("b").terminate(), 0);
+    // A company removed on c is gone from b too, and from the leases.
+    let gone = slug(0);
+    let out = walink(&dirs[2].path, &["company", "rm", &gone, "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(listed(&https[1], &t, COMPANIES - 1).len(), COMPANIES - 1);
+    let owners = leased(&dirs[1].path, &url, COMPANIES - 1);
+    assert!(!owners.contains_key(&gone), "{owners:?}");
+
+    // Stopped in order, b and c let their leases go at once.
+    for s in serves.iter_mut().skip(1) {
+        assert_eq!(s.take().expect("serve").terminate(), 0);
+    }
     let out = walink(
         &dirs[1].path,
         &["hosts", "--database", &url, "--leases", "--json"],
@@ -200,25 +285,23 @@ fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_re
 
     // The database goes away: the session stops before its lease could
     // have run out on the database's clock (10 s after the last renewal,
-    // of a 15 s lease), and says why.
+    // of a 15 s lease), and the host's log says why. The registry is in
+    // that database too, so the API says it cannot read it.
     pg.stop();
     let stopped = Instant::now();
-    state_becomes(&http, &t, "acme", "disconnected", 20);
-    assert!(
-        stopped.elapsed() < Duration::from_secs(15),
-        "{:?}",
-        stopped.elapsed()
-    );
-    let offline = devices(&sim);
-    assert_eq!(offline[0]["connected"], false, "{offline}");
-    let log = http.call("GET", "/api/v1/sessions/acme/events", Some(&t), None);
-    assert!(
-        log.body
-            .to_string()
-            .contains("database could not be reached"),
-        "{}",
-        log.body
-    );
+    loop {
+        let offline = devices(&sim);
+        if offline[0]["connected"] == false {
+            break;
+        }
+        assert!(stopped.elapsed() < Duration::from_secs(15), "{offline}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let down = http.call("GET", "/api/v1/sessions/acme", Some(&t), None);
+    assert_eq!(down.status, 503, "{}", down.body);
+    assert_eq!(down.body["error"]["code"], "registry_unreachable");
+    let log = serve.all_logs(&dir.path);
+    assert!(log.contains("database could not be reached"), "{log}");
 
     // Back: the host holds the lease again and the session goes on, on
     // the same keys.

@@ -69,15 +69,11 @@ impl Supervisor {
             Change::Start(lease) => {
                 let slug = lease.company.clone();
                 hosted.hold(lease);
-                if self
-                    .company_of(&slug)
-                    .await
-                    .is_some_and(|c| !self.is_known(c))
-                {
+                if self.known_id(&slug).is_none() {
                     // Added on another host since this one last looked.
                     self.look_at_others().await;
                 }
-                match self.company_of(&slug).await {
+                match self.known_id(&slug) {
                     Some(company) => self.restore_as(company, slug).await,
                     None => tracing::warn!(
                         "this host holds the lease of company {slug}, which the registry does not \
@@ -87,10 +83,13 @@ impl Supervisor {
             }
             Change::Stop { company: slug, why } => {
                 hosted.let_go(&slug);
-                if let Some(company) = self.company_of(&slug).await {
+                // Known here: stopping must not wait on the database,
+                // which may be what is gone.
+                if let Some(company) = self.known_id(&slug) {
                     self.stop(company).await;
                     let ctx = self.ctx(company, slug.clone());
                     let (state, sentence) = stopped(&why);
+                    tracing::warn!(company, "{sentence}");
                     ctx.event("lease", sentence).await;
                     ctx.set_state(state).await;
                 }
@@ -103,10 +102,14 @@ impl Supervisor {
         }
     }
 
-    async fn company_of(&self, slug: &str) -> Option<i64> {
-        let slug = slug.to_owned();
-        let found = self.db.run(move |s| s.company(&slug)).await.ok()?;
-        Some(found.id)
+    /// The company `slug` names, as this host last saw the registry.
+    fn known_id(&self, slug: &str) -> Option<i64> {
+        let hosting = self.hosting.as_ref()?;
+        hosting
+            .known
+            .values()
+            .find(|r| r.slug == slug)
+            .map(|r| r.company)
     }
 
     /// Let go of every lease once the sessions have stopped, so the other

@@ -54,14 +54,6 @@ impl Supervisor {
         }
     }
 
-    /// Whether this host has announced `company` (always, on a host of
-    /// its own).
-    pub(super) fn is_known(&self, company: i64) -> bool {
-        self.hosting
-            .as_ref()
-            .is_none_or(|h| h.known.contains_key(&company))
-    }
-
     /// A company added or removed here: announced already.
     pub(super) fn known_here(&mut self, company: i64, row: Option<&SessionRow>) {
         if let Some(h) = self.hosting.as_mut() {

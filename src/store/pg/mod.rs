@@ -21,7 +21,7 @@ mod sessions;
 mod tokens;
 mod webhooks;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
 use futures::executor::block_on;
@@ -31,7 +31,9 @@ use tokio_postgres::{Client, NoTls, Row};
 use super::StoreError;
 
 pub struct PgRegistry {
-    client: Client,
+    url: String,
+    /// Connected again on the next call once the database closed it.
+    client: RefCell<Client>,
     /// This host (the lease holder's name): a session's state is written
     /// only by the host that holds its lease, and each host numbers the
     /// events of its own stream.
@@ -64,35 +66,53 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime, StoreError> {
     Ok(RT.get_or_init(|| rt))
 }
 
+/// A connection to `url`, its I/O driven by the registry's thread;
+/// `migrate` brings the schema up to date first.
+fn connect(url: &str, migrate: bool) -> Result<Client, StoreError> {
+    let url = url.to_owned();
+    let connected = runtime()?.spawn(async move {
+        let mut config: tokio_postgres::Config = url.parse()?;
+        config.application_name("walink registry");
+        config.connect_timeout(std::time::Duration::from_secs(5));
+        let (mut client, conn) = config.connect(NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::warn!("the registry's database connection ended: {e}");
+            }
+        });
+        if migrate {
+            walink_hosts::migrate(&mut client)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(client)
+    });
+    block_on(connected)
+        .map_err(|e| StoreError::Database(format!("the database's thread failed: {e}")))?
+        .map_err(|e| StoreError::Database(e.to_string()))
+}
+
 impl PgRegistry {
     /// Connect to `url` as host `host`, and bring the schema up to date
     /// (the same migrations as the leases and the keys).
     pub fn open(url: &str, host: &str) -> Result<Self, StoreError> {
-        let rt = runtime()?;
-        let url = url.to_owned();
-        let connected = rt.spawn(async move {
-            let mut config: tokio_postgres::Config = url.parse()?;
-            config.application_name("walink registry");
-            config.connect_timeout(std::time::Duration::from_secs(5));
-            let (mut client, conn) = config.connect(NoTls).await?;
-            tokio::spawn(async move {
-                if let Err(e) = conn.await {
-                    tracing::warn!("the registry's database connection ended: {e}");
-                }
-            });
-            walink_hosts::migrate(&mut client)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(client)
-        });
-        let client = block_on(connected)
-            .map_err(|e| StoreError::Database(format!("the database's thread failed: {e}")))?
-            .map_err(|e| StoreError::Database(e.to_string()))?;
         Ok(Self {
-            client,
+            client: RefCell::new(connect(url, true)?),
+            url: url.to_owned(),
             host: host.to_owned(),
             depth: Cell::new(0),
         })
+    }
+
+    /// The connection, opened again if the database closed it (outside a
+    /// transaction: one cut short fails whole).
+    fn client(&self) -> Result<std::cell::Ref<'_, Client>, StoreError> {
+        if self.client.borrow().is_closed() && self.depth.get() == 0 {
+            let fresh = connect(&self.url, false)?;
+            tracing::info!("connected to the registry's database again");
+            *self.client.borrow_mut() = fresh;
+        }
+        Ok(self.client.borrow())
     }
 
     pub(super) fn host(&self) -> &str {
@@ -105,7 +125,7 @@ impl PgRegistry {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
-        Ok(block_on(self.client.query(sql, params))?)
+        Ok(block_on(self.client()?.query(sql, params))?)
     }
 
     /// The one row of `sql`, if there is one.
@@ -114,7 +134,7 @@ impl PgRegistry {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, StoreError> {
-        Ok(block_on(self.client.query_opt(sql, params))?)
+        Ok(block_on(self.client()?.query_opt(sql, params))?)
     }
 
     /// Rows changed by `sql`.
@@ -123,7 +143,7 @@ impl PgRegistry {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, StoreError> {
-        Ok(block_on(self.client.execute(sql, params))?)
+        Ok(block_on(self.client()?.execute(sql, params))?)
     }
 
     /// Run `f` as one transaction (a step inside a step joins it); a
@@ -136,12 +156,12 @@ impl PgRegistry {
         if depth > 0 {
             return f(self);
         }
-        block_on(self.client.batch_execute("BEGIN"))?;
+        block_on(self.client()?.batch_execute("BEGIN"))?;
         self.depth.set(1);
         let out = f(self);
         self.depth.set(0);
         let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        block_on(self.client.batch_execute(end))?;
+        block_on(self.client()?.batch_execute(end))?;
         out
     }
 
