@@ -148,6 +148,34 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
     );
     assert!(seen["phone"].is_string(), "{seen}");
 
+    // A reply through a host that does not run the company goes out from
+    // the one that does, once, however many hosts the retry goes through.
+    let (from, to) = (slug(1), phone(2));
+    let at = host(&owners[&from]);
+    let path = format!("/api/v1/sessions/{from}/messages");
+    let reply = format!(r#"{{"to": "+{to}", "text": "Your order has shipped"}}"#);
+    let first = https[(at + 1) % HOSTS.len()].post_keyed(&path, &t, "k1", &reply);
+    assert_eq!(first.status, 202, "{}", first.body);
+    let id = first.body["id"].as_str().expect("an id").to_owned();
+    let routed = |sim: &SimProcess| {
+        let (_, r) = sim.call("GET", &format!("/routed?id={id}"), "");
+        r.as_array().map_or(0, Vec::len)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while routed(&sim) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the reply never left {from}'s host"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let once = routed(&sim);
+    let again = https[(at + 2) % HOSTS.len()].post_keyed(&path, &t, "k1", &reply);
+    assert_eq!(again.status, 202, "{}", again.body);
+    assert_eq!(again.body["id"], id.as_str(), "the same message answers");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(routed(&sim), once, "sent once");
+
     // One of a's companies is handed to b: a stops it, b runs it.
     let moving = owners
         .iter()

@@ -14,6 +14,7 @@ pub mod keys;
 mod leases;
 mod listing;
 mod migrate;
+mod nudge;
 #[cfg(feature = "test-server")]
 pub mod test_server;
 
@@ -44,6 +45,8 @@ const WAIT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
+    /// For the connection that listens for nudges (not the pool's).
+    config: tokio_postgres::Config,
 }
 
 impl std::fmt::Debug for Database {
@@ -63,7 +66,7 @@ impl Database {
         config.application_name("walink");
         config.connect_timeout(WAIT);
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             tokio_postgres::NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -76,7 +79,7 @@ impl Database {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| Error::Address(e.to_string()))?;
-        let db = Self { pool };
+        let db = Self { pool, config };
         let mut client = db.client().await?;
         migrate::run(&mut client).await?;
         Ok(db)

@@ -18,6 +18,8 @@ use crate::engine::SessionRow;
 pub(super) struct Hosting {
     keeper: Keeper,
     look: tokio::time::Interval,
+    /// Companies another host took work for (see `walink_hosts::nudge`).
+    nudges: tokio::sync::mpsc::Receiver<String>,
     /// Each company's row as this host last announced it.
     pub(super) known: HashMap<i64, SessionRow>,
 }
@@ -29,6 +31,8 @@ const LOOK: Duration = Duration::from_secs(5);
 pub(super) enum Tick {
     Lease(Change),
     Look,
+    /// Another host queued work for this company ("": for any company).
+    Nudge(String),
 }
 
 impl Supervisor {
@@ -41,6 +45,7 @@ impl Supervisor {
         let mut look = tokio::time::interval(LOOK);
         look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.hosting = Some(Hosting {
+            nudges: leases.database().nudges(),
             keeper: Keeper::spawn(leases, capacity),
             look,
             known: rows.iter().map(|r| (r.company, r.clone())).collect(),
@@ -158,6 +163,7 @@ pub(super) async fn next(hosting: &mut Option<Hosting>) -> Tick {
         Some(h) => tokio::select! {
             Some(change) = h.keeper.changes.recv() => Tick::Lease(change),
             _ = h.look.tick() => Tick::Look,
+            Some(company) = h.nudges.recv() => Tick::Nudge(company),
         },
         None => std::future::pending().await,
     }

@@ -160,6 +160,7 @@ impl Supervisor {
                 tick = hosting::next(&mut self.hosting) => match tick {
                     hosting::Tick::Lease(change) => self.on_lease(change).await,
                     hosting::Tick::Look => self.look_at_others().await,
+                    hosting::Tick::Nudge(slug) => self.nudged(&slug).await,
                 },
             }
         }
@@ -197,12 +198,7 @@ impl Supervisor {
                     }
                 }
             }
-            Command::SendQueued { company } => {
-                // A session that is not running sends its queue when it is.
-                if let Some(running) = self.sessions.get(&company) {
-                    let _ = running.tx.send(SessionCmd::SendQueued).await;
-                }
-            }
+            Command::SendQueued { company } => self.send_queued(company).await,
             Command::Reconnect { company } => {
                 if let Some(running) = self.sessions.get(&company) {
                     // Stuck in the client's backoff: try now. A session that

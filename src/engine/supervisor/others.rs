@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use super::Supervisor;
 use crate::engine::SessionRow;
 use crate::engine::snapshot;
+use crate::engine::task::SessionCmd;
 use crate::engine::update::Update;
 use crate::store::now_unix;
 
@@ -82,4 +83,46 @@ fn changed(old: &SessionRow, new: &SessionRow) -> bool {
         &new.state,
         &new.last_event,
     )
+}
+
+impl Supervisor {
+    /// Send `company`'s queue: here if its session runs here; if another
+    /// host runs it, that host is told; else it goes at the next connect.
+    pub(super) async fn send_queued(&mut self, company: i64) {
+        if let Some(running) = self.sessions.get(&company) {
+            let _ = running.tx.send(SessionCmd::SendQueued).await;
+            return;
+        }
+        let (Some(hosted), Some(hosting)) = (&self.shared.hosted, &self.hosting) else {
+            return;
+        };
+        let Some(slug) = hosting.known.get(&company).map(|r| r.slug.clone()) else {
+            return;
+        };
+        if !self.shared.may_run(&slug)
+            && let Err(e) = hosted.config.leases.database().nudge(&slug).await
+        {
+            // Its host sends the queue when it next connects it.
+            tracing::warn!(company, "cannot tell the host that runs it to send: {e}");
+        }
+    }
+
+    /// Another host queued work for `slug` ("": perhaps for any company).
+    pub(super) async fn nudged(&mut self, slug: &str) {
+        let running: Vec<i64> = match self.hosting.as_ref() {
+            Some(h) => h
+                .known
+                .values()
+                .filter(|r| slug.is_empty() || r.slug == slug)
+                .map(|r| r.company)
+                .filter(|c| self.sessions.contains_key(c))
+                .collect(),
+            None => return,
+        };
+        for company in running {
+            if let Some(r) = self.sessions.get(&company) {
+                let _ = r.tx.send(SessionCmd::SendQueued).await;
+            }
+        }
+    }
 }
