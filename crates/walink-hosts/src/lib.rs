@@ -46,7 +46,7 @@ const WAIT: Duration = Duration::from_secs(5);
 pub struct Database {
     pool: Pool,
     /// For the connection that listens for nudges (not the pool's).
-    config: tokio_postgres::Config,
+    config: std::sync::Arc<tokio_postgres::Config>,
 }
 
 impl std::fmt::Debug for Database {
@@ -79,7 +79,10 @@ impl Database {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| Error::Address(e.to_string()))?;
-        let db = Self { pool, config };
+        let db = Self {
+            pool,
+            config: std::sync::Arc::new(config),
+        };
         let mut client = db.client().await?;
         migrate::run(&mut client).await?;
         Ok(db)

@@ -32,6 +32,7 @@ impl Database {
     pub fn nudges(&self) -> mpsc::Receiver<String> {
         let (tx, rx) = mpsc::channel(256);
         let config = self.config.clone();
+
         tokio::spawn(async move {
             let mut first = true;
             while !tx.is_closed() {
