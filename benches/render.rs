@@ -42,6 +42,7 @@ fn rows() -> Vec<SessionRow> {
             since: SystemTime::now(),
             last_event: Some("state: connected".into()),
             linking: None,
+            host: None,
         })
         .collect()
 }

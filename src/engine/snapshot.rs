@@ -83,6 +83,7 @@ pub fn rows(
             last_event: o.last_event,
             // Read at start, when no attempt runs; claims come as updates.
             linking: None,
+            host: o.host,
         }
     });
     Ok(rows.collect())

@@ -20,6 +20,8 @@ pub struct SessionRow {
     pub last_event: Option<String>,
     /// The live link attempt's claim: whose it is, since when.
     pub linking: Option<Claim>,
+    /// With several hosts: the one that runs it, if one does.
+    pub host: Option<String>,
 }
 
 /// Who holds a company's live link attempt: "dashboard (pid 9)",

@@ -31,6 +31,9 @@ pub struct Session {
     last_event: Option<String>,
     last_failure: Option<Failure>,
     live_attempt: Option<Live>,
+    /// With several hosts (`serve --database`): the one that runs it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -97,6 +100,7 @@ fn session(row: &SessionRow, m: &Mirror, who: &Principal) -> Session {
         last_event: row.last_event.clone(),
         last_failure,
         live_attempt,
+        host: row.host.clone(),
     }
 }
 

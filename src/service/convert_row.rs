@@ -78,6 +78,7 @@ impl WireRow {
             since_ms: to_ms(r.since),
             last_event: r.last_event.clone(),
             linking: r.linking.clone(),
+            host: r.host.clone(),
         }
     }
 
@@ -93,6 +94,7 @@ impl WireRow {
             since: from_ms(self.since_ms),
             last_event: self.last_event,
             linking: self.linking,
+            host: self.host,
         }
     }
 }

@@ -32,6 +32,7 @@ fn updates_cross_the_wire_unchanged() {
             since: 1_795_000_000,
             invitation: Some(2),
         }),
+        host: Some("host-b".into()),
     };
     let updates = [
         Update::Snapshot(vec![row.clone()]),

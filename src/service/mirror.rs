@@ -201,6 +201,7 @@ mod tests {
             since: SystemTime::UNIX_EPOCH,
             last_event: None,
             linking: None,
+            host: None,
         }
     }
 

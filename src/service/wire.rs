@@ -75,6 +75,8 @@ pub struct WireRow {
     // Absent from older servers' lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linking: Option<Claim>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Client → server.

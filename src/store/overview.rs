@@ -13,6 +13,8 @@ pub struct Overview {
     pub session: Option<SessionRow>,
     /// `kind: detail` of the newest event.
     pub last_event: Option<String>,
+    /// The host that runs it, with several hosts (the live lease's).
+    pub host: Option<String>,
 }
 
 impl Store {
@@ -40,6 +42,7 @@ impl Store {
                 company: company_from(raw)?,
                 session,
                 last_event,
+                host: None,
             })
         })
         .collect()

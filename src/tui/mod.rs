@@ -30,6 +30,8 @@ mod away_tests;
 #[cfg(test)]
 mod hints_tests;
 #[cfg(test)]
+mod hosts_tests;
+#[cfg(test)]
 mod invite_tests;
 #[cfg(test)]
 mod linked_tests;

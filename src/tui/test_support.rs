@@ -54,6 +54,7 @@ pub fn row(
         since: at_unix(UNIX - 300),
         last_event: None,
         linking: None,
+        host: None,
     }
 }
 

@@ -147,6 +147,7 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
         15,
     );
     assert!(seen["phone"].is_string(), "{seen}");
+    assert_eq!(seen["host"], first_owner.as_str(), "{seen}");
 
     // A reply through a host that does not run the company goes out from
     // the one that does, once, however many hosts the retry goes through.
@@ -248,7 +249,7 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
     assert!(
         after
             .iter()
-            .all(|(h, s)| h != "a" && s["phone"].is_string()),
+            .all(|(h, s)| h != "a" && s["phone"].is_string() && s["host"] == h.as_str()),
         "{after:?}"
     );
     let now = devices(&sim);

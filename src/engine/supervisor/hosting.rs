@@ -79,7 +79,10 @@ impl Supervisor {
                     self.look_at_others().await;
                 }
                 match self.known_id(&slug) {
-                    Some(company) => self.restore_as(company, slug).await,
+                    Some(company) => {
+                        self.run_here(company).await;
+                        self.restore_as(company, slug).await
+                    }
                     None => tracing::warn!(
                         "this host holds the lease of company {slug}, which the registry does not \
                          have (removed meanwhile?)"

@@ -55,6 +55,32 @@ impl Supervisor {
         }
     }
 
+    /// This host runs `company` now: every client sees so before its
+    /// session's own updates.
+    pub(super) async fn run_here(&mut self, company: i64) {
+        let Some(me) = self
+            .shared
+            .hosted
+            .as_ref()
+            .map(|h| h.config.leases.host().to_owned())
+        else {
+            return;
+        };
+        let Some(row) = self
+            .hosting
+            .as_mut()
+            .and_then(|h| h.known.get_mut(&company))
+        else {
+            return;
+        };
+        if row.host.as_deref() == Some(me.as_str()) {
+            return;
+        }
+        row.host = Some(me);
+        let update = Update::CompanyChanged(Box::new(row.clone()));
+        let _ = self.updates.send(update).await;
+    }
+
     /// A company added or removed here: announced already.
     pub(super) fn known_here(&mut self, company: i64, row: Option<&SessionRow>) {
         if let Some(h) = self.hosting.as_mut() {
@@ -68,20 +94,28 @@ impl Supervisor {
 
 /// What a client sees of a company run elsewhere changed.
 fn changed(old: &SessionRow, new: &SessionRow) -> bool {
+    seen(old) != seen(new)
+}
+
+type Seen<'a> = (
+    &'a String,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a crate::domain::SessionState,
+    &'a Option<String>,
+    &'a Option<String>,
+);
+
+fn seen(r: &SessionRow) -> Seen<'_> {
     (
-        &old.name,
-        &old.phone,
-        &old.jid,
-        &old.push_name,
-        &old.state,
-        &old.last_event,
-    ) != (
-        &new.name,
-        &new.phone,
-        &new.jid,
-        &new.push_name,
-        &new.state,
-        &new.last_event,
+        &r.name,
+        &r.phone,
+        &r.jid,
+        &r.push_name,
+        &r.state,
+        &r.last_event,
+        &r.host,
     )
 }
 

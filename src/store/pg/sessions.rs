@@ -120,8 +120,10 @@ impl PgRegistry {
             "SELECT c.id, c.slug, c.name, c.created_at,
                     s.company_id, s.phone, s.jid, s.push_name, s.state, s.state_detail, s.since, s.session_file,
                     (SELECT e.kind || ': ' || e.detail FROM events e
-                      WHERE e.company_id = c.id ORDER BY e.at DESC, e.id DESC LIMIT 1)
+                      WHERE e.company_id = c.id ORDER BY e.at DESC, e.id DESC LIMIT 1),
+                    l.host
              FROM companies c LEFT JOIN sessions s ON s.company_id = c.id
+             LEFT JOIN leases l ON l.company = c.slug AND l.expires > now()
              ORDER BY c.slug COLLATE \"C\"",
             &[],
         )?
@@ -136,6 +138,7 @@ impl PgRegistry {
                 company: company_from(raw_company_at(r, 0)?)?,
                 session,
                 last_event: r.try_get(12)?,
+                host: r.try_get(13)?,
             })
         })
         .collect()

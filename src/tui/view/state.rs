@@ -17,17 +17,20 @@ pub enum Family {
     Disconnected,
     Cooldown,
     Attention,
+    /// Run by another host (several hosts over one database).
+    Elsewhere,
     NotLinked,
 }
 
 impl Family {
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Self::Connected,
         Self::Connecting,
         Self::Linking,
         Self::Disconnected,
         Self::Cooldown,
         Self::Attention,
+        Self::Elsewhere,
         Self::NotLinked,
     ];
 
@@ -40,6 +43,7 @@ impl Family {
             Self::Disconnected => "down",
             Self::Cooldown => "cooling",
             Self::Attention => "attention",
+            Self::Elsewhere => "other host",
             Self::NotLinked => "unlinked",
         }
     }
@@ -52,6 +56,7 @@ impl Family {
             Self::Disconnected => ("◌", "disconnected", Tone::Warn),
             Self::Cooldown => ("◷", "cooldown", Tone::Warn),
             Self::Attention => ("✗", "need attention", Tone::Bad),
+            Self::Elsewhere => ("○", "on other hosts", Tone::Idle),
             Self::NotLinked => ("○", "not linked", Tone::Idle),
         }
     }
@@ -68,7 +73,8 @@ pub fn family(state: &SessionState) -> Family {
         S::LoggedOut | S::Replaced | S::Banned { .. } | S::PasskeyRequired | S::Failed { .. } => {
             Family::Attention
         }
-        S::NotLinked | S::Moved | S::Elsewhere => Family::NotLinked,
+        S::Elsewhere => Family::Elsewhere,
+        S::NotLinked | S::Moved => Family::NotLinked,
     }
 }
 

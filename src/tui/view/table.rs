@@ -1,5 +1,6 @@
 //! The company table: company, number, state with its countdown, since,
-//! last event; the filter line above it when one is set.
+//! the host that runs it (with several hosts), last event; the filter line
+//! above it when one is set.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,6 +15,8 @@ use super::text::{ago, fit};
 const NUMBER_W: u16 = 16;
 const STATE_W: u16 = 30;
 const SINCE_W: u16 = 6;
+/// The host column, shown once any company is run by a host of several.
+const HOST_W: u16 = 10;
 /// Below this width the last-event column is left out.
 const WIDE: u16 = 100;
 const HIGHLIGHT: &str = "▶ ";
@@ -56,8 +59,10 @@ pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
         return;
     }
     let wide = area.width >= WIDE;
+    let hosts = app.rows.iter().any(|r| r.host.is_some());
     let inner = block.inner(area).width;
-    let fixed = HIGHLIGHT_W + NUMBER_W + STATE_W + SINCE_W + 3;
+    let host_w = if hosts { HOST_W + 1 } else { 0 };
+    let fixed = HIGHLIGHT_W + NUMBER_W + STATE_W + SINCE_W + 3 + host_w;
     let flexible = inner.saturating_sub(fixed + u16::from(wide));
     // The company gets ~⅔ of what is left on wide screens, all otherwise.
     let company_w = if wide { flexible * 2 / 3 } else { flexible };
@@ -98,6 +103,10 @@ pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
             )),
             Cell::from(ago(r.since, now.unix)),
         ];
+        if hosts {
+            let host = r.host.as_deref().unwrap_or("—");
+            cells.push(Cell::from(fit(host, usize::from(HOST_W))));
+        }
         if wide {
             let event = r.last_event.as_deref().unwrap_or("");
             cells.push(Cell::from(Span::styled(
@@ -114,6 +123,10 @@ pub fn render(app: &App, now: Now, frame: &mut Frame, area: Rect) {
         Constraint::Length(SINCE_W),
     ];
     let mut header = vec!["Company", "Number", "State", "Since"];
+    if hosts {
+        widths.push(Constraint::Length(HOST_W));
+        header.push("Host");
+    }
     if wide {
         widths.push(Constraint::Length(event_w));
         header.push("Last event");
