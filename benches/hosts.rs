@@ -1,7 +1,8 @@
 //! Several hosts over one PostgreSQL, measured with `walink serve`
 //! processes against the simulator (in this process): the restore of N
 //! sessions from their keys in PostgreSQL (the scale bench gives the same
-//! from `keys.db`), what one host costs the database at rest (connections,
+//! from `keys.db`), the registry in the database too, what one host costs
+//! the database at rest (connections,
 //! transactions a second) and itself (CPU), and the failover of N sessions
 //! when their host is killed: kill -9 → all connected on the other host.
 //!
@@ -10,7 +11,7 @@
 
 mod common;
 mod linked;
-use linked::{all_connected_asking, registry, shared_phone};
+use linked::{all_connected_asking, shared_phone};
 mod serve_proc;
 use serve_proc::Serve;
 
@@ -20,11 +21,12 @@ use std::time::{Duration, Instant};
 
 use walink::config::DataDir;
 use walink::domain::SessionState;
+use walink::domain::{DisplayName, Slug};
 use walink::engine::server::ServerTarget;
 use walink::engine::{Engine, EngineConfig, HostsConfig, Update};
 use walink::service::attach::{self, OnLoss};
 use walink::sim::{SimConfig, Simulator};
-use walink::store::Store;
+use walink::store::{Db, SharedDatabase};
 use walink_hosts::test_server::TestServer;
 use walink_hosts::{Database, LEASE, Leases};
 
@@ -40,7 +42,7 @@ async fn link_hosted(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>, db: &D
         leases: Leases::new(db.clone(), "link", LEASE),
         capacity: ids.len() as u32,
     });
-    let store = Store::open(&data.registry_path()).expect("registry");
+    let store = Db::new(walink::store::open(data).expect("registry"));
     let (engine, mut updates) = Engine::start(store, config);
     // The engine links a company only once it holds the lease (a link
     // asked before it took the lease in is asked again).
@@ -106,13 +108,25 @@ async fn connected(socket: &Path, n: usize, within: Duration) {
 async fn database_load(stats: &tokio_postgres::Client) -> (i64, i64) {
     let row = stats
         .query_one(
-            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE application_name = 'walink'), \
+            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'walink%'), \
                     (SELECT sum(xact_commit)::bigint FROM pg_stat_database)",
             &[],
         )
         .await
         .expect("stats");
     (row.get(0), row.get(1))
+}
+
+/// `n` companies in the shared registry, by id.
+fn add_companies(data: &DataDir, n: usize) -> HashSet<i64> {
+    let mut registry = walink::store::open(data).expect("registry");
+    (0..n)
+        .map(|i| {
+            let slug = Slug::parse(&format!("c{i}")).expect("slug");
+            let name = DisplayName::parse(&format!("Company {i}")).expect("name");
+            registry.add_company(&slug, &name).expect("add").id
+        })
+        .collect()
 }
 
 fn main() {
@@ -138,11 +152,20 @@ fn main() {
         tokio::spawn(conn);
         client
     });
-    // Two registries naming the same N companies: a host's registry is
-    // its own, the keys and leases are shared.
-    let (_tmp_a, data_a, ids) = registry(n, n);
-    let (_tmp_b, data_b, _) = registry(n, n);
-    rt.block_on(link_hosted(&sim, &data_a, &ids, &db));
+    // One registry in the database, N companies; a data directory a host.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let [data_link, data_a, data_b] = ["link", "a", "b"].map(|host| {
+        let data = DataDir::resolve(Some(tmp.path().join(host))).expect("data");
+        data.ensure().expect("ensure");
+        let shared = SharedDatabase {
+            url: url.clone(),
+            host: host.into(),
+        };
+        walink::store::remember(&data, &shared).expect("remember");
+        data
+    });
+    let ids = add_companies(&data_link, n);
+    rt.block_on(link_hosted(&sim, &data_link, &ids, &db));
     let (base_conns, _) = rt.block_on(database_load(&stats));
 
     let cap = n.to_string();
@@ -172,7 +195,8 @@ fn main() {
     let cpu = a.cpu_secs() - cpu0;
     println!(
         "N = {n}: at rest, one host holds {} PostgreSQL connections ({} at most over the minute) \
-         and the database commits {:.1} transactions a second (lease renewals and key writes); \
+         and the database commits {:.1} transactions a second (lease renewals, the look at the \
+         registry, key writes); \
          the host's CPU {:.1} % of one core",
         conns - base_conns,
         conns0.max(conns) - base_conns,

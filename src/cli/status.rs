@@ -35,6 +35,9 @@ struct Line {
     jid: Option<String>,
     since: String,
     last_event: Option<String>,
+    /// With several hosts: the one that runs it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<String>,
 }
 
 pub fn run(ctx: &mut Context, global: &GlobalOpts, args: StatusArgs) -> Result<(), CliError> {
@@ -56,6 +59,7 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: StatusArgs) -> Result<(
             name: r.name,
             jid: r.jid,
             last_event: r.last_event,
+            host: r.host,
         })
         .collect();
     let columns = super::list::Columns(&[
@@ -70,7 +74,10 @@ pub fn run(ctx: &mut Context, global: &GlobalOpts, args: StatusArgs) -> Result<(
     super::list::print(&lines, args.json, empty, &columns, |l| {
         vec![
             l.slug.clone(),
-            l.state.replace('_', " "),
+            match &l.host {
+                Some(host) => format!("{} on {host}", l.state.replace('_', " ")),
+                None => l.state.replace('_', " "),
+            },
             l.phone.clone().unwrap_or_else(|| "-".into()),
             l.jid.clone().unwrap_or_else(|| "-".into()),
             l.since.clone(),

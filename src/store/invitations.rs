@@ -115,30 +115,6 @@ impl Store {
         self.end_invitation(id, now, "used_at")
     }
 
-    /// Use up (`used`) or revoke a live invitation and say so in its
-    /// company's log; the company, or `None` if it was not live.
-    pub fn end_invitation_logged(
-        &self,
-        id: i64,
-        used: bool,
-        now: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        let company = if used {
-            self.use_invitation(id, now)?
-        } else {
-            self.revoke_invitation(id, now)?
-        };
-        if let Some(company) = company {
-            let what = if used { "used" } else { "revoked" };
-            self.log_event(
-                Some(company),
-                "invitation",
-                &format!("invitation #{id} {what}"),
-            )?;
-        }
-        Ok(company)
-    }
-
     fn end_invitation(&self, id: i64, now: i64, column: &str) -> Result<Option<i64>, StoreError> {
         let company = self
             .conn

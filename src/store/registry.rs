@@ -144,7 +144,6 @@ registry! {
         fn invitation_by_hash(hash: &str) -> Result<Option<Invitation>, StoreError>;
         fn revoke_invitation(id: i64, now: i64) -> Result<Option<i64>, StoreError>;
         fn use_invitation(id: i64, now: i64) -> Result<Option<i64>, StoreError>;
-        fn end_invitation_logged(id: i64, used: bool, now: i64) -> Result<Option<i64>, StoreError>;
         fn setting(key: &str) -> Result<Option<String>, StoreError>;
         fn set_setting(key: &str, value: &str) -> Result<(), StoreError>;
 
@@ -222,6 +221,30 @@ registry! {
 }
 
 impl dyn Registry + '_ {
+    /// Use up (`used`) or revoke invitation `id`, and log it: the company
+    /// it was for, unless it had ended already.
+    pub fn end_invitation_logged(
+        &self,
+        id: i64,
+        used: bool,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let company = if used {
+            self.use_invitation(id, now)?
+        } else {
+            self.revoke_invitation(id, now)?
+        };
+        if let Some(company) = company {
+            let what = if used { "used" } else { "revoked" };
+            self.log_event(
+                Some(company),
+                "invitation",
+                &format!("invitation #{id} {what}"),
+            )?;
+        }
+        Ok(company)
+    }
+
     /// Run `f` as one transaction: many small writes, one commit.
     /// `f` must not start a transaction of its own.
     pub fn in_one_step<R>(&self, f: impl FnOnce(&dyn Registry) -> R) -> Result<R, StoreError> {

@@ -266,6 +266,21 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
         "{now}"
     );
     assert_eq!(sim.call("GET", "/replaced", "").1["replaced"], 0);
+    // `walink status` on b names each company's host (b learns c's within
+    // its next look at the registry).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let out = walink(&dirs[1].path, &["status", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let status: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+        let rows = status.as_array().expect("rows");
+        let named = rows.iter().filter_map(|r| r["host"].as_str());
+        if named.filter(|h| *h == "b" || *h == "c").count() == COMPANIES {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{status}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
 
     // A company removed on c is gone from b too, and from the leases.
     let gone = slug(0);

@@ -104,33 +104,6 @@ impl PgRegistry {
         self.end_invitation(id, now, "used_at")
     }
 
-    /// Use up (`used`) or revoke a live invitation and say so in its
-    /// company's log, in one transaction; the company, or `None` if it was
-    /// not live.
-    pub(in crate::store) fn end_invitation_logged(
-        &self,
-        id: i64,
-        used: bool,
-        now: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        self.in_tx(|s| {
-            let company = if used {
-                s.use_invitation(id, now)?
-            } else {
-                s.revoke_invitation(id, now)?
-            };
-            if let Some(company) = company {
-                let what = if used { "used" } else { "revoked" };
-                s.log_event(
-                    Some(company),
-                    "invitation",
-                    &format!("invitation #{id} {what}"),
-                )?;
-            }
-            Ok(company)
-        })
-    }
-
     fn end_invitation(&self, id: i64, now: i64, column: &str) -> Result<Option<i64>, StoreError> {
         let row = self.row(
             &format!(
