@@ -52,14 +52,17 @@ impl Supervisor {
         });
     }
 
-    /// With several hosts, a linked company shows as run elsewhere until
-    /// this host holds its lease.
+    /// With several hosts, a linked company this host does not run shows
+    /// the state its host wrote (with that host's name); one no live host
+    /// runs yet shows as run elsewhere.
     pub(super) fn elsewhere_until_held(
         &self,
         mut rows: Vec<crate::engine::SessionRow>,
     ) -> Vec<crate::engine::SessionRow> {
+        let me = self.shared.hosted.as_ref().map(|h| h.config.leases.host());
         for r in &mut rows {
-            if r.state.is_linked() && !self.shared.may_run(&r.slug) {
+            let other = r.host.is_some() && r.host.as_deref() != me;
+            if r.state.is_linked() && !self.shared.may_run(&r.slug) && !other {
                 r.state = SessionState::Elsewhere;
             }
         }
