@@ -23,7 +23,8 @@ use walink::config::DataDir;
 use walink::domain::SessionState;
 use walink::domain::{DisplayName, Slug};
 use walink::engine::server::ServerTarget;
-use walink::engine::{Engine, EngineConfig, HostsConfig, Update};
+use walink::engine::update::fold_rows;
+use walink::engine::{Engine, EngineConfig, HostsConfig};
 use walink::service::attach::{self, OnLoss};
 use walink::sim::{SimConfig, Simulator};
 use walink::store::{Db, SharedDatabase};
@@ -70,9 +71,10 @@ async fn link_hosted(sim: &Simulator, data: &DataDir, ids: &HashSet<i64>, db: &D
     linked::stop(&engine, &mut updates).await;
 }
 
-/// Until `n` companies are connected on the serve at `socket`, as a client
-/// attached to it sees them.
-async fn connected(socket: &Path, n: usize, within: Duration) {
+/// Until `n` companies are connected on the serve at `socket` and run by
+/// it (`host`), as a client attached to it sees them: every host lists
+/// every company, the others' as their hosts last wrote them.
+async fn connected(socket: &Path, host: &str, n: usize, within: Duration) {
     let conn = loop {
         match attach::connect(socket, "bench").await {
             Ok(c) => break c,
@@ -80,31 +82,22 @@ async fn connected(socket: &Path, n: usize, within: Duration) {
         }
     };
     let (_engine, mut updates) = attach::bridge(conn, socket.into(), "bench".into(), OnLoss::End);
-    let mut up = HashSet::new();
+    let mut rows = Vec::new();
     let deadline = tokio::time::Instant::now() + within;
-    while up.len() < n {
+    let up = |rows: &[walink::engine::SessionRow]| {
+        let here = rows.iter().filter(|r| r.host.as_deref() == Some(host));
+        here.filter(|r| r.state == SessionState::Connected).count()
+    };
+    while up(&rows) < n {
         match tokio::time::timeout_at(deadline, updates.recv()).await {
-            Ok(Some(Update::Snapshot(rows))) => {
-                up = rows
-                    .iter()
-                    .filter(|r| r.state == SessionState::Connected)
-                    .map(|r| r.company)
-                    .collect();
+            Ok(Some(update)) => {
+                fold_rows(&mut rows, &update);
             }
-            Ok(Some(Update::StateChanged { company, state, .. })) => {
-                if state == SessionState::Connected {
-                    up.insert(company);
-                } else {
-                    up.remove(&company);
-                }
-            }
-            Ok(Some(_)) => {}
-            other => panic!("{} of {n} connected ({other:?})", up.len()),
+            other => panic!("{} of {n} connected ({other:?})", up(&rows)),
         }
     }
 }
 
-/// Connections named `walink`, and transactions committed so far.
 async fn database_load(stats: &tokio_postgres::Client) -> (i64, i64) {
     let row = stats
         .query_one(
@@ -174,6 +167,7 @@ fn main() {
     let a = Serve::start_with(&data_a, &sim, &host("a"));
     rt.block_on(connected(
         &data_a.socket_path(),
+        "a",
         n,
         Duration::from_secs(900),
     ));
@@ -211,6 +205,7 @@ fn main() {
     let killed = Instant::now();
     rt.block_on(connected(
         &data_b.socket_path(),
+        "b",
         n,
         Duration::from_secs(900),
     ));

@@ -235,3 +235,37 @@ fn a_host_starting_leaves_another_hosts_link_in_flight_alone() {
     // a restarts: its own attempt was cut short.
     assert_eq!(a.interrupt_pending_attempts(200).unwrap(), [acme.id]);
 }
+
+#[test]
+fn a_step_that_panics_is_rolled_back_and_the_next_writes_are_seen() {
+    let pg = TestServer::start();
+    let url = pg.url();
+    let (da, db) = (TempDataDir::new(), TempDataDir::new());
+    let mut a = registry(&da, &url, "a");
+    let b = registry(&db, &url, "b");
+    let acme = a
+        .add_company(
+            &Slug::parse("acme").unwrap(),
+            &DisplayName::parse("Acme").unwrap(),
+        )
+        .unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = a.in_one_step(|s| {
+            s.log_event(Some(acme.id), "half", "").unwrap();
+            panic!("a bug inside a step");
+        });
+    }));
+    assert!(panicked.is_err());
+    a.log_event(Some(acme.id), "after", "").unwrap();
+    let kinds: Vec<String> = b
+        .events(acme.id, 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["after"],
+        "the half step is gone, the next write is committed"
+    );
+}

@@ -329,6 +329,9 @@ fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_re
     let url = pg.url();
     let sim = SimProcess::start();
     let dir = TempDataDir::new();
+    // A company of the directory's own registry, from before the database.
+    let out = walink(&dir.path, &["company", "add", "before"]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let args = [
         "--http",
         "127.0.0.1:0",
@@ -339,6 +342,11 @@ fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_re
     ];
     let serve = Serve::start_with(&dir.path, &sim, &args);
     let http = Http::new(serve.http());
+    assert!(
+        serve.log().contains("1 company of") && serve.log().contains("(before)"),
+        "left behind, and said: {}",
+        serve.log()
+    );
     let t = token(&dir.path, &["--scope", "link"]);
     let out = walink(&dir.path, &["company", "add", "acme"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -66,6 +66,21 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime, StoreError> {
     Ok(RT.get_or_init(|| rt))
 }
 
+/// A transaction begun: rolled back if dropped while still open (a panic
+/// inside the step), so the connection never stays in it and the next
+/// writes are not held in it unseen.
+struct Open<'a>(&'a PgRegistry);
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if self.0.depth.replace(0) > 0
+            && let Ok(client) = self.0.client()
+        {
+            let _ = block_on(client.batch_execute("ROLLBACK"));
+        }
+    }
+}
+
 /// A connection to `url`, its I/O driven by the registry's thread;
 /// `migrate` brings the schema up to date first.
 fn connect(url: &str, migrate: bool) -> Result<Client, StoreError> {
@@ -158,8 +173,10 @@ impl PgRegistry {
         }
         block_on(self.client()?.batch_execute("BEGIN"))?;
         self.depth.set(1);
+        let open = Open(self);
         let out = f(self);
         self.depth.set(0);
+        drop(open);
         let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
         block_on(self.client()?.batch_execute(end))?;
         out
