@@ -146,6 +146,10 @@ pub enum Update {
         company: i64,
         message: Box<crate::domain::Message>,
     },
+    /// What another host changed in the shared registry, told here for
+    /// this host's clients as the inner update; that host told the
+    /// webhooks already, so they are not told again.
+    Echo(Box<Update>),
     /// Something the admin should know about the whole engine (e.g. the
     /// open-file limit is too low for the linked sessions).
     Notice(String),
@@ -185,6 +189,7 @@ impl Update {
             | Update::CompanyNotChanged { company, .. }
             | Update::CompanyRemoved { company } => *company,
             Update::CompanyAdded(row) | Update::CompanyChanged(row) => row.company,
+            Update::Echo(inner) => return inner.company(),
             _ => return None,
         })
     }
@@ -195,6 +200,7 @@ impl Update {
 /// changed.
 pub fn fold_rows(rows: &mut Vec<SessionRow>, update: &Update) -> bool {
     match update {
+        Update::Echo(inner) => return fold_rows(rows, inner),
         Update::Snapshot(all) => *rows = all.clone(),
         Update::CompanyAdded(added) | Update::CompanyChanged(added) => {
             rows.retain(|r| r.company != added.company);

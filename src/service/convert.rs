@@ -37,6 +37,7 @@ impl WireUpdate {
     /// the socket closing.
     pub fn from_update(u: &Update, now: Instant) -> Option<Self> {
         Some(match u {
+            Update::Echo(inner) => return Self::from_update(inner, now),
             Update::Snapshot(rows) => Self::Snapshot {
                 rows: rows.iter().map(|r| WireRow::from_row(r, now)).collect(),
             },

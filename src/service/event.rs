@@ -11,4 +11,7 @@ pub struct Event {
     /// The slug of the company the update is about, as it was when
     /// published (a removed company's too): what the API names it by.
     pub slug: Option<String>,
+    /// Another host's change (`Update::Echo`): streamed, not delivered to
+    /// webhooks.
+    pub echo: bool,
 }

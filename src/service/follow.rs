@@ -76,6 +76,7 @@ mod tests {
             id,
             update: Update::Notice(format!("n{id}")),
             slug: None,
+            echo: false,
         }));
     }
 

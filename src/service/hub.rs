@@ -111,6 +111,7 @@ impl Hub {
                 biased;
                 update = updates.recv() => match update {
                     None | Some(Update::Stopped) => break,
+                    Some(Update::Echo(update)) => self.publish_as(&update, true),
                     Some(update) => self.publish(&update),
                 },
                 Some(msg) = attach.recv() => match msg {
@@ -125,6 +126,10 @@ impl Hub {
     }
 
     fn publish(&mut self, update: &Update) {
+        self.publish_as(update, false);
+    }
+
+    fn publish_as(&mut self, update: &Update, echo: bool) {
         let mut mirror = self
             .view
             .mirror
@@ -139,6 +144,7 @@ impl Hub {
             id: self.next_event,
             update: update.clone(),
             slug,
+            echo,
         });
         self.next_event += 1;
         mirror.apply(update, &event);

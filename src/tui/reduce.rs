@@ -11,6 +11,9 @@ use super::view::theme::Tone;
 impl App {
     /// Returns whether anything visible changed.
     pub(crate) fn fold(&mut self, update: Update, now: Now) -> bool {
+        if let Update::Echo(inner) = update {
+            return self.fold(*inner, now);
+        }
         let rows_changed = fold_rows(&mut self.rows, &update);
         if let Some(Overlay::Messages(pane)) = &mut self.overlay
             && pane.saw(&update, now.unix)
@@ -118,6 +121,8 @@ impl App {
                 self.invited.remove(&id);
             }
             Update::Stopped => self.stopped = true,
+            // Unwrapped above.
+            Update::Echo(_) => {}
             Update::Server(link) => {
                 // Back from an absence: the server's snapshot follows, and
                 // its own notices with it.

@@ -119,6 +119,10 @@ const ENQUEUE_BATCH: usize = 200;
 
 /// Queue one event's deliveries; says whether any were.
 fn enqueue_one(s: &dyn Registry, event: &crate::service::hub::Event) -> bool {
+    // Another host's change: that host queued its deliveries.
+    if event.echo {
+        return false;
+    }
     // Deliveries are not themselves delivered (a "log" webhook would loop).
     if let Update::Logged { entry, .. } = &event.update
         && entry.kind == "webhook"

@@ -17,6 +17,7 @@ use crate::crash::{link_by_qr, state_becomes};
 use crate::http::{Http, token};
 use crate::serve::Serve;
 use crate::sim_process::SimProcess;
+use crate::webhooks::{Receiver, body};
 
 /// The size: 50 companies over three hosts.
 const COMPANIES: usize = 50;
@@ -128,6 +129,12 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
     let host = |h: &str| HOSTS.iter().position(|x| *x == h).expect("host");
     // One registry: a token and the companies made on host a serve on all.
     let t = token(&dirs[0].path, &["--scope", "admin"]);
+    // A webhook set on one host hears each company added once, though
+    // every host lists every company.
+    let hook = Receiver::start(&[]);
+    let args = ["webhook", "add", &hook.url, "--events", "company.added"];
+    let out = walink(&dirs[0].path, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
     for i in 0..COMPANIES {
         let out = walink(&dirs[0].path, &["company", "add", &slug(i)]);
         assert!(out.status.success(), "{}", stderr(&out));
@@ -135,6 +142,14 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
     for http in &https {
         assert_eq!(listed(http, &t, COMPANIES).len(), COMPANIES);
     }
+    // Past every host's next look at the registry: nothing more comes.
+    std::thread::sleep(Duration::from_secs(6));
+    let mut added = std::collections::BTreeSet::new();
+    while let Some(got) = hook.got_within(Duration::from_secs(1)) {
+        let company = body(&got)["company"].to_string();
+        assert!(added.insert(company), "delivered twice: {}", got.body);
+    }
+    assert_eq!(added.len(), COMPANIES, "one delivery a company");
     let owners = leased(&dirs[0].path, &url, COMPANIES);
     for h in HOSTS {
         let load = owners.values().filter(|o| *o == h).count();

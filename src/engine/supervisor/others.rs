@@ -35,9 +35,9 @@ impl Supervisor {
             // A company this host runs announces its own changes.
             let here = shared.may_run(&row.slug);
             match hosting.known.get(&row.company) {
-                None => updates.push(Update::CompanyAdded(Box::new(row.clone()))),
+                None => updates.push(echo(Update::CompanyAdded(Box::new(row.clone())))),
                 Some(old) if !here && changed(old, &row) => {
-                    updates.push(Update::CompanyChanged(Box::new(row.clone())))
+                    updates.push(echo(Update::CompanyChanged(Box::new(row.clone()))))
                 }
                 _ => {}
             }
@@ -48,7 +48,7 @@ impl Supervisor {
         }
         for company in gone {
             self.stop(company).await;
-            updates.push(Update::CompanyRemoved { company });
+            updates.push(echo(Update::CompanyRemoved { company }));
         }
         for update in updates {
             let _ = self.updates.send(update).await;
@@ -90,6 +90,10 @@ impl Supervisor {
             };
         }
     }
+}
+
+fn echo(update: Update) -> Update {
+    Update::Echo(Box::new(update))
 }
 
 /// What a client sees of a company run elsewhere changed.
