@@ -27,12 +27,12 @@ fn slug(i: usize) -> String {
     format!("co{i:02}")
 }
 
-fn phone(i: usize) -> String {
+pub(crate) fn phone(i: usize) -> String {
     format!("790000010{i:02}")
 }
 
 /// Company → the host holding its lease, once `companies` have one.
-fn leased(data: &Path, url: &str, companies: usize) -> BTreeMap<String, String> {
+pub(crate) fn leased(data: &Path, url: &str, companies: usize) -> BTreeMap<String, String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let out = walink(data, &["hosts", "--database", url, "--leases", "--json"]);
@@ -55,7 +55,7 @@ fn leased(data: &Path, url: &str, companies: usize) -> BTreeMap<String, String> 
     }
 }
 
-fn devices(sim: &SimProcess) -> serde_json::Value {
+pub(crate) fn devices(sim: &SimProcess) -> serde_json::Value {
     sim.call("GET", "/devices", "").1
 }
 
@@ -336,67 +336,4 @@ fn the_hosts_share_the_companies_hand_one_over_and_take_over_what_a_killed_host_
         rows.as_array().unwrap().iter().all(|r| r["host"].is_null()),
         "{rows}"
     );
-}
-
-#[test]
-fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_resumes_after() {
-    let pg = TestServer::start();
-    let url = pg.url();
-    let sim = SimProcess::start();
-    let dir = TempDataDir::new();
-    // A company of the directory's own registry, from before the database.
-    let out = walink(&dir.path, &["company", "add", "before"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let args = [
-        "--http",
-        "127.0.0.1:0",
-        "--database",
-        &url,
-        "--host-id",
-        "a",
-    ];
-    let serve = Serve::start_with(&dir.path, &sim, &args);
-    let http = Http::new(serve.http());
-    assert!(
-        serve.log().contains("1 company of") && serve.log().contains("(before)"),
-        "left behind, and said: {}",
-        serve.log()
-    );
-    let t = token(&dir.path, &["--scope", "link"]);
-    let out = walink(&dir.path, &["company", "add", "acme"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(leased(&dir.path, &url, 1)["acme"], "a");
-    link_by_qr(&sim, &http, &t, "acme", &phone(0));
-
-    // The database goes away: the session stops before its lease could
-    // have run out on the database's clock (10 s after the last renewal,
-    // of a 15 s lease), and the host's log says why. The registry is in
-    // that database too, so the API says it cannot read it.
-    pg.stop();
-    let stopped = Instant::now();
-    loop {
-        let offline = devices(&sim);
-        if offline[0]["connected"] == false {
-            break;
-        }
-        assert!(stopped.elapsed() < Duration::from_secs(15), "{offline}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let down = http.call("GET", "/api/v1/sessions/acme", Some(&t), None);
-    assert_eq!(down.status, 503, "{}", down.body);
-    assert_eq!(down.body["error"]["code"], "registry_unreachable");
-    let log = serve.all_logs(&dir.path);
-    assert!(log.contains("database could not be reached"), "{log}");
-
-    // Back: the host holds the lease again and the session goes on, on
-    // the same keys.
-    pg.resume();
-    state_becomes(&http, &t, "acme", "connected", 40);
-    let back = devices(&sim);
-    assert_eq!(
-        back.as_array().map(Vec::len),
-        Some(1),
-        "no new pairing: {back}"
-    );
-    assert_eq!(sim.call("GET", "/replaced", "").1["replaced"], 0);
 }
