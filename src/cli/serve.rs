@@ -128,12 +128,8 @@ pub fn run(mut ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(),
     }
     config.proxy = args.proxy;
     let socket = ctx.data.socket_path();
-    // One handle for the engine, webhooks and the API: one connection, so
-    // their writes queue on its lock instead of in SQLite's busy handler,
-    // which sleeps up to 100 ms a try.
-    let db: crate::store::Db = crate::store::open(&ctx.data)
-        .map_err(CliError::other)?
-        .into();
+    // One handle for the engine, webhooks and the API (see `registry`).
+    let db = registry(&ctx, config.hosts.is_some())?;
     // Event ids go on from the last one kept, so readers resume across restarts.
     let first_event = db
         .blocking(|s| s.last_api_event())
@@ -228,6 +224,23 @@ pub fn run(mut ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(),
     ctx.close();
     outcome
 }
+
+/// The registry's connections for the engine, webhooks and the API: one
+/// SQLite connection, so their writes queue on its lock instead of in
+/// SQLite's busy handler (which sleeps up to 100 ms a try); or a few to the
+/// hosts' database, which takes writes side by side (a restore of many
+/// sessions would wait on one).
+fn registry(ctx: &Context, shared: bool) -> Result<crate::store::Db, CliError> {
+    let n = if shared { REGISTRY_CONNECTIONS } else { 1 };
+    let all = (0..n)
+        .map(|_| crate::store::open(&ctx.data))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::other)?;
+    Ok(crate::store::Db::many(all))
+}
+
+/// Connections to the shared registry a host keeps.
+const REGISTRY_CONNECTIONS: usize = 4;
 
 /// Until the engine's first update (its snapshot of every company) is in
 /// the view; at most 30 s, then the API starts anyway and says so.
