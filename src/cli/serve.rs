@@ -138,6 +138,10 @@ pub fn run(mut ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(),
     let outcome = ctx.rt.block_on(async {
         let mut term = signal(SignalKind::terminate()).map_err(CliError::other)?;
         let mut int = signal(SignalKind::interrupt()).map_err(CliError::other)?;
+        let relay = config.hosts.as_ref().map(|h| crate::service::relay::Relay {
+            db: h.leases.database().clone(),
+            host: h.leases.host().to_owned(),
+        });
         let (engine, updates) = Engine::start(db.clone(), config);
         let mut serving =
             crate::service::start_at(socket.clone(), engine.clone(), updates, first_event).map_err(|e| {
@@ -153,6 +157,9 @@ pub fn run(mut ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(),
             serving.publisher.clone(),
             http_stop.clone(),
         );
+        if let Some(relay) = relay {
+            crate::service::relay::start(relay, &serving.view, serving.publisher.clone(), http_stop.clone());
+        }
         if let Some(addr) = args.http {
             // The API answers from the server's view: not before it holds
             // every company, or a request right after start gets a 404.

@@ -87,6 +87,24 @@ pub enum LinkMethod {
     Qr,
 }
 
+impl LinkMethod {
+    /// The number a code is for; none for a QR.
+    pub fn phone(&self) -> Option<&super::Phone> {
+        match self {
+            Self::Code { phone } => Some(phone),
+            Self::Qr => None,
+        }
+    }
+
+    /// A code for `phone`, or a QR without one.
+    pub fn for_phone(phone: Option<super::Phone>) -> Self {
+        match phone {
+            Some(phone) => Self::Code { phone },
+            None => Self::Qr,
+        }
+    }
+}
+
 /// The 8-character pairing code, shown `ABCD-EFGH`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairCode(String);

@@ -24,6 +24,26 @@ pub struct SessionRow {
     pub host: Option<String>,
 }
 
+#[cfg(test)]
+impl SessionRow {
+    /// A company never linked, for tests.
+    pub(crate) fn blank(company: i64, slug: &str) -> Self {
+        Self {
+            company,
+            slug: slug.into(),
+            name: slug.into(),
+            phone: None,
+            jid: None,
+            push_name: None,
+            state: SessionState::NotLinked,
+            since: std::time::UNIX_EPOCH,
+            last_event: None,
+            linking: None,
+            host: None,
+        }
+    }
+}
+
 /// Who holds a company's live link attempt: "dashboard (pid 9)",
 /// "walink pair (pid 12)", an API token, "the invitation page (#3)".
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -125,13 +125,15 @@ pub async fn start_attempt(
             let Some(event) = events.next().await else {
                 return Err(ApiError::unavailable());
             };
+            // Matched by company too: another host's attempt may bear
+            // the same number.
             match &event.update {
                 Update::CodeIssued {
+                    company: c,
                     attempt: a,
                     code,
                     expires_at,
-                    ..
-                } if *a == attempt => {
+                } if *c == company && *a == attempt => {
                     return Ok(Issued {
                         attempt: attempt.0,
                         method: "code",
@@ -142,11 +144,11 @@ pub async fn start_attempt(
                     });
                 }
                 Update::QrIssued {
+                    company: c,
                     attempt: a,
                     payload,
                     expires_at,
-                    ..
-                } if *a == attempt => {
+                } if *c == company && *a == attempt => {
                     return Ok(Issued {
                         attempt: attempt.0,
                         method: "qr",
@@ -157,10 +159,10 @@ pub async fn start_attempt(
                     });
                 }
                 Update::Failed {
+                    company: c,
                     attempt: Some(a),
                     reason,
-                    ..
-                } if *a == attempt => return Err(refused(reason)),
+                } if *c == company && *a == attempt => return Err(refused(reason)),
                 _ => {}
             }
         }

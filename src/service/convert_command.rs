@@ -20,10 +20,7 @@ impl WireCommand {
             } => Self::Link {
                 company: *company,
                 attempt: attempt.0,
-                phone: match method {
-                    LinkMethod::Code { phone } => Some(phone.clone()),
-                    LinkMethod::Qr => None,
-                },
+                phone: method.phone().cloned(),
                 force: *force,
             },
             Command::CancelLink { company } => Self::CancelLink { company: *company },
@@ -78,10 +75,7 @@ impl WireCommand {
             } => Command::Link {
                 company,
                 attempt: AttemptId(attempt),
-                method: match phone {
-                    Some(phone) => LinkMethod::Code { phone },
-                    None => LinkMethod::Qr,
-                },
+                method: LinkMethod::for_phone(phone),
                 force,
                 by: client.to_owned(),
                 invitation: None,

@@ -116,6 +116,7 @@ impl Hub {
                 },
                 Some(msg) = attach.recv() => match msg {
                     HubMsg::Attach(client) => self.attach(client),
+                    HubMsg::Publish(Update::Echo(update)) => self.publish_as(&update, true),
                     HubMsg::Publish(update) => self.publish(&update),
                 },
             }

@@ -147,6 +147,12 @@ impl Mirror {
             .map(|r| r.slug.clone())
     }
 
+    /// The host that runs the company, with several.
+    pub fn host(&self, company: i64) -> Option<&str> {
+        let row = self.rows.iter().find(|r| r.company == company)?;
+        row.host.as_deref()
+    }
+
     /// Moves on with every update applied.
     pub fn version(&self) -> u64 {
         self.version
@@ -190,19 +196,7 @@ mod tests {
     use crate::domain::{FailureReason, PairCode, SessionState};
 
     fn row(company: i64, slug: &str) -> SessionRow {
-        SessionRow {
-            company,
-            slug: slug.into(),
-            name: slug.into(),
-            phone: None,
-            jid: None,
-            push_name: None,
-            state: SessionState::NotLinked,
-            since: SystemTime::UNIX_EPOCH,
-            last_event: None,
-            linking: None,
-            host: None,
-        }
+        SessionRow::blank(company, slug)
     }
 
     fn code(company: i64, expires_at: Instant) -> Update {

@@ -11,6 +11,7 @@ pub mod follow;
 pub mod hub;
 pub mod listen;
 pub mod mirror;
+pub mod relay;
 pub mod wire;
 
 use std::path::PathBuf;

@@ -166,6 +166,8 @@ fn a_second_dashboard_names_the_first_ones_attempt_and_follows_it() {
     second.wait_for("the note gone", |s| !s.contains("has been linking"));
     for t in [&mut first, &mut second] {
         t.keys(&["Escape"]);
+        // A q sent on the heels of Escape reads as Alt+q.
+        t.wait_for("the table again", |s| !s.contains("Esc back"));
         t.keys(&["q"]);
         assert_eq!(t.exit_status(), 0);
     }

@@ -276,3 +276,23 @@ fn the_old_endpoint_gives_a_code_the_phone_accepts_and_the_guard_answers_429() {
         again.body
     );
 }
+
+/// An event stream: (id, event, data).
+pub type Events = mpsc::Receiver<(String, String, Value)>;
+
+/// Events until `stop` picks one (which is included), at most 40 s.
+pub fn until(events: &Events, stop: impl Fn(&str, &Value) -> bool) -> Vec<(String, Value)> {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (_, name, data) = events
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no end event; saw {seen:?}"));
+        let end = stop(&name, &data);
+        seen.push((name, data));
+        if end {
+            return seen;
+        }
+    }
+}

@@ -2,33 +2,14 @@
 //! with the link scope, whole numbers only with admin, streams that end
 //! with their token, and a number that belongs to one company at a time.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::common::{stdout, walink};
-use crate::http::{Http, setup, token};
+use crate::http::{Events, Http, setup, token, until};
 use crate::wa::PHONE;
-
-type Events = Receiver<(String, String, Value)>;
-
-/// Events until `stop` picks one (which is included), at most 40 s.
-fn until(events: &Events, stop: impl Fn(&str, &Value) -> bool) -> Vec<(String, Value)> {
-    let deadline = Instant::now() + Duration::from_secs(40);
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let (_, name, data) = events
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no end event; saw {seen:?}"));
-        let end = stop(&name, &data);
-        seen.push((name, data));
-        if end {
-            return seen;
-        }
-    }
-}
 
 fn masked(v: &Value) -> bool {
     v.as_str()

@@ -55,6 +55,7 @@ mod send_guard;
 mod serve;
 mod serve_claims;
 mod serve_hosts;
+mod serve_hosts_forward;
 mod serve_hosts_outage;
 mod serve_wire;
 mod sim_chat;

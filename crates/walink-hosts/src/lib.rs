@@ -14,7 +14,7 @@ pub mod keys;
 mod leases;
 mod listing;
 mod migrate;
-mod nudge;
+pub mod notes;
 #[cfg(feature = "test-server")]
 pub mod test_server;
 
@@ -28,6 +28,7 @@ pub use keeper::{Change, Keeper, Why};
 pub use leases::{Lease, Leases};
 pub use listing::{HostRow, LeaseRow};
 pub use migrate::run as migrate;
+pub use notes::Heard;
 
 /// How long a renewal holds a lease: a host renews every third of it, and
 /// one not seen for longer is gone.
@@ -45,7 +46,7 @@ const WAIT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
-    /// For the connection that listens for nudges (not the pool's).
+    /// For the connections that listen for notes (not the pool's).
     config: std::sync::Arc<tokio_postgres::Config>,
 }
 

@@ -4,12 +4,13 @@
 //! registry has its lease row (added and removed with it), so the hosts
 //! share them out.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use walink_hosts::{Change, Keeper, Why};
+use walink_hosts::notes::{FORWARD, NUDGE};
+use walink_hosts::{Change, Heard, Keeper, Why};
 
 use super::Supervisor;
+use super::known::Known;
 use crate::domain::SessionState;
 use crate::engine::SessionRow;
 
@@ -18,10 +19,10 @@ use crate::engine::SessionRow;
 pub(super) struct Hosting {
     keeper: Keeper,
     look: tokio::time::Interval,
-    /// Companies another host took work for (see `walink_hosts::nudge`).
-    nudges: tokio::sync::mpsc::Receiver<String>,
+    /// Nudges and forwarded commands from the other hosts.
+    heard: tokio::sync::mpsc::Receiver<Heard>,
     /// Each company's row as this host last announced it.
-    pub(super) known: HashMap<i64, SessionRow>,
+    pub(super) known: Known,
 }
 
 /// How often a host looks for companies the others added, removed, linked.
@@ -31,8 +32,8 @@ const LOOK: Duration = Duration::from_secs(5);
 pub(super) enum Tick {
     Lease(Change),
     Look,
-    /// Another host queued work for this company ("": for any company).
-    Nudge(String),
+    /// A note from another host (see `walink_hosts::notes`).
+    Heard(Heard),
 }
 
 impl Supervisor {
@@ -45,10 +46,10 @@ impl Supervisor {
         let mut look = tokio::time::interval(LOOK);
         look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.hosting = Some(Hosting {
-            nudges: leases.database().nudges(),
+            heard: leases.database().listen(&[NUDGE, FORWARD]),
             keeper: Keeper::spawn(leases, capacity),
             look,
-            known: rows.iter().map(|r| (r.company, r.clone())).collect(),
+            known: Known::new(rows),
         });
     }
 
@@ -115,12 +116,19 @@ impl Supervisor {
 
     /// The company `slug` names, as this host last saw the registry.
     fn known_id(&self, slug: &str) -> Option<i64> {
-        let hosting = self.hosting.as_ref()?;
-        hosting
-            .known
-            .values()
-            .find(|r| r.slug == slug)
-            .map(|r| r.company)
+        self.hosting.as_ref()?.known.id(slug)
+    }
+
+    pub(super) async fn heard(&mut self, heard: Heard) {
+        match heard {
+            Heard::Note { channel, payload } if channel == NUDGE => self.nudged(&payload).await,
+            Heard::Note { channel, payload } if channel == FORWARD => {
+                self.on_forward(&payload).await
+            }
+            Heard::Note { .. } => {}
+            // Any nudge meanwhile was missed: every running session looks.
+            Heard::Again => self.nudged("").await,
+        }
     }
 
     /// Let go of every lease once the sessions have stopped, so the other
@@ -169,7 +177,7 @@ pub(super) async fn next(hosting: &mut Option<Hosting>) -> Tick {
         Some(h) => tokio::select! {
             Some(change) = h.keeper.changes.recv() => Tick::Lease(change),
             _ = h.look.tick() => Tick::Look,
-            Some(company) = h.nudges.recv() => Tick::Nudge(company),
+            Some(heard) = h.heard.recv() => Tick::Heard(heard),
         },
         None => std::future::pending().await,
     }

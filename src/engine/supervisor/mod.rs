@@ -20,9 +20,11 @@ use crate::store::Db;
 use crate::store::now_unix;
 
 mod companies;
+mod forward;
 mod hosting;
 mod invitations;
 mod keys;
+mod known;
 mod link;
 mod logout;
 mod moving;
@@ -160,7 +162,7 @@ impl Supervisor {
                 tick = hosting::next(&mut self.hosting) => match tick {
                     hosting::Tick::Lease(change) => self.on_lease(change).await,
                     hosting::Tick::Look => self.look_at_others().await,
-                    hosting::Tick::Nudge(slug) => self.nudged(&slug).await,
+                    hosting::Tick::Heard(heard) => self.heard(heard).await,
                 },
             }
         }
@@ -168,6 +170,12 @@ impl Supervisor {
     }
 
     async fn on_command(&mut self, cmd: Command) {
+        if !self.forwarded(&cmd).await {
+            self.execute(cmd).await;
+        }
+    }
+
+    async fn execute(&mut self, cmd: Command) {
         match cmd {
             Command::Link {
                 company,

@@ -28,23 +28,23 @@ impl Supervisor {
         let Some(hosting) = self.hosting.as_mut() else {
             return;
         };
-        let mut gone: HashSet<i64> = hosting.known.keys().copied().collect();
+        let mut gone: HashSet<i64> = hosting.known.ids().collect();
         let mut updates = Vec::new();
         for row in rows {
             gone.remove(&row.company);
             // A company this host runs announces its own changes.
             let here = shared.may_run(&row.slug);
-            match hosting.known.get(&row.company) {
+            match hosting.known.get(row.company) {
                 None => updates.push(echo(Update::CompanyAdded(Box::new(row.clone())))),
                 Some(old) if !here && changed(old, &row) => {
                     updates.push(echo(Update::CompanyChanged(Box::new(row.clone()))))
                 }
                 _ => {}
             }
-            hosting.known.insert(row.company, row);
+            hosting.known.insert(row);
         }
         for company in &gone {
-            hosting.known.remove(company);
+            hosting.known.remove(*company);
         }
         for company in gone {
             self.stop(company).await;
@@ -66,11 +66,7 @@ impl Supervisor {
         else {
             return;
         };
-        let Some(row) = self
-            .hosting
-            .as_mut()
-            .and_then(|h| h.known.get_mut(&company))
-        else {
+        let Some(row) = self.hosting.as_mut().and_then(|h| h.known.get_mut(company)) else {
             return;
         };
         if row.host.as_deref() == Some(me.as_str()) {
@@ -85,9 +81,9 @@ impl Supervisor {
     pub(super) fn known_here(&mut self, company: i64, row: Option<&SessionRow>) {
         if let Some(h) = self.hosting.as_mut() {
             match row {
-                Some(row) => h.known.insert(company, row.clone()),
-                None => h.known.remove(&company),
-            };
+                Some(row) => h.known.insert(row.clone()),
+                None => h.known.remove(company),
+            }
         }
     }
 }
@@ -134,7 +130,7 @@ impl Supervisor {
         let (Some(hosted), Some(hosting)) = (&self.shared.hosted, &self.hosting) else {
             return;
         };
-        let Some(slug) = hosting.known.get(&company).map(|r| r.slug.clone()) else {
+        let Some(slug) = hosting.known.get(company).map(|r| r.slug.clone()) else {
             return;
         };
         if !self.shared.may_run(&slug)
@@ -150,7 +146,7 @@ impl Supervisor {
         let running: Vec<i64> = match self.hosting.as_ref() {
             Some(h) => h
                 .known
-                .values()
+                .rows()
                 .filter(|r| slug.is_empty() || r.slug == slug)
                 .map(|r| r.company)
                 .filter(|c| self.sessions.contains_key(c))

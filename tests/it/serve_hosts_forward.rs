@@ -1,0 +1,123 @@
+//! Two `walink serve` hosts over one PostgreSQL: a link, a cancel and a
+//! logout asked of the host that does not run the company are done by the
+//! one that does, and answered as if local; the asking host's event stream
+//! carries that company's live news (its code, its link), and a token of
+//! another company hears none of it.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use walink_hosts::test_server::TestServer;
+
+use crate::common::{TempDataDir, stderr, walink};
+use crate::crash::state_becomes;
+use crate::http::{Http, token, until};
+use crate::serve::Serve;
+use crate::serve_hosts::{devices, leased, phone};
+use crate::sim_process::SimProcess;
+
+fn session(http: &Http, token: &str, slug: &str) -> Value {
+    let path = format!("/api/v1/sessions/{slug}");
+    http.call("GET", &path, Some(token), None).body
+}
+
+#[test]
+fn a_host_links_cancels_and_logs_out_a_company_through_the_host_that_runs_it() {
+    let pg = TestServer::start();
+    let url = pg.url();
+    let sim = SimProcess::start();
+    let (dir_a, dir_b) = (TempDataDir::new(), TempDataDir::new());
+    let args = |id: &'static str| ["--http", "127.0.0.1:0", "--database", &url, "--host-id", id];
+    // Host a starts alone and takes both companies.
+    let a = Serve::start_with(&dir_a.path, &sim, &args("a"));
+    for slug in ["acme", "beta"] {
+        let out = walink(&dir_a.path, &["company", "add", slug]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let owners = leased(&dir_a.path, &url, 2);
+    assert!(owners.values().all(|h| h == "a"), "{owners:?}");
+    let b = Serve::start_with(&dir_b.path, &sim, &args("b"));
+    let (on_a, on_b) = (Http::new(a.http()), Http::new(b.http()));
+    let admin = token(&dir_a.path, &["--scope", "admin"]);
+    let beta_only = token(&dir_a.path, &["--scope", "link", "--company", "beta"]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while session(&on_b, &admin, "acme")["host"] != "a" {
+        assert!(Instant::now() < deadline, "b never shows acme run by a");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let events = on_b.events(&admin, None);
+    let beta_events = on_b.events(&beta_only, None);
+
+    // A link asked of b: a runs the attempt; b answers with a's code.
+    let body = format!(r#"{{"method":"code","phone":"+{}"}}"#, phone(0));
+    let asked = on_b.call(
+        "POST",
+        "/api/v1/sessions/acme/link",
+        Some(&admin),
+        Some(&body),
+    );
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    let code = asked.body["code"].as_str().expect("a code").to_owned();
+    let live = session(&on_a, &admin, "acme")["live_attempt"].clone();
+    let by = live["by"].as_str().unwrap_or_default();
+    assert!(
+        by.ends_with("on host b"),
+        "a names the asker and its host: {live}"
+    );
+    let entered = sim.call(
+        "POST",
+        "/phone/code",
+        &format!(r#"{{"phone":"{}","code":"{code}"}}"#, phone(0)),
+    );
+    assert_eq!(entered.0, 200, "{:?}", entered.1);
+    // b's stream tells the code and the link as a's does.
+    let seen = until(&events, |name, d| {
+        name == "link.linked" && d["company"] == "acme"
+    });
+    assert!(
+        seen.iter()
+            .any(|(n, d)| n == "link.code" && d["code"] == code.as_str()),
+        "{seen:?}"
+    );
+    let linked = state_becomes(&on_b, &admin, "acme", "connected", 40);
+    assert_eq!(linked["host"], "a", "{linked}");
+    assert_eq!(devices(&sim).as_array().map(Vec::len), Some(1));
+
+    // A QR attempt asked of b, then cancelled through b: a ends it.
+    let qr = on_b.call(
+        "POST",
+        "/api/v1/sessions/beta/link",
+        Some(&admin),
+        Some(r#"{"method":"qr"}"#),
+    );
+    assert_eq!(qr.status, 200, "{}", qr.body);
+    assert!(qr.body["qr"].is_string(), "{}", qr.body);
+    let cancel = on_b.call("DELETE", "/api/v1/sessions/beta/link", Some(&admin), None);
+    assert_eq!(cancel.status, 202, "{}", cancel.body);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !session(&on_a, &admin, "beta")["live_attempt"].is_null() {
+        assert!(Instant::now() < deadline, "a never ended beta's attempt");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // A logout asked of b: a unlinks the device.
+    let out = on_b.call("POST", "/api/v1/sessions/acme/logout", Some(&admin), None);
+    assert_eq!(out.status, 202, "{}", out.body);
+    state_becomes(&on_b, &admin, "acme", "logged_out", 30);
+    state_becomes(&on_a, &admin, "acme", "logged_out", 5);
+    assert_eq!(sim.call("GET", "/replaced", "").1["replaced"], 0);
+
+    // beta's token heard beta's attempt through b, and nothing of acme.
+    let mut heard = Vec::new();
+    while let Ok((_, name, data)) = beta_events.recv_timeout(Duration::from_secs(1)) {
+        heard.push((name, data));
+    }
+    assert!(
+        heard.iter().any(|(n, _)| n == "link.qr"),
+        "beta's own news: {heard:?}"
+    );
+    assert!(
+        heard.iter().all(|(_, d)| d["company"] == "beta"),
+        "{heard:?}"
+    );
+}
