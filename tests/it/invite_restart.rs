@@ -10,7 +10,7 @@ use crate::serve::Serve;
 use crate::wa::PHONE;
 
 /// Ask the page for a code for `PHONE`: the code.
-fn start(url: &str) -> String {
+pub fn start(url: &str) -> String {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(60)))

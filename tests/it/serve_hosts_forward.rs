@@ -1,8 +1,8 @@
 //! Two `walink serve` hosts over one PostgreSQL: a link, a cancel and a
 //! logout asked of the host that does not run the company are done by the
-//! one that does, and answered as if local; the asking host's event stream
-//! carries that company's live news (its code, its link), and a token of
-//! another company hears none of it.
+//! one that does, and answered as if local (an invitation page's too); the
+//! asking host's event stream carries that company's live news (its code,
+//! its link), and a token of another company hears none of it.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use crate::http::{Http, token, until};
 use crate::serve::Serve;
 use crate::serve_hosts::{devices, leased, phone};
 use crate::sim_process::SimProcess;
+use crate::wa::PHONE;
 
 fn session(http: &Http, token: &str, slug: &str) -> Value {
     let path = format!("/api/v1/sessions/{slug}");
@@ -99,6 +100,27 @@ fn a_host_links_cancels_and_logs_out_a_company_through_the_host_that_runs_it() {
         assert!(Instant::now() < deadline, "a never ended beta's attempt");
         std::thread::sleep(Duration::from_millis(100));
     }
+
+    // An invitation page on b: a links beta, and uses the invitation up.
+    let made = crate::invite::invite(&dir_b.path, &["beta", "--method", "code"]);
+    let page = format!(
+        "{}/link/{}",
+        b.http(),
+        made.rsplit('/').next().expect("token")
+    );
+    let code = crate::invite_restart::start(&page);
+    let typed = format!(r#"{{"phone":"{PHONE}","code":"{code}"}}"#);
+    assert_eq!(sim.call("POST", "/phone/code", &typed).0, 200);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let (_, _, shown) = crate::invite::get(&page, None);
+        if shown.contains("This number is linked") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never used up: {shown}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(session(&on_b, &admin, "beta")["host"], "a");
 
     // A logout asked of b: a unlinks the device.
     let out = on_b.call("POST", "/api/v1/sessions/acme/logout", Some(&admin), None);
