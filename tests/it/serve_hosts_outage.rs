@@ -14,6 +14,9 @@ use crate::serve::Serve;
 use crate::serve_hosts::{devices, leased, phone};
 use crate::sim_process::SimProcess;
 
+/// Companies linked when the database goes away.
+const SLUGS: [&str; 5] = ["acme", "beta", "gamma", "delta", "omega"];
+
 #[test]
 fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_resumes_after() {
     let pg = TestServer::start();
@@ -39,10 +42,12 @@ fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_re
         serve.log()
     );
     let t = token(&dir.path, &["--scope", "link"]);
-    let out = walink(&dir.path, &["company", "add", "acme"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(leased(&dir.path, &url, 1)["acme"], "a");
-    link_by_qr(&sim, &http, &t, "acme", &phone(0));
+    for (i, slug) in SLUGS.iter().enumerate() {
+        let out = walink(&dir.path, &["company", "add", slug]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(leased(&dir.path, &url, i + 1)[*slug], "a");
+        link_by_qr(&sim, &http, &t, slug, &phone(i));
+    }
 
     // The database goes away: the session stops before its lease could
     // have run out on the database's clock (10 s after the last renewal,
@@ -52,7 +57,8 @@ fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_re
     let stopped = Instant::now();
     loop {
         let offline = devices(&sim);
-        if offline[0]["connected"] == false {
+        let all = offline.as_array().expect("devices");
+        if all.iter().all(|d| d["connected"] == false) {
             break;
         }
         assert!(stopped.elapsed() < Duration::from_secs(15), "{offline}");
@@ -67,11 +73,13 @@ fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_re
     // Back: the host holds the lease again and the session goes on, on
     // the same keys.
     pg.resume();
-    state_becomes(&http, &t, "acme", "connected", 40);
+    for slug in SLUGS {
+        state_becomes(&http, &t, slug, "connected", 40);
+    }
     let back = devices(&sim);
     assert_eq!(
         back.as_array().map(Vec::len),
-        Some(1),
+        Some(SLUGS.len()),
         "no new pairing: {back}"
     );
     assert_eq!(sim.call("GET", "/replaced", "").1["replaced"], 0);
