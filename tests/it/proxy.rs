@@ -10,7 +10,7 @@ use crate::proxies::{PASSWORD, Proxy, USER, eventually};
 use crate::serve::Serve;
 use crate::sim_process::SimProcess;
 
-fn sim_port(sim: &SimProcess) -> u16 {
+pub fn sim_port(sim: &SimProcess) -> u16 {
     url::Url::parse(&sim.ws).expect("url").port().expect("port")
 }
 

@@ -1,6 +1,6 @@
-//! Two `walink serve` hosts over one PostgreSQL: a link, a cancel and a
-//! logout asked of the host that does not run the company are done by the
-//! one that does, and answered as if local (an invitation page's too); the
+//! Two `walink serve` hosts over one PostgreSQL: a link, a cancel, a
+//! logout and a proxy to apply now, asked of the host that does not run the
+//! company, are done by the one that does, and answered as if local (an invitation page's too); the
 //! asking host's event stream carries that company's live news (its code,
 //! its link), and a token of another company hears none of it.
 
@@ -12,6 +12,8 @@ use walink_hosts::test_server::TestServer;
 use crate::common::{TempDataDir, stderr, walink};
 use crate::crash::state_becomes;
 use crate::http::{Http, token, until};
+use crate::proxies::{PASSWORD, Proxy, USER, eventually};
+use crate::proxy::sim_port;
 use crate::serve::Serve;
 use crate::serve_hosts::{devices, leased, phone};
 use crate::sim_process::SimProcess;
@@ -83,6 +85,22 @@ fn a_host_links_cancels_and_logs_out_a_company_through_the_host_that_runs_it() {
     let linked = state_becomes(&on_b, &admin, "acme", "connected", 40);
     assert_eq!(linked["host"], "a", "{linked}");
     assert_eq!(devices(&sim).as_array().map(Vec::len), Some(1));
+
+    // A proxy set through b, to apply now: a reconnects acme through it.
+    let proxy = Proxy::http(true);
+    let body = serde_json::json!({ "proxy": proxy.url(Some((USER, PASSWORD))) });
+    let set = on_b.call(
+        "PATCH",
+        "/api/v1/companies/acme?reconnect=true",
+        Some(&admin),
+        Some(&body.to_string()),
+    );
+    assert_eq!(set.status, 200, "{}", set.body);
+    let port = sim_port(&sim);
+    eventually(30, "a did not reconnect acme through the proxy", || {
+        proxy.tunnels_to(port) >= 1
+    });
+    state_becomes(&on_b, &admin, "acme", "connected", 30);
 
     // A QR attempt asked of b, then cancelled through b: a ends it.
     let qr = on_b.call(

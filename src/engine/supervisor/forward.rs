@@ -43,6 +43,12 @@ enum Asked {
     ClientGone {
         by: String,
     },
+    /// Its settings changed: its running session dials the new way (its
+    /// proxy), now when `reconnect`.
+    Reroute {
+        company: i64,
+        reconnect: bool,
+    },
 }
 
 impl Asked {
@@ -74,8 +80,9 @@ impl Asked {
         })
     }
 
-    fn into_command(self) -> Command {
-        match self {
+    /// The command to do; `None` for what is not one (a reroute).
+    fn into_command(self) -> Option<Command> {
+        Some(match self {
             Self::Link {
                 company,
                 attempt,
@@ -95,7 +102,8 @@ impl Asked {
             Self::Reconnect { company } => Command::Reconnect { company },
             Self::Logout { company } => Command::Logout { company },
             Self::ClientGone { by } => Command::ClientGone { by },
-        }
+            Self::Reroute { .. } => return None,
+        })
     }
 
     fn company(&self) -> Option<i64> {
@@ -103,7 +111,8 @@ impl Asked {
             Self::Link { company, .. }
             | Self::CancelLink { company }
             | Self::Reconnect { company }
-            | Self::Logout { company } => Some(*company),
+            | Self::Logout { company }
+            | Self::Reroute { company, .. } => Some(*company),
             Self::ClientGone { .. } => None,
         }
     }
@@ -122,14 +131,10 @@ impl Supervisor {
     /// there, false when it is this host's to do. A client that left
     /// is told to every host as well.
     pub(super) async fn forwarded(&mut self, cmd: &Command) -> bool {
-        let Some(hosted) = self.shared.hosted.clone() else {
+        let (Some(hosted), Some(_)) = (&self.shared.hosted, &self.hosting) else {
             return false;
         };
-        if self.hosting.is_none() {
-            return false;
-        }
-        let me = hosted.config.leases.host();
-        let Some(asked) = Asked::from_command(cmd, me) else {
+        let Some(asked) = Asked::from_command(cmd, hosted.config.leases.host()) else {
             return false;
         };
         let to = match asked.company() {
@@ -140,24 +145,35 @@ impl Supervisor {
             },
         };
         let everyone = to == "*";
+        self.pass_on(to, asked).await;
+        !everyone
+    }
+
+    /// A company's settings changed here: the host that runs it, if
+    /// another does, is told to dial the new way. Its name, if so.
+    pub(super) async fn reroute_there(&self, company: i64, reconnect: bool) -> Option<String> {
+        let host = self.run_by_other(company)?;
+        let asked = Asked::Reroute { company, reconnect };
+        self.pass_on(host.clone(), asked).await;
+        Some(host)
+    }
+
+    async fn pass_on(&self, to: String, asked: Asked) {
+        let Some(hosted) = &self.shared.hosted else {
+            return;
+        };
         let payload = match serde_json::to_string(&Forward { to, asked }) {
             Ok(payload) => payload,
             Err(e) => {
                 tracing::error!("cannot write a command for another host: {e}");
-                return false;
+                return;
             }
         };
-        if let Err(e) = hosted
-            .config
-            .leases
-            .database()
-            .note(FORWARD, &payload)
-            .await
-        {
+        let database = hosted.config.leases.database();
+        if let Err(e) = database.note(FORWARD, &payload).await {
             // The asker hears nothing back and says so after its wait.
             tracing::warn!("cannot pass a command on to the host that runs its company: {e}");
         }
-        !everyone
     }
 
     /// A command another host passed on: done here, never passed on again
@@ -177,7 +193,14 @@ impl Supervisor {
         if forward.to != me && !everyone {
             return;
         }
-        self.execute(forward.asked.into_command()).await;
+        match forward.asked {
+            Asked::Reroute { company, reconnect } => self.reroute(company, reconnect).await,
+            asked => {
+                if let Some(cmd) = asked.into_command() {
+                    self.execute(cmd).await;
+                }
+            }
+        }
     }
 }
 
@@ -208,14 +231,14 @@ mod tests {
         assert_eq!(back.to, "a");
         assert_eq!(
             back.asked.into_command(),
-            Command::Link {
+            Some(Command::Link {
                 company: 7,
                 attempt: AttemptId(41),
                 method: LinkMethod::Code { phone },
                 force: true,
                 by: "dashboard (pid 9) on host b".into(),
                 invitation: Some(3),
-            }
+            })
         );
     }
 
@@ -234,5 +257,11 @@ mod tests {
             let got = Asked::from_command(&cmd, "b").map(|a| a.company());
             assert_eq!(got, want, "{cmd:?}");
         }
+        let reroute = Asked::Reroute {
+            company: 6,
+            reconnect: true,
+        };
+        assert_eq!(reroute.company(), Some(6));
+        assert_eq!(reroute.into_command(), None, "a reroute is not a command");
     }
 }

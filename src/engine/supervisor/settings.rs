@@ -37,20 +37,30 @@ impl Supervisor {
                 return;
             }
         };
-        let when = if reconnect && self.sessions.contains_key(&company) {
-            "reconnecting now to apply them"
-        } else {
-            "they apply at the next connect"
+        let there = self.reroute_there(company, reconnect).await;
+        let when = match (reconnect, there) {
+            (true, Some(host)) => format!("host {host} reconnects it now to apply them"),
+            (true, None) if self.sessions.contains_key(&company) => {
+                "reconnecting now to apply them".to_owned()
+            }
+            _ => "they apply at the next connect".to_owned(),
         };
         self.note(company, "settings", format!("{said}; {when}"))
             .await;
-        if let Some(running) = self.sessions.get(&company) {
-            let _ = running.tx.send(SessionCmd::Reroute { reconnect }).await;
-        }
+        self.reroute(company, reconnect).await;
         let _ = self
             .updates
             .send(Update::CompanyChanged(Box::new(row)))
             .await;
+    }
+}
+
+impl Supervisor {
+    /// The running session dials the way the settings say now.
+    pub(super) async fn reroute(&self, company: i64, reconnect: bool) {
+        if let Some(running) = self.sessions.get(&company) {
+            let _ = running.tx.send(SessionCmd::Reroute { reconnect }).await;
+        }
     }
 }
 
