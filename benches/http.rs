@@ -36,44 +36,79 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// 50 threads asking for the sessions (`query`: all, or a page) for 10 s.
+/// 50 clients asking for the sessions (`query`: all, or a page) for 10 s,
+/// each on a keep-alive connection of its own. They run as tasks of one
+/// thread (as load generators such as wrk do): 50 client threads took
+/// the server's cores from it and measured the scheduler.
 fn list_load(base: &str, token: &str, query: &str) {
-    let done = Arc::new(AtomicUsize::new(0));
+    let addr = base.trim_start_matches("http://").to_owned();
+    let request = format!(
+        "GET /api/v1/sessions{query} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let until = Instant::now() + Duration::from_secs(SECONDS);
-    let threads: Vec<_> = (0..CLIENTS)
-        .map(|_| {
-            let (url, auth, done) = (
-                format!("{base}/api/v1/sessions{query}"),
-                format!("Bearer {token}"),
-                done.clone(),
-            );
-            std::thread::spawn(move || {
-                let agent = agent();
-                let mut lat = Vec::new();
-                while Instant::now() < until {
-                    let t = Instant::now();
-                    let mut r = agent
-                        .get(&url)
-                        .header("Authorization", &auth)
-                        .call()
-                        .expect("answer");
-                    let _ = r.body_mut().with_config().limit(64 << 20).read_to_vec();
-                    lat.push(t.elapsed());
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-                lat
-            })
-        })
-        .collect();
-    let lat: Vec<Duration> = threads
-        .into_iter()
-        .flat_map(|t| t.join().expect("thread"))
-        .collect();
+    let lat: Vec<Duration> = rt.block_on(async {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|_| tokio::spawn(client(addr.clone(), request.clone(), until)))
+            .collect();
+        let mut all = Vec::new();
+        for c in clients {
+            all.extend(c.await.expect("client"));
+        }
+        all
+    });
     println!(
         "GET /api/v1/sessions{query}, {COMPANIES} companies, {CLIENTS} clients: {:.0} requests/s; {}",
-        done.load(Ordering::Relaxed) as f64 / SECONDS as f64,
+        lat.len() as f64 / SECONDS as f64,
         figures(lat)
     );
+}
+
+/// One client: `request` again and again until `until`; each latency.
+async fn client(addr: String, request: String, until: Instant) -> Vec<Duration> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    let stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let _ = stream.set_nodelay(true);
+    let mut conn = tokio::io::BufReader::new(stream);
+    let mut lat = Vec::new();
+    let mut line = String::new();
+    let mut body = Vec::new();
+    while Instant::now() < until {
+        let t = Instant::now();
+        conn.get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .expect("send");
+        let mut length = 0;
+        let mut status = 0;
+        loop {
+            line.clear();
+            conn.read_line(&mut line).await.expect("answer");
+            if status == 0 {
+                status = line
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(status, 200, "{line}");
+        body.resize(length, 0);
+        conn.read_exact(&mut body).await.expect("body");
+        lat.push(t.elapsed());
+    }
+    lat
 }
 
 /// The old endpoint on 20 companies, each with its own number.
