@@ -294,7 +294,7 @@ fn left_behind(ctx: &Context) {
         let all = r.companies().unwrap_or_default();
         all.into_iter().map(|c| c.slug.to_string()).collect()
     };
-    let Ok(own) = crate::store::Store::open(&path) else {
+    let Ok(own) = crate::store::Store::open_read_only(&path) else {
         return;
     };
     let shared = slugs(ctx.store.as_ref());
