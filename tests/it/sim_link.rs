@@ -27,6 +27,29 @@ async fn qr_link_reaches_pair_success_then_connected() {
     c.shutdown().await;
 }
 
+/// A QR scanned twice at once (the phone saw it twice, or a rotated one
+/// too): one pairing, one device; the other scan finds the ref gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qr_scanned_twice_at_once_pairs_the_companion_once() {
+    let sim = sim().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut c = TestClient::start(&sim, &store_in(&dir, "a"), Opts::default()).await;
+    let qr = c.qr().await;
+    let (phone, again) = (sim.phone(PHONE), sim.phone(PHONE));
+    let (one, two) = tokio::join!(phone.scan_qr(&qr), again.scan_qr(&qr));
+    let paired = [&one, &two].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(paired, 1, "{one:?} {two:?}");
+    let refused = if one.is_err() { one } else { two };
+    assert!(
+        matches!(refused, Err(walink::sim::SimError::UnknownRef)),
+        "{refused:?}"
+    );
+    c.connected(secs(40)).await;
+    assert_eq!(sim.registered_devices().len(), 1);
+    assert_eq!(sim.replaced(), 0);
+    c.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pairing_code_typed_on_the_phone_links() {
     let sim = sim().await;

@@ -128,6 +128,17 @@ pub(crate) struct State {
     pub(crate) wire: Vec<Vec<u8>>,
 }
 
+impl State {
+    /// The companion's QR refs are no longer live (it paired, or left).
+    pub(crate) fn forget_refs(&mut self, conn: ConnId) {
+        self.refs.retain(|_, c| *c != conn);
+        if let Some(entry) = self.conns.get_mut(&conn) {
+            entry.refs.clear();
+            entry.refs_sent_at = None;
+        }
+    }
+}
+
 /// Routed messages remembered for the control API.
 const ROUTED_KEPT: usize = 10_000;
 
@@ -285,12 +296,7 @@ impl Hub {
 
     /// QR refs of `conn` stop being scannable (paired, or gone).
     pub(crate) fn forget_refs(&self, conn: ConnId) {
-        let mut st = self.state();
-        st.refs.retain(|_, c| *c != conn);
-        if let Some(entry) = st.conns.get_mut(&conn) {
-            entry.refs.clear();
-            entry.refs_sent_at = None;
-        }
+        self.state().forget_refs(conn);
     }
 
     /// Forgets everything tied to a closed connection; dropping its code

@@ -108,7 +108,7 @@ fn parse(qr: &str) -> Result<Scanned, SimError> {
 pub(crate) async fn scan(hub: &Arc<Hub>, number: &str, qr: &str) -> Result<String, SimError> {
     let scanned = parse(qr)?;
     let conn = {
-        let st = hub.state();
+        let mut st = hub.state();
         let conn = *st
             .refs
             .get(&scanned.pairing_ref)
@@ -120,6 +120,10 @@ pub(crate) async fn scan(hub: &Arc<Hub>, number: &str, qr: &str) -> Result<Strin
                 "noise key does not match the ref's connection".into(),
             ));
         }
+        // One scan pairs a companion: its refs go now, so a second scan
+        // (of a ref it showed later) finds none, as on WhatsApp, instead
+        // of pairing it twice.
+        st.forget_refs(conn);
         conn
     };
     pair_success::complete(hub, conn, number, scanned.identity_pub, scanned.adv_secret).await
