@@ -37,12 +37,7 @@ impl KeyStore {
         conn.execute_batch(OWN_SCHEMA)?;
         conn.execute("ATTACH DATABASE ?1 AS other", [file.to_string_lossy()])?;
         let result = (|| {
-            let ids: Vec<i64> = {
-                let mut stmt = conn.prepare("SELECT id FROM other.device")?;
-                let ids = stmt.query_map([], |r| r.get(0))?;
-                ids.collect::<rusqlite::Result<_>>()?
-            };
-            let from = match ids.as_slice() {
+            let from = match tables::device_ids(&conn, "other")?.as_slice() {
                 [] => return Err(ImportError::NoDevice),
                 [one] => *one,
                 many => return Err(ImportError::Several(many.len())),

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub mod bundle;
 mod copy;
 mod device;
 pub mod migrate;

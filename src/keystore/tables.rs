@@ -57,6 +57,13 @@ pub fn device_tables(conn: &Connection, schema: &str) -> rusqlite::Result<Vec<Ta
     Ok(tables)
 }
 
+/// The devices `schema` holds.
+pub fn device_ids(conn: &Connection, schema: &str) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare(&format!("SELECT id FROM {}.device", quoted(schema)))?;
+    let ids = stmt.query_map([], |r| r.get(0))?;
+    ids.collect()
+}
+
 pub fn delete_device(conn: &Connection, schema: &str, device: i64) -> rusqlite::Result<usize> {
     let mut gone = 0;
     for t in device_tables(conn, schema)? {

@@ -19,7 +19,7 @@ pub struct Lease {
 }
 
 impl Lease {
-    fn from_row(row: &Row) -> Self {
+    pub(crate) fn from_row(row: &Row) -> Self {
         Self {
             company: row.get("company"),
             epoch: row.get("epoch"),
@@ -59,7 +59,7 @@ impl Leases {
         &self.db
     }
 
-    fn ttl_secs(&self) -> f64 {
+    pub(crate) fn ttl_secs(&self) -> f64 {
         self.ttl.as_secs_f64()
     }
 

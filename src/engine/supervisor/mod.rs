@@ -28,6 +28,7 @@ mod known;
 mod link;
 mod logout;
 mod moving;
+mod moving_shared;
 mod others;
 mod settings;
 

@@ -90,14 +90,6 @@ impl Supervisor {
     }
 
     async fn import(&mut self, from: &Path, keys: &Path) -> Result<i64, String> {
-        if self.shared.hosted.is_some() {
-            return Err(
-                "this walink shares its companies with other hosts over a database; \
-                        a company file is taken in by a walink of its own (hand a company to \
-                        another host with walink company move)"
-                    .to_owned(),
-            );
-        }
         let (file, unpacked) = (from.to_path_buf(), keys.to_path_buf());
         let card = tokio::task::spawn_blocking(move || company_file::read(&file, &unpacked))
             .await
@@ -105,20 +97,13 @@ impl Supervisor {
             .map_err(|e| e.to_string())?;
         let slug = Slug::parse(&card.slug).map_err(|e| e.to_string())?;
         let name = DisplayName::parse(&card.name).map_err(|e| e.to_string())?;
-        let (company, added) = self.register(slug.clone(), name, card.jid.clone()).await?;
-        let (store, file, text) = (self.shared.keys.clone(), keys.to_path_buf(), slug.clone());
-        let taken =
-            tokio::task::spawn_blocking(move || store.import(&file, company, text.as_str()))
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()));
-        if let Err(e) = taken {
-            if added {
-                let s = slug.clone();
-                let _ = self.db.run(move |st| st.remove_company(s.as_str())).await;
+        let company = match self.shared.hosted.clone() {
+            Some(hosted) => {
+                self.take_in_shared(&hosted, keys, &card, slug.clone(), name)
+                    .await?
             }
-            return Err(format!("cannot take in its keys: {e}"));
-        }
+            None => self.take_in(keys, &card, slug.clone(), name).await?,
+        };
         let detail = format!("imported from {}; connecting with its keys", from.display());
         let row = self
             .db
@@ -133,16 +118,46 @@ impl Supervisor {
             .await
             .map_err(|e| format!("cannot record it in the registry: {e}"))?;
         if let Some(row) = row {
+            self.known_here(company, Some(&row));
             let _ = self.updates.send(Update::CompanyAdded(Box::new(row))).await;
         }
-        self.spawn(company, slug.to_string(), Mode::Restore, None);
+        // Sharing a database, this host's next renewal of its leases finds
+        // the one the import took and starts the session (see `moving_shared`).
+        if self.shared.hosted.is_none() {
+            self.spawn(company, slug.to_string(), Mode::Restore, None);
+        }
+        Ok(company)
+    }
+
+    /// Registered here with its keys in `keys.db`; its id.
+    async fn take_in(
+        &mut self,
+        keys: &Path,
+        card: &Card,
+        slug: Slug,
+        name: DisplayName,
+    ) -> Result<i64, String> {
+        let (company, added) = self.register(slug.clone(), name, card.jid.clone()).await?;
+        let (store, file, text) = (self.shared.keys.clone(), keys.to_path_buf(), slug.clone());
+        let taken =
+            tokio::task::spawn_blocking(move || store.import(&file, company, text.as_str()))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+        if let Err(e) = taken {
+            if added {
+                let s = slug.clone();
+                let _ = self.db.run(move |st| st.remove_company(s.as_str())).await;
+            }
+            return Err(format!("cannot take in its keys: {e}"));
+        }
         Ok(company)
     }
 
     /// The company's id here, and whether it was added for this import. A
     /// company of that slug is taken only if it is the one that moved away
     /// (it comes back); one device already running here is refused.
-    async fn register(
+    pub(super) async fn register(
         &self,
         slug: Slug,
         name: DisplayName,

@@ -6,11 +6,13 @@
 
 mod app_sync;
 mod device;
+mod import;
 mod protocol;
 mod secrets;
 mod signal;
 mod tokens;
 
+pub use import::{Bundle, ImportError, Rows, Value};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 use wacore::store::error::{Result, StoreError};
