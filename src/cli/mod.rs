@@ -2,6 +2,7 @@
 //! one sentence and an exit code.
 
 mod backup;
+mod bring;
 mod company;
 mod company_settings;
 mod confirm;

@@ -112,7 +112,9 @@ pub fn run(mut ctx: Context, global: &GlobalOpts, args: ServeArgs) -> Result<(),
         // From now on this directory's registry is the database's.
         crate::store::remember(&ctx.data, &shared).map_err(CliError::other)?;
         ctx.store = crate::store::open(&ctx.data).map_err(CliError::other)?;
-        left_behind(&ctx);
+        if let Some(h) = &config.hosts {
+            super::bring::bring_along(&mut ctx, &h.leases, h.capacity);
+        }
     }
     // Every client's sends (the API's, `walink send`'s) read them here.
     let limits = crate::domain::send_guard::SendLimits {
@@ -280,51 +282,6 @@ async fn hosts(
     );
     let leases = walink_hosts::Leases::new(db, host, walink_hosts::LEASE);
     Ok(crate::engine::HostsConfig { leases, capacity })
-}
-
-/// Companies of this directory's own registry (from before `--database`)
-/// that the database does not have: they are not brought along, so they
-/// are not served here, and that is said rather than left to be noticed.
-fn left_behind(ctx: &Context) {
-    let path = ctx.data.registry_path();
-    if !path.exists() {
-        return;
-    }
-    let slugs = |r: &dyn crate::store::Registry| -> Vec<String> {
-        let all = r.companies().unwrap_or_default();
-        all.into_iter().map(|c| c.slug.to_string()).collect()
-    };
-    let Ok(own) = crate::store::Store::open_read_only(&path) else {
-        return;
-    };
-    let shared = slugs(ctx.store.as_ref());
-    let missing: Vec<String> = slugs(&own)
-        .into_iter()
-        .filter(|s| !shared.contains(s))
-        .collect();
-    if missing.is_empty() {
-        return;
-    }
-    let shown = missing
-        .iter()
-        .take(3)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    let more = if missing.len() > 3 { ", …" } else { "" };
-    let (noun, verb) = match missing.len() {
-        1 => ("company", "is"),
-        _ => ("companies", "are"),
-    };
-    let sentence = format!(
-        "{} {noun} of {} ({shown}{more}) {verb} not in the database, and walink does not bring a \
-         directory's own registry and keys along: not served here. Add them on a host of the \
-         database (walink company add) and link them there",
-        missing.len(),
-        path.display()
-    );
-    tracing::warn!("{sentence}");
-    eprintln!("walink serve: {sentence}");
 }
 
 /// `--host-id`, else the name this directory's host had, else the hostname.

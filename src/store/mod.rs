@@ -93,16 +93,6 @@ impl Store {
         Ok(store)
     }
 
-    /// Open only to read, as it is: no schema change, no write (a registry
-    /// left behind by `serve --database` is looked at, not taken on).
-    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
-        let flags =
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        Ok(Self { conn })
-    }
-
     /// Run `f` as one transaction: many small writes, one commit.
     /// `f` must not start a transaction of its own.
     pub fn in_one_step<R>(&self, f: impl FnOnce(&Store) -> R) -> Result<R, StoreError> {

@@ -3,6 +3,7 @@
 //! hosts on one device), says why, and goes on on the same keys once the
 //! database is back.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use walink_hosts::test_server::TestServer;
@@ -14,6 +15,15 @@ use crate::serve::Serve;
 use crate::serve_hosts::{devices, leased, phone};
 use crate::sim_process::SimProcess;
 
+/// `walink serve` on `data` as host `id` of the database at `url`, with
+/// its HTTP API.
+pub(crate) fn on_database(data: &Path, sim: &SimProcess, url: &str, id: &str) -> (Serve, Http) {
+    let args = ["--http", "127.0.0.1:0", "--database", url, "--host-id", id];
+    let serve = Serve::start_with(data, sim, &args);
+    let http = Http::new(serve.http());
+    (serve, http)
+}
+
 /// Companies linked when the database goes away.
 const SLUGS: [&str; 5] = ["acme", "beta", "gamma", "delta", "omega"];
 
@@ -23,24 +33,7 @@ fn without_the_database_a_host_stops_its_sessions_before_their_leases_end_and_re
     let url = pg.url();
     let sim = SimProcess::start();
     let dir = TempDataDir::new();
-    // A company of the directory's own registry, from before the database.
-    let out = walink(&dir.path, &["company", "add", "before"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let args = [
-        "--http",
-        "127.0.0.1:0",
-        "--database",
-        &url,
-        "--host-id",
-        "a",
-    ];
-    let serve = Serve::start_with(&dir.path, &sim, &args);
-    let http = Http::new(serve.http());
-    assert!(
-        serve.log().contains("1 company of") && serve.log().contains("(before)"),
-        "left behind, and said: {}",
-        serve.log()
-    );
+    let (serve, http) = on_database(&dir.path, &sim, &url, "a");
     let t = token(&dir.path, &["--scope", "link"]);
     for (i, slug) in SLUGS.iter().enumerate() {
         let out = walink(&dir.path, &["company", "add", slug]);

@@ -24,28 +24,6 @@ fn data_dir() -> (TempDataDir, DataDir) {
 }
 
 #[test]
-fn a_registry_opened_to_read_is_read_and_never_written() {
-    let (_dir, data) = data_dir();
-    let path = data.registry_path();
-    Store::open(&path)
-        .expect("open")
-        .add_company(&slug("acme"), &name("Acme LLC"))
-        .expect("add");
-    let before = std::fs::read(&path).expect("file");
-    let mut read = Store::open_read_only(&path).expect("open to read");
-    let slugs: Vec<String> = read
-        .companies()
-        .expect("companies")
-        .into_iter()
-        .map(|c| c.slug.to_string())
-        .collect();
-    assert_eq!(slugs, ["acme"]);
-    assert!(read.add_company(&slug("beta"), &name("Beta")).is_err());
-    drop(read);
-    assert_eq!(std::fs::read(&path).expect("file"), before, "unchanged");
-}
-
-#[test]
 fn migrations_run_once_and_survive_reopen() {
     let (_dir, data) = data_dir();
     let path = data.registry_path();

@@ -21,8 +21,17 @@ pub enum Error {
     NoCompany(String),
     #[error("no host {0} has joined this database")]
     NoHost(String),
-    #[error("database error: {0}")]
+    #[error("database error: {}", said(.0))]
     Database(tokio_postgres::Error),
+}
+
+/// The server's own sentence and SQLSTATE (the driver's display is only
+/// "db error").
+fn said(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
 }
 
 impl Error {

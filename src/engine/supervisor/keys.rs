@@ -7,6 +7,11 @@ impl Supervisor {
     /// `keys.db` ready, the old layout's key files moved into it, and links
     /// the registry missed recovered from the keys, before any session.
     pub(super) async fn prepare_keys(&self) {
+        if self.shared.hosted.is_some() {
+            // The keys are the database's; this directory's own are brought
+            // there by `serve` (cli/bring.rs), never run from here.
+            return;
+        }
         let keys = &self.shared.keys;
         if let Err(e) = keys.prepare().await {
             tracing::error!("cannot open the key store {}: {e}", keys.path().display());
