@@ -26,6 +26,8 @@ const SECRET_TARGETS: &[&str] = &[
     "whatsapp_rust::history_sync",
     // Signal sessions are named by their address: a number or LID per line.
     "wacore_libsignal",
+    // Each statement's parameters at debug: keys, QR payloads, message text.
+    "tokio_postgres::query",
 ];
 
 pub fn is_secret_target(target: &str) -> bool {
@@ -161,6 +163,8 @@ mod tests {
             ("whatsapp_rust::pair_code", false),
             ("whatsapp_rust::client::lifecycle", false),
             ("walink::engine", false),
+            ("tokio_postgres::query", true),
+            ("tokio_postgres::connection", false),
         ] {
             assert_eq!(is_secret_target(target), secret, "{target}");
         }

@@ -57,6 +57,7 @@ mod serve_claims;
 mod serve_hosts;
 mod serve_hosts_forward;
 mod serve_hosts_import;
+mod serve_hosts_join;
 mod serve_hosts_outage;
 mod serve_wire;
 mod sim_chat;

@@ -39,7 +39,10 @@ fn a_host_links_cancels_and_logs_out_a_company_through_the_host_that_runs_it() {
     }
     let owners = leased(&dir_a.path, &url, 2);
     assert!(owners.values().all(|h| h == "a"), "{owners:?}");
-    let b = Serve::start_with(&dir_b.path, &sim, &args("b"));
+    // b runs no session (capacity 0): a front for clients, so every
+    // command it gets goes to a.
+    let front = [&args("b")[..], &["--capacity", "0"]].concat();
+    let b = Serve::start_with(&dir_b.path, &sim, &front);
     let (on_a, on_b) = (Http::new(a.http()), Http::new(b.http()));
     let admin = token(&dir_a.path, &["--scope", "admin"]);
     let beta_only = token(&dir_a.path, &["--scope", "link", "--company", "beta"]);

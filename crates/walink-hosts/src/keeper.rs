@@ -36,10 +36,22 @@ pub enum Why {
 }
 
 /// The leases held and until when, on this host's clock.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Held {
     leases: BTreeMap<String, Lease>,
     deadline: Option<Instant>,
+    /// Still taking its share from the others (`balance`).
+    joining: bool,
+}
+
+impl Default for Held {
+    fn default() -> Self {
+        Self {
+            leases: BTreeMap::new(),
+            deadline: None,
+            joining: true,
+        }
+    }
 }
 
 impl Held {
@@ -217,5 +229,8 @@ async fn round(
     let mut changes = held.renewed(leases.host(), sent, leases.ttl, now_held);
     let taken = leases.acquire(capacity, held.len()).await?;
     changes.extend(held.taken(sent, leases.ttl, taken));
+    if held.joining {
+        held.joining = leases.settle(capacity, held.len()).await?;
+    }
     Ok(changes)
 }

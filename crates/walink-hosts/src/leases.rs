@@ -117,7 +117,7 @@ impl Leases {
 
     /// This host's share: the level that spreads every company over the
     /// live hosts when none takes more than its capacity.
-    async fn fair_share(&self) -> Result<usize, Error> {
+    pub(crate) async fn fair_share(&self) -> Result<usize, Error> {
         let client = self.db.client().await?;
         let total: i64 = client
             .query_one("SELECT count(*) FROM leases", &[])

@@ -7,6 +7,7 @@
 //! that died simply stops renewing: its leases expire and the others take
 //! them.
 
+mod balance;
 mod error;
 mod fence;
 pub mod keeper;
