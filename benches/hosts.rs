@@ -110,12 +110,13 @@ async fn database_load(stats: &tokio_postgres::Client) -> (i64, i64) {
     (row.get(0), row.get(1))
 }
 
-/// `n` companies in the shared registry, by id.
-fn add_companies(data: &DataDir, n: usize) -> HashSet<i64> {
+/// `n` companies in `data`'s registry (the shared one, once remembered),
+/// slugs `{prefix}{i}`, by id.
+fn add_companies(data: &DataDir, n: usize, prefix: &str) -> HashSet<i64> {
     let mut registry = walink::store::open(data).expect("registry");
     (0..n)
         .map(|i| {
-            let slug = Slug::parse(&format!("c{i}")).expect("slug");
+            let slug = Slug::parse(&format!("{prefix}{i}")).expect("slug");
             let name = DisplayName::parse(&format!("Company {i}")).expect("name");
             registry.add_company(&slug, &name).expect("add").id
         })
@@ -157,7 +158,7 @@ fn main() {
         walink::store::remember(&data, &shared).expect("remember");
         data
     });
-    let ids = add_companies(&data_link, n);
+    let ids = add_companies(&data_link, n, "c");
     rt.block_on(link_hosted(&sim, &data_link, &ids, &db));
     let (base_conns, _) = rt.block_on(database_load(&stats));
 
@@ -215,5 +216,32 @@ fn main() {
         killed.elapsed().as_secs_f64(),
         LEASE.as_secs()
     );
+
+    // A walink of its own with N linked companies joins: its first serve
+    // with the database brings them, keys and all, into it.
+    let data_own = DataDir::resolve(Some(tmp.path().join("own"))).expect("data");
+    data_own.ensure().expect("ensure");
+    let own = add_companies(&data_own, n, "own");
+    rt.block_on(linked::link_all_from(&sim, &data_own, &own, 8 * n as i64));
+    let began = Instant::now();
+    let c = Serve::start_with(&data_own, &sim, &host("c"));
+    while !c.stderr().contains("walink serve: brought") {
+        assert!(began.elapsed() < Duration::from_secs(900), "{}", c.stderr());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let brought = began.elapsed();
+    rt.block_on(connected(
+        &data_own.socket_path(),
+        "c",
+        n,
+        Duration::from_secs(900),
+    ));
+    println!(
+        "N = {n}: a walink of its own joined: serve --database brought its {n} linked companies \
+         and their keys into PostgreSQL in {:.1} s, all connected on them {:.1} s from its start",
+        brought.as_secs_f64(),
+        began.elapsed().as_secs_f64()
+    );
+    c.stop();
     b.stop();
 }

@@ -14,6 +14,7 @@ use walink_hosts::Leases;
 use super::Context;
 use crate::domain::{ProxyChoice, SettingsChange};
 use crate::keystore::KeyStore;
+use crate::keystore::bundle::Reader;
 use crate::store::{Store, StoreError};
 
 /// What became of the directory's companies.
@@ -52,11 +53,20 @@ pub fn bring_along(ctx: &mut Context, leases: &Leases, capacity: u32) {
     }
     let keys = KeyStore::new(ctx.data.keys_path());
     let companies = own.companies().unwrap_or_default();
+    // Opened once for every company (and only if there is a key store).
+    let reader = match ctx.data.keys_path().exists() {
+        true => ctx.rt.block_on(Reader::open(&ctx.data.keys_path())).ok(),
+        false => None,
+    };
     let mut tally = Tally::default();
     for c in companies {
         let slug = c.slug.to_string();
         let keep = tally.with_keys < capacity as usize;
-        match bring(ctx, &mut own, &keys, leases, &c, keep) {
+        let from = Keys {
+            store: &keys,
+            reader: reader.as_ref(),
+        };
+        match bring(ctx, &mut own, &from, leases, &c, keep) {
             Ok(Brought::Already) => {}
             Ok(Brought::Done { keys }) => {
                 tally.brought += 1;
@@ -67,6 +77,12 @@ pub fn bring_along(ctx: &mut Context, leases: &Leases, capacity: u32) {
         }
     }
     report(&path, &tally);
+}
+
+/// The directory's key store, and a reader of its devices if it has one.
+struct Keys<'a> {
+    store: &'a KeyStore,
+    reader: Option<&'a Reader>,
 }
 
 enum Brought {
@@ -80,7 +96,7 @@ enum Brought {
 fn bring(
     ctx: &mut Context,
     own: &mut Store,
-    keys: &KeyStore,
+    keys: &Keys<'_>,
     leases: &Leases,
     c: &crate::domain::Company,
     keep: bool,
@@ -93,7 +109,7 @@ fn bring(
     if state == "moved" {
         return Ok(Brought::Already);
     }
-    let held = keys.holds(c.id).unwrap_or(false);
+    let held = keys.store.holds(c.id).unwrap_or(false);
     let linked = jid.is_some() && state != "logged_out";
     match ctx.store.company(slug) {
         Ok(there) => {
@@ -109,7 +125,7 @@ fn bring(
             if !same {
                 return Err("the database has a company of that name".to_owned());
             }
-            finish(own, keys, c.id, held);
+            finish(own, keys.store, c.id, held);
             return Ok(Brought::Already);
         }
         Err(StoreError::NoSuchCompany(_)) => {}
@@ -123,12 +139,10 @@ fn bring(
         );
     }
     if linked {
+        let reader = keys.reader.ok_or("cannot open keys.db")?;
         let bundle = ctx
             .rt
-            .block_on(crate::keystore::bundle::read(
-                &ctx.data.keys_path(),
-                Some(c.id),
-            ))
+            .block_on(reader.read(Some(c.id)))
             .map_err(|e| format!("cannot read its keys: {e}"))?;
         ctx.rt
             .block_on(leases.import_keys(slug, &bundle))
@@ -145,7 +159,7 @@ fn bring(
         // Over this host's capacity: another host (or this one, later) takes it.
         let _ = ctx.rt.block_on(leases.release(slug));
     }
-    finish(own, keys, c.id, linked);
+    finish(own, keys.store, c.id, linked);
     Ok(Brought::Done { keys: linked })
 }
 

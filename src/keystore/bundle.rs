@@ -5,9 +5,10 @@
 //! passed in, and goes column by column.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
 use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
 use walink_hosts::keys::{Bundle, Rows, Value};
 use whatsapp_rust::prelude::SqliteStore;
 
@@ -167,74 +168,111 @@ pub enum BundleError {
     Store(String),
 }
 
-/// Device `device` of the SQLite key store at `file` (`None`: the one
-/// device a company's key file holds), whole.
-pub async fn read(file: &Path, device: Option<i64>) -> Result<Bundle, BundleError> {
-    let device = match device {
-        Some(device) => device,
-        None => {
-            let path = file.to_path_buf();
-            tokio::task::spawn_blocking(move || only_device(&path))
-                .await
-                .map_err(|e| BundleError::Store(e.to_string()))??
-        }
-    };
-    let url = file.to_string_lossy().into_owned();
-    let id = i32::try_from(device).map_err(|_| BundleError::NoDevice(device))?;
-    let store = SqliteStore::new_for_device(&url, id)
-        .await
-        .map_err(|e| BundleError::Store(e.to_string()))?;
-    let Some(found) = store
-        .load_device_data_for_device(id)
-        .await
-        .map_err(|e| BundleError::Store(e.to_string()))?
-    else {
-        return Err(BundleError::NoDevice(device));
-    };
-    let path = file.to_path_buf();
-    let (key_ids, names, tables) = tokio::task::spawn_blocking(move || {
-        let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        unmapped(&conn)?;
-        let key_ids: Vec<Vec<u8>> = column(&conn, "app_state_keys", "key_id", device)?;
-        let names: Vec<String> = column(&conn, "app_state_versions", "name", device)?;
-        let tables = MAP
-            .iter()
-            .map(|m| rows(&conn, m, device))
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok::<_, BundleError>((key_ids, names, tables))
-    })
-    .await
-    .map_err(|e| BundleError::Store(e.to_string()))??;
-    let mut sync_keys = Vec::with_capacity(key_ids.len());
-    for key_id in key_ids {
-        // One whatsapp-rust cannot read is left behind: it asks the phone again.
-        if let Some(key) = store
-            .get_app_state_sync_key_for_device(&key_id, id)
-            .await
-            .map_err(|e| BundleError::Store(e.to_string()))?
-        {
-            sync_keys.push((key_id, key));
-        }
-    }
-    let mut versions = Vec::with_capacity(names.len());
-    for name in names {
-        let state = store
-            .get_app_state_version_for_device(&name, id)
-            .await
-            .map_err(|e| BundleError::Store(e.to_string()))?;
-        versions.push((name, state));
-    }
-    Ok(Bundle {
-        device: found,
-        sync_keys,
-        versions,
-        tables,
-    })
+/// A SQLite key store opened once to read device after device: one
+/// whatsapp-rust store (its `*_for_device` calls name the device) and one
+/// connection of walink's own.
+pub struct Reader {
+    store: SqliteStore,
+    conn: Arc<Mutex<Connection>>,
 }
 
-fn only_device(file: &Path) -> Result<i64, BundleError> {
-    let conn = Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    match super::tables::device_ids(&conn, "main")?.as_slice() {
+impl Reader {
+    pub async fn open(file: &Path) -> Result<Self, BundleError> {
+        let url = file.to_string_lossy().into_owned();
+        let store = SqliteStore::new(&url)
+            .await
+            .map_err(|e| BundleError::Store(e.to_string()))?;
+        let path = file.to_path_buf();
+        let conn = blocking(move || {
+            let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            unmapped(&conn)?;
+            Ok(conn)
+        })
+        .await?;
+        Ok(Self {
+            store,
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Device `device` (`None`: the one device a company's key file
+    /// holds), whole.
+    pub async fn read(&self, device: Option<i64>) -> Result<Bundle, BundleError> {
+        let conn = Arc::clone(&self.conn);
+        let device = match device {
+            Some(device) => device,
+            None => blocking(move || only_device(&lock(&conn))).await?,
+        };
+        let id = i32::try_from(device).map_err(|_| BundleError::NoDevice(device))?;
+        let Some(found) = self
+            .store
+            .load_device_data_for_device(id)
+            .await
+            .map_err(|e| BundleError::Store(e.to_string()))?
+        else {
+            return Err(BundleError::NoDevice(device));
+        };
+        let conn = Arc::clone(&self.conn);
+        let (key_ids, names, tables) = blocking(move || {
+            let conn = lock(&conn);
+            let key_ids: Vec<Vec<u8>> = column(&conn, "app_state_keys", "key_id", device)?;
+            let names: Vec<String> = column(&conn, "app_state_versions", "name", device)?;
+            let tables = MAP
+                .iter()
+                .map(|m| rows(&conn, m, device))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((key_ids, names, tables))
+        })
+        .await?;
+        let mut sync_keys = Vec::with_capacity(key_ids.len());
+        for key_id in key_ids {
+            // One whatsapp-rust cannot read is left behind: it asks the phone again.
+            if let Some(key) = self
+                .store
+                .get_app_state_sync_key_for_device(&key_id, id)
+                .await
+                .map_err(|e| BundleError::Store(e.to_string()))?
+            {
+                sync_keys.push((key_id, key));
+            }
+        }
+        let mut versions = Vec::with_capacity(names.len());
+        for name in names {
+            let state = self
+                .store
+                .get_app_state_version_for_device(&name, id)
+                .await
+                .map_err(|e| BundleError::Store(e.to_string()))?;
+            versions.push((name, state));
+        }
+        Ok(Bundle {
+            device: found,
+            sync_keys,
+            versions,
+            tables,
+        })
+    }
+}
+
+/// Device `device` of the SQLite key store at `file`, whole (one read).
+pub async fn read(file: &Path, device: Option<i64>) -> Result<Bundle, BundleError> {
+    Reader::open(file).await?.read(device).await
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, BundleError> + Send + 'static,
+) -> Result<T, BundleError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| BundleError::Store(e.to_string()))?
+}
+
+fn lock(conn: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn only_device(conn: &Connection) -> Result<i64, BundleError> {
+    match super::tables::device_ids(conn, "main")?.as_slice() {
         [one] => Ok(*one),
         [] => Err(BundleError::NoDevice(1)),
         many => Err(BundleError::Several(many.len())),

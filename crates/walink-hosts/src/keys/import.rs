@@ -4,6 +4,8 @@
 //! yet: one device's keys never land over another's.
 
 use bytes::BytesMut;
+use futures_util::future::try_join_all;
+use tokio_postgres::Statement;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use wacore::appstate::hash::HashState;
 use wacore::store::Device;
@@ -143,11 +145,13 @@ impl Leases {
             &[&company, &device],
         )
         .await?;
+        // Every row pipelined on the one connection: no round trip each.
+        let mut steps: Vec<(Statement, Vec<&(dyn ToSql + Sync)>)> = Vec::new();
         let insert = tx
             .prepare("INSERT INTO key_app_state_keys (company, key_id, key) VALUES ($1, $2, $3)")
             .await?;
         for (id, key) in &sync_keys {
-            tx.execute(&insert, &[&company, id, key]).await?;
+            steps.push((insert.clone(), vec![&company, *id, key]));
         }
         let insert = tx
             .prepare(
@@ -155,7 +159,7 @@ impl Leases {
             )
             .await?;
         for (name, state) in &versions {
-            tx.execute(&insert, &[&company, name, state]).await?;
+            steps.push((insert.clone(), vec![&company, *name, state]));
         }
         for t in bundle.tables.iter().filter(|t| !t.rows.is_empty()) {
             let marks: Vec<String> = (2..t.columns.len() + 2).map(|i| format!("${i}")).collect();
@@ -170,9 +174,10 @@ impl Leases {
             for row in &t.rows {
                 let mut params: Vec<&(dyn ToSql + Sync)> = vec![&company];
                 params.extend(row.iter().map(|v| v as &(dyn ToSql + Sync)));
-                tx.execute(&insert, &params).await?;
+                steps.push((insert.clone(), params));
             }
         }
+        try_join_all(steps.iter().map(|(st, params)| tx.execute(st, params))).await?;
         tx.commit().await?;
         Ok(Lease::from_row(&lease))
     }
