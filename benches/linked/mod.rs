@@ -63,11 +63,12 @@ pub async fn link_with(
     let (engine, mut updates) = start(sim, data, false);
     let linking = Instant::now();
     ask_links(&engine, ids).await;
-    all_connected(&mut updates, ids, sim, phone_of).await;
+    let again = all_connected_asking(&mut updates, ids, sim, phone_of, Some(&engine)).await;
     println!(
-        "N = {}: linked through the engine in {:.1} s",
+        "N = {}: linked through the engine in {:.1} s{}",
         ids.len(),
-        linking.elapsed().as_secs_f64()
+        linking.elapsed().as_secs_f64(),
+        again.said()
     );
     stop(&engine, &mut updates).await;
 }
@@ -120,15 +121,43 @@ pub async fn all_connected(
     all_connected_asking(updates, ids, sim, phone_of, None).await;
 }
 
+/// Sessions that ended during the link phase and were started again.
+#[derive(Debug, Default)]
+pub struct Again {
+    /// Ended `Replaced`: restarted on their keys.
+    pub replaced: Vec<i64>,
+    /// Ended logged out: linked anew.
+    pub logged_out: Vec<i64>,
+}
+
+impl Again {
+    /// For the bench's line: nothing when none ended.
+    pub fn said(&self) -> String {
+        if self.replaced.is_empty() && self.logged_out.is_empty() {
+            return String::new();
+        }
+        format!(
+            "; under that load {} ended replaced (started again on their keys: {:?}) and {} \
+             logged out (linked again: {:?})",
+            self.replaced.len(),
+            self.replaced,
+            self.logged_out.len(),
+            self.logged_out
+        )
+    }
+}
+
 /// `all_connected`; with `engine`, a link refused because the engine does
-/// not hold the company's lease yet is asked again.
+/// not hold the company's lease yet is asked again, and a session that
+/// ended replaced or logged out is started again (and counted).
 pub async fn all_connected_asking(
     updates: &mut tokio::sync::mpsc::Receiver<Update>,
     ids: &HashSet<i64>,
     sim: &Simulator,
     phone_of: &dyn Fn(i64) -> String,
     engine: Option<&EngineHandle>,
-) {
+) -> Again {
+    let mut again = Again::default();
     let mut left = ids.clone();
     // What each one not yet connected last said, for the panic below.
     let mut last: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
@@ -157,6 +186,30 @@ pub async fn all_connected_asking(
             }
             Ok(Some(Update::Failed {
                 company,
+                reason: walink::domain::FailureReason::Replaced,
+                ..
+            })) if engine.is_some() && left.contains(&company) => {
+                again.replaced.push(company);
+                let engine = engine.expect("engine").clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    let _ = engine.send(Command::Reconnect { company }).await;
+                });
+            }
+            Ok(Some(Update::Failed {
+                company,
+                reason: walink::domain::FailureReason::LoggedOut,
+                ..
+            })) if engine.is_some() && left.contains(&company) => {
+                again.logged_out.push(company);
+                let engine = engine.expect("engine").clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    ask_links(&engine, &HashSet::from([company])).await;
+                });
+            }
+            Ok(Some(Update::Failed {
+                company,
                 reason: walink::domain::FailureReason::Elsewhere,
                 ..
             })) if engine.is_some() => {
@@ -181,4 +234,5 @@ pub async fn all_connected_asking(
             }
         }
     }
+    again
 }

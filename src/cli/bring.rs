@@ -17,6 +17,9 @@ use crate::keystore::KeyStore;
 use crate::keystore::bundle::Reader;
 use crate::store::{Store, StoreError};
 
+/// How often a long bring-along says how far it is.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What became of the directory's companies.
 #[derive(Debug, Default)]
 struct Tally {
@@ -59,7 +62,18 @@ pub fn bring_along(ctx: &mut Context, leases: &Leases, capacity: u32) {
         false => None,
     };
     let mut tally = Tally::default();
-    for c in companies {
+    let (total, mut said) = (companies.len(), std::time::Instant::now());
+    for (done, c) in companies.into_iter().enumerate() {
+        // A long bring-along says how far it is, every few seconds.
+        if said.elapsed() >= PROGRESS_EVERY {
+            said = std::time::Instant::now();
+            let line = format!(
+                "bringing the companies of {} into the database: {done} of {total}",
+                path.display()
+            );
+            tracing::info!("{line}");
+            eprintln!("walink serve: {line}");
+        }
         let slug = c.slug.to_string();
         let keep = tally.with_keys < capacity as usize;
         let from = Keys {
