@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use walink::config::DataDir;
-use walink::domain::{AttemptId, DisplayName, LinkMethod, SessionState, Slug};
+use walink::domain::{AttemptId, DisplayName, FailureReason, LinkMethod, SessionState, Slug};
 use walink::engine::server::ServerTarget;
 use walink::engine::{Command, Engine, EngineConfig, EngineHandle, Update};
 use walink::sim::Simulator;
@@ -186,31 +186,28 @@ pub async fn all_connected_asking(
             }
             Ok(Some(Update::Failed {
                 company,
-                reason: walink::domain::FailureReason::Replaced,
+                reason: reason @ (FailureReason::Replaced | FailureReason::LoggedOut),
                 ..
             })) if engine.is_some() && left.contains(&company) => {
-                again.replaced.push(company);
+                // Replaced: its keys are good, start it again; logged out: link anew.
+                let replaced = reason == FailureReason::Replaced;
+                let seen = match replaced {
+                    true => &mut again.replaced,
+                    false => &mut again.logged_out,
+                };
+                seen.push(company);
                 let engine = engine.expect("engine").clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(500)).await;
-                    let _ = engine.send(Command::Reconnect { company }).await;
+                    match replaced {
+                        true => drop(engine.send(Command::Reconnect { company }).await),
+                        false => ask_links(&engine, &HashSet::from([company])).await,
+                    }
                 });
             }
             Ok(Some(Update::Failed {
                 company,
-                reason: walink::domain::FailureReason::LoggedOut,
-                ..
-            })) if engine.is_some() && left.contains(&company) => {
-                again.logged_out.push(company);
-                let engine = engine.expect("engine").clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    ask_links(&engine, &HashSet::from([company])).await;
-                });
-            }
-            Ok(Some(Update::Failed {
-                company,
-                reason: walink::domain::FailureReason::Elsewhere,
+                reason: FailureReason::Elsewhere,
                 ..
             })) if engine.is_some() => {
                 let engine = engine.expect("engine").clone();

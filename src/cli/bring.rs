@@ -46,6 +46,19 @@ pub fn bring_along(ctx: &mut Context, leases: &Leases, capacity: u32) {
             return;
         }
     };
+    // Every start comes here: once all are moved, nothing more is done.
+    let companies: Vec<_> = own
+        .companies()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| {
+            let row = own.session(c.id).ok().flatten();
+            row.is_none_or(|r| r.state != "moved")
+        })
+        .collect();
+    if companies.is_empty() {
+        return;
+    }
     // The leases it takes name this host: it joins first.
     if let Err(e) = ctx.rt.block_on(leases.join(capacity)) {
         say(&format!(
@@ -55,12 +68,8 @@ pub fn bring_along(ctx: &mut Context, leases: &Leases, capacity: u32) {
         return;
     }
     let keys = KeyStore::new(ctx.data.keys_path());
-    let companies = own.companies().unwrap_or_default();
-    // Opened once for every company (and only if there is a key store).
-    let reader = match ctx.data.keys_path().exists() {
-        true => ctx.rt.block_on(Reader::open(&ctx.data.keys_path())).ok(),
-        false => None,
-    };
+    // Opened once for every company, and only if one is linked.
+    let mut reader = None;
     let mut tally = Tally::default();
     let (total, mut said) = (companies.len(), std::time::Instant::now());
     for (done, c) in companies.into_iter().enumerate() {
@@ -76,11 +85,11 @@ pub fn bring_along(ctx: &mut Context, leases: &Leases, capacity: u32) {
         }
         let slug = c.slug.to_string();
         let keep = tally.with_keys < capacity as usize;
-        let from = Keys {
+        let mut from = Keys {
             store: &keys,
-            reader: reader.as_ref(),
+            reader: &mut reader,
         };
-        match bring(ctx, &mut own, &from, leases, &c, keep) {
+        match bring(ctx, &mut own, &mut from, leases, &c, keep) {
             Ok(Brought::Already) => {}
             Ok(Brought::Done { keys }) => {
                 tally.brought += 1;
@@ -93,10 +102,23 @@ pub fn bring_along(ctx: &mut Context, leases: &Leases, capacity: u32) {
     report(&path, &tally);
 }
 
-/// The directory's key store, and a reader of its devices if it has one.
+/// The directory's key store, and a reader of its devices once one is read.
 struct Keys<'a> {
     store: &'a KeyStore,
-    reader: Option<&'a Reader>,
+    reader: &'a mut Option<Result<Reader, String>>,
+}
+
+impl Keys<'_> {
+    fn reader(&mut self, rt: &tokio::runtime::Runtime) -> Result<&Reader, String> {
+        let path = self.store.path().to_path_buf();
+        self.reader
+            .get_or_insert_with(|| {
+                rt.block_on(Reader::open(&path))
+                    .map_err(|e| format!("cannot open {}: {e}", path.display()))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 enum Brought {
@@ -110,7 +132,7 @@ enum Brought {
 fn bring(
     ctx: &mut Context,
     own: &mut Store,
-    keys: &Keys<'_>,
+    keys: &mut Keys<'_>,
     leases: &Leases,
     c: &crate::domain::Company,
     keep: bool,
@@ -153,7 +175,7 @@ fn bring(
         );
     }
     if linked {
-        let reader = keys.reader.ok_or("cannot open keys.db")?;
+        let reader = keys.reader(&ctx.rt)?;
         let bundle = ctx
             .rt
             .block_on(reader.read(Some(c.id)))
