@@ -118,10 +118,7 @@ impl Conn<'_> {
             if st.key_shared.contains(&self.client_static) {
                 return Ok(());
             }
-            let device = st
-                .devices
-                .iter()
-                .find(|d| d.client_static == self.client_static);
+            let device = st.devices.by_key(&self.client_static);
             let account = st.phones.get(&number);
             match (device, account, st.bundles.get_mut(&self.client_static)) {
                 (Some(d), Some(account), Some(held)) => {

@@ -107,7 +107,7 @@ pub(crate) struct Queued {
 pub(crate) struct State {
     pub(crate) conns: HashMap<ConnId, ConnEntry>,
     pub(crate) phones: HashMap<String, PhoneAccount>,
-    pub(crate) devices: Vec<DeviceRecord>,
+    pub(crate) devices: super::devices::Devices,
     /// QR ref -> connection it was issued to.
     pub(crate) refs: HashMap<String, ConnId>,
     /// Phone number -> outstanding pair-code flow.

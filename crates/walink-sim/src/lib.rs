@@ -23,6 +23,7 @@ mod code_link;
 mod config;
 mod conn;
 pub mod control;
+mod devices;
 mod dict;
 mod dict_v2;
 mod directory;

@@ -227,7 +227,7 @@ pub(crate) fn load(path: &Path) -> Result<State, SimError> {
         if d.key_shared {
             st.key_shared.insert(client_static);
         }
-        st.devices.push(DeviceRecord {
+        st.devices.put(DeviceRecord {
             phone: d.phone,
             device: d.device,
             jid: d.jid,

@@ -39,11 +39,7 @@ impl Hub {
     ) -> Option<DeviceRecord> {
         let mut guard = self.state();
         let st = &mut *guard;
-        if let Some(rec) = st
-            .devices
-            .iter()
-            .find(|d| &d.client_static == client_static)
-        {
+        if let Some(rec) = st.devices.by_key(client_static) {
             // The payload must name the same account the key was linked to.
             let same = username.map(|u| u.to_string()).as_deref() == Some(rec.phone.as_str())
                 && device == Some(u32::from(rec.device));
@@ -65,7 +61,7 @@ impl Hub {
             presences: Vec::new(),
             shown_as: None,
         };
-        st.devices.push(rec.clone());
+        st.devices.put(rec.clone());
         drop(guard);
         self.persist();
         Some(rec)
@@ -82,8 +78,8 @@ impl Hub {
             .ok_or(SimError::ConnectionGone(conn))?;
         let linked = st
             .devices
-            .iter()
-            .filter(|d| d.phone == number && d.client_static != client_static)
+            .of_phone(number)
+            .filter(|d| d.client_static != client_static)
             .count();
         if linked >= MAX_COMPANIONS {
             return Err(SimError::TooManyCompanions(number.to_owned()));
@@ -113,8 +109,7 @@ impl Hub {
     pub(crate) fn record_device(&self, rec: DeviceRecord) {
         {
             let mut st = self.state();
-            st.devices.retain(|d| d.client_static != rec.client_static);
-            st.devices.push(rec);
+            st.devices.put(rec);
         }
         self.persist();
     }
@@ -123,11 +118,9 @@ impl Hub {
     pub(crate) fn forget_device(&self, client_static: &[u8; 32]) -> Option<String> {
         let jid = {
             let mut st = self.state();
-            let idx = st
-                .devices
-                .iter()
-                .position(|d| &d.client_static == client_static)?;
-            st.devices.remove(idx).jid
+            st.devices
+                .remove_where(|d| &d.client_static == client_static)?
+                .jid
         };
         self.persist();
         Some(jid)
@@ -137,15 +130,14 @@ impl Hub {
     pub(crate) fn unlink(&self, number: &str, device: u16) -> Result<String, SimError> {
         let (jid, live) = {
             let mut st = self.state();
-            let idx = st
+            let jid = st
                 .devices
-                .iter()
-                .position(|d| d.phone == number && d.device == device)
+                .remove_where(|d| d.phone == number && d.device == device)
                 .ok_or_else(|| SimError::UnknownDevice {
                     phone: number.to_owned(),
                     device,
-                })?;
-            let jid = st.devices.remove(idx).jid;
+                })?
+                .jid;
             let live: Vec<_> = st
                 .conns
                 .values()
@@ -193,7 +185,7 @@ impl Hub {
         let Some(jid) = st.conns.get(&conn).and_then(|c| c.device_jid.clone()) else {
             return;
         };
-        if let Some(d) = st.devices.iter_mut().find(|d| d.jid == jid) {
+        if let Some(d) = st.devices.by_jid_mut(&jid) {
             d.presences.push(seen);
         }
     }

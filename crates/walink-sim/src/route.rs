@@ -45,8 +45,7 @@ fn resolve(st: &State, jid: &Jid) -> Option<Device> {
         return Some(Device::Phone);
     }
     st.devices
-        .iter()
-        .find(|d| d.phone == number && d.device == jid.device)
+        .find(&number, jid.device)
         .map(|d| Device::Companion(d.client_static))
 }
 
@@ -67,10 +66,7 @@ impl Sender {
 impl Conn<'_> {
     fn sender(&self) -> Option<Sender> {
         let st = self.hub.state();
-        let d = st
-            .devices
-            .iter()
-            .find(|d| d.client_static == self.client_static)?;
+        let d = st.devices.by_key(&self.client_static)?;
         let name = st.phones.get(&d.phone).map(|p| p.name(&d.phone))?;
         Some(Sender {
             number: d.phone.clone(),
@@ -281,8 +277,7 @@ fn receipt_targets(st: &State, to: &Jid, from_number: &str) -> Vec<Jid> {
         return Vec::new();
     }
     st.devices
-        .iter()
-        .filter(|d| d.phone == number)
+        .of_phone(&number)
         .map(|d| Jid::pn_device(number.as_str(), d.device))
         .collect()
 }

@@ -98,8 +98,7 @@ fn devices(st: &State, jid: &str) -> Node {
     };
     let companions: Vec<(u16, u32)> = st
         .devices
-        .iter()
-        .filter(|d| d.phone == number)
+        .of_phone(&number)
         .map(|d| (d.device, d.key_index))
         .collect();
     let mut list = vec![device(0, None)];
@@ -178,7 +177,7 @@ mod tests {
         let mut st = State::default();
         st.phones
             .insert("15550001111".into(), PhoneAccount::new("15550001111", None));
-        st.devices.push(DeviceRecord {
+        st.devices.put(DeviceRecord {
             phone: "15550001111".into(),
             device: 3,
             jid: "15550001111:3@s.whatsapp.net".into(),
