@@ -16,6 +16,7 @@ mod copy;
 mod device;
 pub mod migrate;
 pub mod orphans;
+mod peek;
 mod shelf;
 mod tables;
 pub mod tally;
@@ -96,7 +97,12 @@ impl KeyStore {
         drop(store);
         crate::config::make_private_file(&self.path).map_err(|e| e.to_string())?;
         let conn = self.conn().map_err(|e| e.to_string())?;
-        conn.execute_batch(OWN_SCHEMA).map_err(|e| e.to_string())
+        conn.execute_batch(OWN_SCHEMA).map_err(|e| e.to_string())?;
+        let made = tables::index_by_device(&conn).map_err(|e| e.to_string())?;
+        if !made.is_empty() {
+            tracing::info!("keys.db: indexed by device: {}", made.join(", "));
+        }
+        Ok(())
     }
 
     pub(crate) fn conn(&self) -> rusqlite::Result<Connection> {

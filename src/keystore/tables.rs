@@ -3,7 +3,7 @@
 //! Read from `sqlite_master` and `table_info`, so a table the library adds
 //! later is copied and deleted with the rest.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// One of a device's tables, in one attached schema.
 #[derive(Debug, Clone)]
@@ -55,6 +55,52 @@ pub fn device_tables(conn: &Connection, schema: &str) -> rusqlite::Result<Vec<Ta
         }
     }
     Ok(tables)
+}
+
+/// Give every device table of `main` that has none an index led by its
+/// device column; returns the indexes made. All devices share one file, so
+/// whatsapp-rust's per-device queries on a table without one (its LID
+/// mappings, read at every login; its tc-tokens, sent messages and
+/// sender-key lists) read every device's rows: a restore of N sessions
+/// cost N² row reads. Made again at each start, so a table whatsapp-rust
+/// rebuilds or adds later gets one too.
+pub fn index_by_device(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut made = Vec::new();
+    for t in device_tables(conn, "main")? {
+        if t.key() != "device_id" || led_by(conn, &t.name, "device_id")? {
+            continue;
+        }
+        let index = format!("walink_{}_device", t.name);
+        conn.execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} (device_id)",
+            quoted(&index),
+            quoted(&t.name)
+        ))?;
+        made.push(index);
+    }
+    Ok(made)
+}
+
+/// Whether an index of `table` (its primary key's included) starts with
+/// `column`.
+fn led_by(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    let mut list = conn.prepare("SELECT name FROM pragma_index_list(?1)")?;
+    let indexes: Vec<String> = list
+        .query_map([table], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for index in indexes {
+        let first: Option<String> = conn
+            .query_row(
+                "SELECT name FROM pragma_index_info(?1) WHERE seqno = 0",
+                [&index],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if first.as_deref() == Some(column) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The devices `schema` holds.

@@ -85,3 +85,33 @@ async fn a_file_never_linked_has_nothing_to_import() {
     ));
     assert!(keys.devices().expect("devices").is_empty());
 }
+
+#[tokio::test]
+async fn every_per_device_query_finds_its_rows_by_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = KeyStore::new(dir.path().join("keys.db"));
+    keys.prepare().await.expect("prepare");
+    let conn = keys.conn().expect("conn");
+    // What SQLite would do for whatsapp-rust's `WHERE device_id = ?` on each
+    // of its tables: never a scan of every device's rows.
+    for t in tables::device_tables(&conn, "main").expect("tables") {
+        let plan: Vec<String> = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT * FROM {} WHERE {} = 1",
+                tables::quoted(&t.name),
+                t.key()
+            ))
+            .expect("plan")
+            .query_map([], |r| r.get(3))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("plan rows");
+        assert!(
+            plan.iter().all(|step| !step.starts_with("SCAN")),
+            "{}: {plan:?}",
+            t.name
+        );
+    }
+    // Once made, a second start makes none.
+    assert!(tables::index_by_device(&conn).expect("again").is_empty());
+}
