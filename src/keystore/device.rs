@@ -10,13 +10,14 @@ use whatsapp_rust::prelude::SqliteStore;
 use whatsapp_rust::wacore::appstate::hash::HashState;
 use whatsapp_rust::wacore::appstate::processor::AppStateMutationMAC;
 use whatsapp_rust::wacore::store::Device;
-use whatsapp_rust::wacore::store::error::Result;
+use whatsapp_rust::wacore::store::error::{Result, StoreError};
 use whatsapp_rust::wacore::store::traits::{
     AppStateSyncKey, AppSyncStore, DeviceListRecord, DeviceStore, LidPnMappingEntry,
     MsgSecretEntry, MsgSecretStore, PendingInboundKey, PendingInboundRow, ProtocolStore,
     SignalStore, TcTokenEntry,
 };
 
+use super::peek::Sweep;
 use super::shelf::Shelf;
 
 pub struct DeviceKeys {
@@ -37,15 +38,38 @@ impl DeviceKeys {
     pub async fn open(&self) -> Result<()> {
         self.store().await.map(drop)
     }
+
+    /// True when the device's store is closed and `sweep` would delete
+    /// none of its rows: the sweep need not open it.
+    async fn nothing_to_sweep(&self, sweep: Sweep, cutoff: i64) -> Result<bool> {
+        if self.shelf.is_open(self.device) {
+            return Ok(false);
+        }
+        let (shelf, device) = (Arc::clone(&self.shelf), self.device);
+        tokio::task::spawn_blocking(move || {
+            shelf
+                .peek()
+                .would_delete(device, sweep, cutoff)
+                .map(|would| !would)
+        })
+        .await
+        .map_err(|e| StoreError::Database(Box::new(e)))?
+    }
 }
 
 /// Each method of `$trait` as the same method of the device's store.
+/// A method marked `#[sweep(KIND, cutoff)]` is a periodic delete, answered
+/// "0 deleted" without opening a closed store when it has nothing to do.
 macro_rules! pass_to_store {
-    ($trait:ident { $(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)* }) => {
+    ($trait:ident { $($(#[sweep($sweep:ident, $cutoff:ident)])?
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)* }) => {
         #[whatsapp_rust::async_trait]
         impl $trait for DeviceKeys {
             $(async fn $name(&self $(, $arg: $ty)*) -> $ret {
                 super::tally::count(stringify!($name));
+                $(if self.nothing_to_sweep(Sweep::$sweep, $cutoff).await? {
+                    return Ok(0);
+                })?
                 let store = self.store().await?;
                 <SqliteStore as $trait>::$name(&store $(, $arg)*).await
             })*
@@ -143,6 +167,7 @@ pass_to_store!(ProtocolStore {
     ) -> Result<()>;
     fn store_sent_message(&self, chat_jid: &str, message_id: &str, payload: &[u8]) -> Result<()>;
     fn take_sent_message(&self, chat_jid: &str, message_id: &str) -> Result<Option<Vec<u8>>>;
+    #[sweep(SentMessages, cutoff_timestamp)]
     fn delete_expired_sent_messages(&self, cutoff_timestamp: i64) -> Result<u32>;
     fn store_pending_inbound(
         &self,
@@ -153,6 +178,7 @@ pass_to_store!(ProtocolStore {
     ) -> Result<()>;
     fn get_pending_inbound(&self, chat: &str, sender: &str, id: &str) -> Result<Option<Vec<u8>>>;
     fn delete_pending_inbound(&self, chat: &str, sender: &str, id: &str) -> Result<()>;
+    #[sweep(PendingInbound, cutoff_timestamp)]
     fn delete_expired_pending_inbound(&self, cutoff_timestamp: i64) -> Result<u32>;
     fn store_pending_inbound_batch(&self, rows: &[PendingInboundRow<'_>]) -> Result<()>;
     fn delete_pending_inbound_batch(&self, keys: &[PendingInboundKey<'_>]) -> Result<()>;
@@ -174,6 +200,7 @@ pass_to_store!(MsgSecretStore {
         sender: &str,
         msg_id: &str
     ) -> Result<Option<(Vec<u8>, i64)>>;
+    #[sweep(MsgSecrets, cutoff_timestamp)]
     fn delete_expired_msg_secrets(&self, cutoff_timestamp: i64) -> Result<u32>;
 });
 

@@ -23,6 +23,7 @@ pub struct Shelf {
     open_at_most: usize,
     open: Mutex<HashMap<i32, Slot>>,
     sweeper: std::sync::Once,
+    peek: super::peek::Peek,
 }
 
 struct Slot {
@@ -50,6 +51,7 @@ impl std::fmt::Debug for Shelf {
 impl Shelf {
     pub fn new(url: String, open_at_most: usize) -> Arc<Self> {
         Arc::new(Self {
+            peek: super::peek::Peek::new(url.clone()),
             url,
             open_at_most: open_at_most.max(1),
             open: Mutex::new(HashMap::new()),
@@ -83,6 +85,7 @@ impl Shelf {
         }
         let store = cell
             .get_or_try_init(|| async {
+                super::tally::OPENS.inc();
                 SqliteStore::new_for_device(&self.url, device)
                     .await
                     .map(Arc::new)
@@ -109,6 +112,16 @@ impl Shelf {
         drop(open);
         drop(closed);
         left
+    }
+
+    /// Whether the device's store is open now.
+    pub fn is_open(&self, device: i32) -> bool {
+        self.lock().contains_key(&device)
+    }
+
+    /// The one connection that asks whether a sweep has work.
+    pub fn peek(&self) -> &super::peek::Peek {
+        &self.peek
     }
 
     pub fn open_count(&self) -> usize {
