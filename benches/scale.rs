@@ -247,17 +247,19 @@ fn main() {
         "N = {n}: walink's CPU for it: {restore_cpu:.1} s ({:.1} ms a session)",
         restore_cpu * 1000.0 / n as f64
     );
-    let calls: Vec<(u64, u64)> = serves.iter().filter_map(Serve::key_store_calls).collect();
+    let calls: Vec<(u64, u64, u64)> = serves.iter().filter_map(Serve::key_store_calls).collect();
     if calls.len() == serves.len() {
-        let (writes, reads) = calls
-            .iter()
-            .fold((0, 0), |(w, r), (cw, cr)| (w + cw, r + cr));
+        let (writes, reads, opens) = calls.iter().fold((0, 0, 0), |(w, r, o), (cw, cr, co)| {
+            (w + cw, r + cr, o + co)
+        });
         let secs = restore.as_secs_f64();
         println!(
-            "N = {n}: key store during it: {writes} writes ({:.0}/s, {:.1} a session), {reads} reads ({:.0}/s)",
+            "N = {n}: key store during it: {writes} writes ({:.0}/s, {:.1} a session), {reads} reads \
+             ({:.0}/s), {opens} device stores opened ({:.2} a session)",
             writes as f64 / secs,
             writes as f64 / n as f64,
-            reads as f64 / secs
+            reads as f64 / secs,
+            opens as f64 / n as f64
         );
     } else {
         println!("N = {n}: key store during it: not in serve's log");

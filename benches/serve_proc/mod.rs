@@ -76,8 +76,8 @@ impl Serve {
     }
 
     /// The restore's calls into the key store, from serve's restore line:
-    /// (writes, reads).
-    pub fn key_store_calls(&self) -> Option<(u64, u64)> {
+    /// (writes, reads, device stores opened).
+    pub fn key_store_calls(&self) -> Option<(u64, u64, u64)> {
         let log = self.stderr();
         let line = log.lines().find(|l| l.contains("the key store took"))?;
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -85,7 +85,7 @@ impl Serve {
             let at = words.iter().position(|w| *w == word)?;
             words.get(at.checked_sub(1)?)?.parse().ok()
         };
-        Some((before("writes")?, before("reads")?))
+        Some((before("writes")?, before("reads")?, before("stores")?))
     }
 
     pub fn stop(mut self) {

@@ -105,9 +105,10 @@ pub async fn announce(progress: Arc<Progress>, updates: mpsc::Sender<Update>, ev
     );
     // The process's key-store calls so far are the restore's: its load on
     // keys.db (the scale bench reports it).
-    let (reads, writes) = (tally::READS.get(), tally::WRITES.get());
+    let (reads, writes, opens) = (tally::READS.get(), tally::WRITES.get(), tally::OPENS.get());
     tracing::info!(
-        "{text}; the key store took {writes} writes and {reads} reads ({:.0} writes/s)",
+        "{text}; the key store took {writes} writes and {reads} reads ({:.0} writes/s), \
+         {opens} stores opened",
         writes as f64 / began.elapsed().as_secs_f64().max(0.001)
     );
     let _ = updates.send(Update::Notice(text)).await;

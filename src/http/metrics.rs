@@ -119,6 +119,11 @@ impl Metrics {
             "Calls of the WhatsApp client that write the key store",
             crate::keystore::tally::WRITES.clone(),
         );
+        registry.register(
+            "key_store_opens",
+            "Device key stores opened (each a SQLite connection, its schema read)",
+            crate::keystore::tally::OPENS.clone(),
+        );
         Self {
             registry,
             sessions,

@@ -1,6 +1,6 @@
 //! How many calls whatsapp-rust makes into the key store, reads and writes
-//! apart, for the whole process: `/metrics` shows them, and a restore's
-//! load on `keys.db` is their rate.
+//! apart, and how many device stores they opened, for the whole process:
+//! `/metrics` shows them, and a restore's load on `keys.db` is their rate.
 
 use std::sync::LazyLock;
 
@@ -8,6 +8,9 @@ use prometheus_client::metrics::counter::Counter;
 
 pub static READS: LazyLock<Counter> = LazyLock::new(Counter::default);
 pub static WRITES: LazyLock<Counter> = LazyLock::new(Counter::default);
+/// A device's store opened (a connection, its schema, pragmas and
+/// migrations check): the dearest thing a key-store call can cost.
+pub static OPENS: LazyLock<Counter> = LazyLock::new(Counter::default);
 
 /// Count one call of the store's method `name`.
 pub(super) fn count(name: &str) {

@@ -22,22 +22,21 @@ pub struct TableSel {
 }
 
 impl TableSel {
-    pub fn matches(&self, row: &SessionRow) -> bool {
-        if self.not_connected_only && row.state == SessionState::Connected {
-            return false;
-        }
-        let needle = self.filter.value().trim().to_lowercase();
-        if needle.is_empty() {
-            return true;
-        }
-        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
-        row.name.to_lowercase().contains(&needle)
-            || row.slug.contains(&needle)
-            || (!digits.is_empty() && row.phone.as_deref().is_some_and(|p| p.contains(&digits)))
-    }
-
+    /// The rows the filter and `!` leave, in order. The needle is made
+    /// once for all rows: every draw asks, over every company.
     pub fn visible<'a>(&self, rows: &'a [SessionRow]) -> Vec<&'a SessionRow> {
-        rows.iter().filter(|r| self.matches(r)).collect()
+        let needle = self.filter.value().trim().to_lowercase();
+        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+        let matches = |row: &SessionRow| {
+            if self.not_connected_only && row.state == SessionState::Connected {
+                return false;
+            }
+            needle.is_empty()
+                || row.name.to_lowercase().contains(&needle)
+                || row.slug.contains(&needle)
+                || (!digits.is_empty() && row.phone.as_deref().is_some_and(|p| p.contains(&digits)))
+        };
+        rows.iter().filter(|r| matches(r)).collect()
     }
 
     /// Position of the selection among the visible rows.

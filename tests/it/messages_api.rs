@@ -131,10 +131,12 @@ async fn a_customer_message_reaches_the_company_bot_and_no_other() {
     ] {
         assert!(metrics.contains(want), "{want} in {metrics}");
     }
-    // Linking and two messages wrote keys (sessions, pre-keys) and read them.
+    // Linking and two messages wrote keys (sessions, pre-keys) and read
+    // them, in the company's store, opened for it.
     for name in [
         "walink_key_store_writes_total",
         "walink_key_store_reads_total",
+        "walink_key_store_opens_total",
     ] {
         let n: u64 = metrics
             .lines()
