@@ -17,6 +17,7 @@ pub mod lockfile;
 pub mod logging;
 pub mod qr;
 pub mod service;
+pub mod sqlite;
 /// The loopback simulator, a crate of its own (`crates/walink-sim`).
 #[cfg(feature = "sandbox")]
 pub use walink_sim as sim;

@@ -6,6 +6,7 @@ fn main() -> std::process::ExitCode {
     // should be readable by others, whatever the caller's umask.
     // SAFETY: umask only swaps the process mask; it cannot fail.
     unsafe { libc::umask(0o077) };
+    walink::sqlite::tune();
     let cli = Cli::parse();
     match cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
