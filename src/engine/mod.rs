@@ -12,7 +12,7 @@ pub mod guard;
 pub mod hosted;
 pub mod inbound;
 mod keys;
-mod liveness;
+pub mod liveness;
 mod outbox;
 pub mod reach;
 mod recover;
@@ -178,7 +178,6 @@ impl Engine {
             logout_deadline: config.logout_deadline,
             keep_messages: config.keep_messages,
             proxy: config.proxy,
-            beat: liveness::beat(),
             hosted: config.hosts.map(|h| Arc::new(hosted::Hosted::new(h))),
         });
         let mut supervisor =

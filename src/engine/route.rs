@@ -14,9 +14,13 @@ use whatsapp_rust::wacore::net::{
 
 use crate::domain::ProxyUrl;
 
-/// The proxy a session dials through now (`None`: direct).
+/// The proxy a session dials through now (`None`: direct), and the
+/// sockets it opened that way.
 #[derive(Clone, Default)]
-pub struct Route(Arc<RwLock<Option<ProxyUrl>>>);
+pub struct Route {
+    proxy: Arc<RwLock<Option<ProxyUrl>>>,
+    sockets: super::liveness::Sockets,
+}
 
 impl std::fmt::Debug for Route {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -29,15 +33,22 @@ impl std::fmt::Debug for Route {
 
 impl Route {
     pub fn new(proxy: Option<ProxyUrl>) -> Self {
-        Self(Arc::new(RwLock::new(proxy)))
+        Self {
+            proxy: Arc::new(RwLock::new(proxy)),
+            sockets: super::liveness::Sockets::default(),
+        }
     }
 
     pub fn current(&self) -> Option<ProxyUrl> {
-        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.proxy.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn set(&self, proxy: Option<ProxyUrl>) {
-        *self.0.write().unwrap_or_else(|p| p.into_inner()) = proxy;
+        *self.proxy.write().unwrap_or_else(|p| p.into_inner()) = proxy;
+    }
+
+    pub fn sockets(&self) -> &super::liveness::Sockets {
+        &self.sockets
     }
 }
 
@@ -90,7 +101,7 @@ impl TransportFactory for RoutedSocket {
             .connect_on(stream)
             .await
             .map_err(|e| anyhow!("WebSocket upgrade failed: {e}"))?;
-        Ok(from_websocket(ws))
+        Ok(self.route.sockets().watch(from_websocket(ws)))
     }
 }
 

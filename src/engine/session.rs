@@ -168,7 +168,11 @@ async fn live(
             }
             Some(cmd) = cmds.recv() => {
                 match cmd {
-                    SessionCmd::Logout => logout(&ctx, &client).await,
+                    SessionCmd::Logout => {
+                        logout(&ctx, &client).await;
+                        // Its socket closes: a logout, not a drop.
+                        liveness.down();
+                    }
                     SessionCmd::Reconnect => {
                         ctx.event("connection", "reconnecting now".into()).await;
                         watchdog.rearm();
@@ -193,11 +197,13 @@ async fn live(
                 ClientFact::PairCodeExpired
             }
             trouble = watchdog.fire(&client, opts.server.as_deref(), &route, started) => trouble,
-            lost = liveness.lost(&client, &ctx.shared.beat) => lost,
             fact = built.events.next_fact() => match fact {
                 Some(fact) => fact,
                 None => break Flow::Stop,
             },
+            // After the events: a stream error's own fact (replaced, logged
+            // out) is sent before its socket closes.
+            lost = liveness.lost(&client, route.sockets()) => lost,
             // After the events: the fact that ended the loop is read first.
             () = &mut handle => {
                 // whatsapp-rust gave up (a failure it does not retry) without
@@ -253,9 +259,9 @@ async fn live(
             outbox.flush(&ctx, &client);
         }
         match &fact {
-            ClientFact::Connected if liveness.connected(&client) => {
+            ClientFact::Connected if liveness.connected(&client, route.sockets()) => {
                 // The drop came and went between two looks: record it.
-                let drop = super::liveness::silent_drop();
+                let drop = super::liveness::missed_drop();
                 super::facts::on_fact(&ctx, &mut link, &mut state, drop).await;
             }
             ClientFact::Connected | ClientFact::SelfPushName { .. } | ClientFact::LoggedIn => {}

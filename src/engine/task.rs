@@ -21,8 +21,6 @@ pub struct Shared {
     pub keep_messages: Duration,
     /// `walink serve --proxy`: for companies without a proxy of their own.
     pub proxy: Option<crate::domain::ProxyUrl>,
-    /// When connected sessions look at their sockets (`liveness::beat`).
-    pub beat: tokio::sync::watch::Receiver<()>,
     /// Several hosts over one database: this host's leases.
     pub hosted: Option<Arc<super::hosted::Hosted>>,
 }

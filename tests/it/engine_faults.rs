@@ -45,6 +45,8 @@ async fn a_dead_socket_reads_as_disconnected_until_it_is_back() {
     };
     assert!(said("state", "disconnected"), "{log:#?}");
     assert!(said("connection", "disconnected:"), "{log:#?}");
+    // Heard when whatsapp-rust closed the socket, not once it was back.
+    assert!(said("connection", "closed its socket"), "{log:#?}");
     f.shutdown().await;
 }
 

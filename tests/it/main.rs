@@ -68,6 +68,7 @@ mod sim_phone;
 mod sim_process;
 mod sim_strict;
 mod simulator_restart;
+mod sockets;
 mod store;
 mod tmux;
 mod unit_file;
