@@ -196,9 +196,7 @@ impl<'w> Conn<'w> {
             info!(conn = %self.id, "companion logged out");
             self.hub.emit(SimEvent::LogoutReceived { device_jid });
         }
-        if let Some(entry) = self.hub.state().conns.get_mut(&self.id) {
-            entry.device_jid = None;
-        }
+        self.hub.state().log_off(self.id);
     }
 
     async fn on_cmd(&mut self, cmd: ConnCmd) -> Result<Flow, SimError> {

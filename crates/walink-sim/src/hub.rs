@@ -106,6 +106,9 @@ pub(crate) struct Queued {
 #[derive(Default)]
 pub(crate) struct State {
     pub(crate) conns: HashMap<ConnId, ConnEntry>,
+    /// Device JID -> the connection it is logged in on (at most one: a
+    /// login replaces the one before). Kept by `log_in` and `log_off`.
+    pub(crate) live: HashMap<String, ConnId>,
     pub(crate) phones: HashMap<String, PhoneAccount>,
     pub(crate) devices: super::devices::Devices,
     /// QR ref -> connection it was issued to.
@@ -129,6 +132,32 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// `conn` is now `jid`'s connection; the one it replaces, if any, is no
+    /// longer the device's (its close must not count as it) and is returned.
+    pub(crate) fn log_in(&mut self, conn: ConnId, phone: &str, jid: &str) -> Option<ConnId> {
+        let entry = self.conns.get_mut(&conn)?;
+        entry.phone = Some(phone.to_owned());
+        entry.device_jid = Some(jid.to_owned());
+        let older = self
+            .live
+            .insert(jid.to_owned(), conn)
+            .filter(|old| *old != conn)?;
+        if let Some(old) = self.conns.get_mut(&older) {
+            old.device_jid = None;
+        }
+        Some(older)
+    }
+
+    /// `conn` is no longer its device's connection (logged out, or closed).
+    pub(crate) fn log_off(&mut self, conn: ConnId) {
+        let Some(jid) = self.conns.get_mut(&conn).and_then(|c| c.device_jid.take()) else {
+            return;
+        };
+        if self.live.get(&jid) == Some(&conn) {
+            self.live.remove(&jid);
+        }
+    }
+
     /// The companion's QR refs are no longer live (it paired, or left).
     pub(crate) fn forget_refs(&mut self, conn: ConnId) {
         self.refs.retain(|_, c| *c != conn);
@@ -304,6 +333,7 @@ impl Hub {
     pub(crate) fn drop_conn(&self, conn: ConnId) {
         self.forget_refs(conn);
         let mut st = self.state();
+        st.log_off(conn);
         st.conns.remove(&conn);
         st.codes.retain(|_, s| s.conn != conn);
     }

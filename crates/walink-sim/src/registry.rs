@@ -138,16 +138,11 @@ impl Hub {
                     device,
                 })?
                 .jid;
-            let live: Vec<_> = st
-                .conns
-                .values()
-                .filter(|c| c.device_jid.as_deref() == Some(jid.as_str()))
-                .map(|c| c.tx.clone())
-                .collect();
-            (jid, live)
+            let live = st.live.get(&jid).and_then(|c| st.conns.get(c));
+            (jid, live.map(|c| c.tx.clone()))
         };
         self.persist();
-        for tx in live {
+        if let Some(tx) = live {
             // A connection closing meanwhile needs no kick.
             let _ = tx.send(ConnCmd::SendThenClose(stanza::stream_conflict(
                 "device_removed",
@@ -170,10 +165,7 @@ impl Hub {
                 device: d.device,
                 presences: d.presences.clone(),
                 shown_as: d.shown_as.clone(),
-                connected: st
-                    .conns
-                    .values()
-                    .any(|c| c.device_jid.as_deref() == Some(d.jid.as_str())),
+                connected: st.live.contains_key(&d.jid),
             })
             .collect()
     }
@@ -195,26 +187,15 @@ impl Hub {
     /// type="replaced"/>` and is closed, as WhatsApp does (whatsmeow's
     /// `StreamReplaced`, Baileys' `connectionReplaced`).
     pub(crate) fn mark_logged_in(&self, conn: ConnId, rec: &DeviceRecord) {
-        let older: Vec<_> = {
+        let older = {
             let mut st = self.state();
-            if let Some(entry) = st.conns.get_mut(&conn) {
-                entry.phone = Some(rec.phone.clone());
-                entry.device_jid = Some(rec.jid.clone());
-            }
-            let older: Vec<_> = st
-                .conns
-                .iter_mut()
-                .filter(|(id, c)| **id != conn && c.device_jid.as_deref() == Some(&rec.jid))
-                .map(|(id, c)| {
-                    // No longer the device's: its close must not count as it.
-                    c.device_jid = None;
-                    (*id, c.tx.clone())
-                })
-                .collect();
-            st.replaced += older.len();
-            older
+            let older = st.log_in(conn, &rec.phone, &rec.jid);
+            older.and_then(|old| {
+                st.replaced += 1;
+                st.conns.get(&old).map(|c| (old, c.tx.clone()))
+            })
         };
-        for (old, tx) in older {
+        if let Some((old, tx)) = older {
             let _ = tx.send(ConnCmd::SendThenClose(stanza::stream_conflict("replaced")));
             self.emit(SimEvent::Replaced {
                 conn: old,

@@ -290,10 +290,10 @@ pub(super) fn deliver(hub: &Hub, device: &Jid, id: &str, class: &'static str, no
             return;
         };
         let live = st
-            .conns
-            .iter()
-            .find(|(_, c)| c.client_static == Some(key) && c.device_jid.is_some())
-            .map(|(conn, _)| *conn);
+            .devices
+            .by_key(&key)
+            .and_then(|d| st.live.get(&d.jid))
+            .copied();
         st.queue.entry(key).or_default().push(Queued {
             id: id.to_owned(),
             class,
