@@ -4,7 +4,7 @@ use thiserror::Error;
 use whatsapp_rust::bot::Bot;
 use whatsapp_rust::http::{HttpClient, HttpRequest, HttpResponse};
 use whatsapp_rust::pair_code::PairCodeOptions;
-use whatsapp_rust::prelude::{ChannelEventHandler, SqliteStore, Subscription, TokioRuntime};
+use whatsapp_rust::prelude::{ChannelEventHandler, SqliteStore, Subscription};
 use whatsapp_rust::wacore::store::DevicePropsOverride;
 use whatsapp_rust::wacore::store::traits::Backend;
 use whatsapp_rust::waproto::whatsapp::device_props::PlatformType;
@@ -72,7 +72,7 @@ pub async fn build(
     let mut builder = Bot::builder()
         .with_backend_arc(backend)
         .with_transport_factory(transport)
-        .with_runtime(TokioRuntime)
+        .with_runtime(super::runtime::Coalesced)
         .skip_history_sync();
     if let Some(v) = opts.version {
         builder = builder.with_version(v);

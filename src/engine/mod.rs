@@ -18,6 +18,7 @@ pub mod reach;
 mod recover;
 mod restore;
 pub mod route;
+mod runtime;
 pub mod sending;
 pub mod server;
 mod session;
