@@ -196,6 +196,7 @@ fn main() {
         &[]
     };
     let began = Instant::now();
+    let own_cpu0 = own_cpu_secs();
     let serves: Vec<Serve> = registries
         .iter()
         .map(|(_, data)| Serve::start_with(data, &sim, args))
@@ -229,6 +230,8 @@ fn main() {
     // What the restore cost walink itself: the simulator and the measuring
     // dashboard share this box's two cores with it.
     let restore_cpu: f64 = serves.iter().map(Serve::cpu_secs).sum();
+    let beside = own_cpu_secs() - own_cpu0;
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let during = rt.block_on(watch).expect("dashboard");
     let what = if k == 1 {
@@ -244,8 +247,10 @@ fn main() {
         println!("  {line}");
     }
     println!(
-        "N = {n}: walink's CPU for it: {restore_cpu:.1} s ({:.1} ms a session)",
-        restore_cpu * 1000.0 / n as f64
+        "N = {n}: walink's CPU for it: {restore_cpu:.1} s ({:.1} ms a session); the simulator \
+         and the dashboard beside it: {beside:.1} s; the box's {cores} cores were {:.0} % busy with both",
+        restore_cpu * 1000.0 / n as f64,
+        (restore_cpu + beside) * 100.0 / (cores as f64 * restore.as_secs_f64())
     );
     let calls: Vec<(u64, u64, u64)> = serves.iter().filter_map(Serve::key_store_calls).collect();
     if calls.len() == serves.len() {

@@ -128,6 +128,9 @@ pub struct Again {
     pub replaced: Vec<i64>,
     /// Ended logged out: linked anew.
     pub logged_out: Vec<i64>,
+    /// Replaced connections the simulator saw closed by a login that
+    /// finished later on an older socket of the same client.
+    pub by_older: usize,
 }
 
 impl Again {
@@ -137,10 +140,12 @@ impl Again {
             return String::new();
         }
         format!(
-            "; under that load {} ended replaced (started again on their keys: {:?}) and {} \
+            "; under that load {} ended replaced (started again on their keys: {:?}; the \
+             simulator saw {} replaced by a login that finished later on an older socket) and {} \
              logged out (linked again: {:?})",
             self.replaced.len(),
             self.replaced,
+            self.by_older,
             self.logged_out.len(),
             self.logged_out
         )
@@ -158,6 +163,7 @@ pub async fn all_connected_asking(
     engine: Option<&EngineHandle>,
 ) -> Again {
     let mut again = Again::default();
+    let by_older = sim.replaced_by_older();
     let mut left = ids.clone();
     // What each one not yet connected last said, for the panic below.
     let mut last: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
@@ -231,5 +237,6 @@ pub async fn all_connected_asking(
             }
         }
     }
+    again.by_older = sim.replaced_by_older() - by_older;
     again
 }

@@ -123,6 +123,10 @@ pub(crate) struct State {
     pub(crate) queue: HashMap<[u8; 32], Vec<Queued>>,
     /// Connections closed because their device logged in elsewhere.
     pub(crate) replaced: usize,
+    /// Of those, connections newer than the one whose login closed them:
+    /// a socket whose login the server read only after a later one had
+    /// logged in (its client had already given it up).
+    pub(crate) replaced_by_older: usize,
     /// Each phone's published keys (device 0), by number.
     pub(crate) phone_bundles: HashMap<String, super::prekeys::Bundle>,
     /// Companions the phone has sent the app-state sync key to.

@@ -143,7 +143,14 @@ impl Simulator {
     /// How many connections were closed because their device logged in on
     /// another one (each time two places ran one device's keys).
     pub fn replaced(&self) -> usize {
-        self.hub.replaced()
+        self.hub.replaced().0
+    }
+
+    /// Of `replaced`, those closed by a login that finished later on an
+    /// older connection: the server read that socket's login after a newer
+    /// socket of the same client had logged in.
+    pub fn replaced_by_older(&self) -> usize {
+        self.hub.replaced().1
     }
 
     pub fn registered_devices(&self) -> Vec<DeviceInfo> {

@@ -192,6 +192,12 @@ impl Hub {
             let older = st.log_in(conn, &rec.phone, &rec.jid);
             older.and_then(|old| {
                 st.replaced += 1;
+                if old.0 > conn.0 {
+                    st.replaced_by_older += 1;
+                    tracing::warn!(
+                        "{old} replaced by a login that finished later on the older {conn}"
+                    );
+                }
                 st.conns.get(&old).map(|c| (old, c.tx.clone()))
             })
         };
@@ -204,7 +210,8 @@ impl Hub {
         }
     }
 
-    pub(crate) fn replaced(&self) -> usize {
-        self.state().replaced
+    pub(crate) fn replaced(&self) -> (usize, usize) {
+        let st = self.state();
+        (st.replaced, st.replaced_by_older)
     }
 }
