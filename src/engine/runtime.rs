@@ -25,16 +25,17 @@ pub struct Coalesced;
 
 /// When a sleep of `length` asked at `now` ends: a long one on the next
 /// line of the grid counted from `origin`.
-pub fn deadline(origin: Instant, now: Instant, length: Duration) -> Instant {
-    let exact = now + length;
+/// `None`: so far off that it never comes (tokio's own sleep handles it).
+pub fn deadline(origin: Instant, now: Instant, length: Duration) -> Option<Instant> {
+    let exact = now.checked_add(length)?;
     if length < LONG {
-        return exact;
+        return Some(exact);
     }
     let grid = GRID.as_nanos();
     let since = exact.saturating_duration_since(origin).as_nanos();
     let lines = since.div_ceil(grid);
-    let nanos = u64::try_from(lines * grid).unwrap_or(u64::MAX);
-    origin + Duration::from_nanos(nanos)
+    let nanos = u64::try_from(lines * grid).ok()?;
+    origin.checked_add(Duration::from_nanos(nanos))
 }
 
 fn origin() -> Instant {
@@ -52,8 +53,10 @@ impl Runtime for Coalesced {
     }
 
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        let until = deadline(origin(), Instant::now(), duration);
-        Box::pin(tokio::time::sleep_until(until))
+        match deadline(origin(), Instant::now(), duration) {
+            Some(until) => Box::pin(tokio::time::sleep_until(until)),
+            None => Box::pin(tokio::time::sleep(duration)),
+        }
     }
 
     fn spawn_blocking(
@@ -89,7 +92,7 @@ mod tests {
             (ms(1234), ms(29_999), ms(31_250)),
         ];
         for (at, length, ends) in table {
-            let got = deadline(origin, origin + at, length);
+            let got = deadline(origin, origin + at, length).expect("a deadline");
             assert_eq!(got - origin, ends, "{length:?} asked at {at:?}");
             assert!(got >= origin + at + length, "never shorter than asked");
             assert!(
@@ -97,5 +100,7 @@ mod tests {
                 "never a grid step late"
             );
         }
+        // "Forever" (Duration::MAX) has no deadline instead of overflowing.
+        assert_eq!(deadline(origin, origin, Duration::MAX), None);
     }
 }
