@@ -48,6 +48,10 @@ async fn dashboard_latency(
     let mut keys = tokio::time::interval(Duration::from_millis(50));
     let mut batch = Vec::with_capacity(64);
     let mut latencies = Vec::new();
+    // Paced as the dashboard's own loop paces it: keys at once, updates
+    // at most once a frame.
+    let mut pace = walink::tui::pace::Pace::default();
+    let mut draw_at: Option<tokio::time::Instant> = None;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         let mut pressed = None;
         let msgs: Vec<Msg> = tokio::select! {
@@ -59,16 +63,20 @@ async fn dashboard_latency(
                 pressed = Some(Instant::now());
                 vec![Msg::Action(Action::SelectNext)]
             }
+            _ = tokio::time::sleep_until(draw_at.unwrap_or_else(tokio::time::Instant::now)), if draw_at.is_some() => Vec::new(),
         };
         let now = walink::tui::run::now();
         for msg in msgs {
             app.update(msg, now);
         }
         if app.dirty {
-            terminal
-                .draw(|f| walink::tui::view::render(&app, now, f))
-                .expect("draw");
-            app.dirty = false;
+            draw_at = pace.hold(now.instant, pressed.is_some());
+            if draw_at.is_none() {
+                terminal
+                    .draw(|f| walink::tui::view::render(&app, now, f))
+                    .expect("draw");
+                app.dirty = false;
+            }
         }
         if let Some(at) = pressed {
             latencies.push(at.elapsed());

@@ -12,6 +12,7 @@ mod link_flow;
 pub mod messages;
 mod messages_io;
 pub mod msg;
+pub mod pace;
 pub mod pairing;
 mod reduce;
 pub mod run;

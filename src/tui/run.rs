@@ -40,14 +40,20 @@ pub async fn run(
     let mut batch = Vec::with_capacity(64);
     let mut stop_by: Option<tokio::time::Instant> = None;
     let mut exit_code = 0u8;
+    let mut pace = super::pace::Pace::default();
+    let mut draw_at: Option<tokio::time::Instant> = None;
     app.dirty = true;
     loop {
         let deadline =
             stop_by.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        let mut key = false;
         let msgs: Vec<Msg> = tokio::select! {
             event = input.next() => match event {
-                Some(Ok(crossterm::event::Event::Key(key))) => keymap::to_msg(app.focus(), &key).into_iter().collect(),
-                Some(Ok(crossterm::event::Event::Resize(_, _))) => vec![Msg::Resize],
+                Some(Ok(crossterm::event::Event::Key(k))) => {
+                    key = true;
+                    keymap::to_msg(app.focus(), &k).into_iter().collect()
+                }
+                Some(Ok(crossterm::event::Event::Resize(_, _))) => { key = true; vec![Msg::Resize] }
                 Some(Ok(_)) => Vec::new(),
                 // The terminal is gone: same path as a hang-up.
                 Some(Err(_)) | None => vec![Msg::Quit(QuitCause::Hangup)],
@@ -63,6 +69,8 @@ pub async fn run(
             _ = hup.recv() => { exit_code = 129; vec![Msg::Quit(QuitCause::Hangup)] }
             _ = int.recv() => { exit_code = 130; vec![Msg::Quit(QuitCause::Interrupt)] }
             _ = tokio::time::sleep_until(deadline), if stop_by.is_some() => break,
+            // A frame held back for pace is due.
+            _ = tokio::time::sleep_until(draw_at.unwrap_or(deadline)), if draw_at.is_some() => Vec::new(),
         };
         let now = now();
         let mut queue = std::collections::VecDeque::from(msgs);
@@ -80,10 +88,13 @@ pub async fn run(
             break;
         }
         if app.dirty {
-            guard
-                .terminal
-                .draw(|frame| view::render(&app, now, frame))?;
-            app.dirty = false;
+            draw_at = pace.hold(now.instant, key);
+            if draw_at.is_none() {
+                guard
+                    .terminal
+                    .draw(|frame| view::render(&app, now, frame))?;
+                app.dirty = false;
+            }
         }
     }
     drop(guard);
