@@ -167,6 +167,8 @@ pub async fn all_connected_asking(
     let mut left = ids.clone();
     // What each one not yet connected last said, for the panic below.
     let mut last: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    // And the last few lines of its event log, for the same.
+    let mut logs: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
     while !left.is_empty() {
         match tokio::time::timeout(Duration::from_secs(300), updates.recv()).await {
             Ok(Some(Update::QrIssued {
@@ -189,6 +191,18 @@ pub async fn all_connected_asking(
             }
             Ok(Some(Update::StateChanged { company, state, .. })) => {
                 last.insert(company, format!("{state:?}"));
+            }
+            Ok(Some(Update::Logged { company, entry })) if left.contains(&company) => {
+                let lines = logs.entry(company).or_default();
+                lines.push(format!(
+                    "{}: {} ({})",
+                    entry.kind,
+                    entry.detail,
+                    entry.raw.as_deref().unwrap_or("-")
+                ));
+                if lines.len() > 8 {
+                    lines.remove(0);
+                }
             }
             Ok(Some(Update::Failed {
                 company,
@@ -229,6 +243,12 @@ pub async fn all_connected_asking(
                     .take(5)
                     .map(|c| format!("{c}: {}", last.get(c).map_or("no state", |s| s)))
                     .collect();
+                for c in left.iter().take(5) {
+                    eprintln!("company {c}'s last events:");
+                    for line in logs.get(c).into_iter().flatten() {
+                        eprintln!("  {line}");
+                    }
+                }
                 panic!(
                     "{} sessions never connected ({other:?}); last states: {}",
                     left.len(),

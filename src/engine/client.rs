@@ -37,6 +37,8 @@ pub struct ClientOptions {
     pub push_name: Option<String>,
     /// E.164 digits: ask for a pairing code once the socket is up.
     pub pair_code_phone: Option<String>,
+    /// This client may pair a new device (a link), not only log one in.
+    pub pairing: bool,
     /// The session's way out: its proxy, read at every connect.
     pub route: super::route::Route,
 }
@@ -82,12 +84,16 @@ pub async fn build(
     if let Some(name) = &opts.push_name {
         builder = builder.with_push_name(name.clone());
     }
-    // What the phone's Linked devices list shows for this companion.
-    builder = builder.with_device_props(
-        DevicePropsOverride::new()
-            .with_os("walink")
-            .with_platform_type(PlatformType::DESKTOP),
-    );
+    // What the phone's Linked devices list shows for this companion. The
+    // props go only into a pairing's registration and are not stored with
+    // the keys; set on a restore they only cost the device's row a write.
+    if opts.pairing {
+        builder = builder.with_device_props(
+            DevicePropsOverride::new()
+                .with_os("walink")
+                .with_platform_type(PlatformType::DESKTOP),
+        );
+    }
     if let Some(keeper) = keeper {
         builder = builder.with_inbound_durability_hook(keeper);
     }

@@ -33,6 +33,11 @@ impl Ctx {
     /// whole numbers here.
     pub async fn event(&self, kind: &'static str, detail: String) {
         self.db.log(self.company, kind, detail.clone()).await;
+        self.said(kind, detail).await;
+    }
+
+    /// Tell the clients of a line just written to the event log.
+    async fn said(&self, kind: &'static str, detail: String) {
         let entry = LogEntry {
             at: SystemTime::now(),
             kind: kind.into(),
@@ -49,17 +54,24 @@ impl Ctx {
 
     pub async fn set_state(&self, state: SessionState) {
         let (company, key, detail) = (self.company, state.key(), state_detail(&state));
-        if let Err(e) = self
+        let said = key.replace('_', " ");
+        let line = said.clone();
+        // The state and its line in the event log in one trip to the
+        // registry: a restore of 10,000 makes tens of thousands of them.
+        let stored = self
             .db
-            .run(move |s| s.set_session_state(company, key, detail.as_deref()))
-            .await
-        {
+            .run(move |s| {
+                s.set_session_state(company, key, detail.as_deref())?;
+                s.log_event(Some(company), "state", &line)
+            })
+            .await;
+        if let Err(e) = stored {
             tracing::error!(company, "cannot store the session state: {e}");
             if e.is_disk_full() {
                 self.disk_full().await;
             }
         }
-        self.event("state", key.replace('_', " ")).await;
+        self.said("state", said).await;
         self.send(Update::StateChanged {
             company,
             state,

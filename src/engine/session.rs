@@ -98,6 +98,7 @@ async fn live(
     {
         opts.pair_code_phone = Some(phone.digits.clone());
     }
+    opts.pairing = link.is_some();
     if link.is_some()
         && let super::keys::KeySource::Shared { store, device } = &keys
     {
