@@ -88,6 +88,21 @@ impl Serve {
         Some((before("writes")?, before("reads")?, before("stores")?))
     }
 
+    /// The restore's progress as serve announced it every 2 s ("restoring
+    /// linked sessions: X / N…"): seconds from `since`, settled.
+    pub fn progress(&self, since: std::time::SystemTime) -> Vec<(f64, usize)> {
+        let since = chrono::DateTime::<chrono::Utc>::from(since);
+        self.stderr()
+            .lines()
+            .filter_map(|l| {
+                let (_, rest) = l.split_once("restoring linked sessions: ")?;
+                let settled = rest.split_whitespace().next()?.parse().ok()?;
+                let at = chrono::DateTime::parse_from_rfc3339(l.split_whitespace().next()?).ok()?;
+                Some(((at.to_utc() - since).as_seconds_f64(), settled))
+            })
+            .collect()
+    }
+
     pub fn stop(mut self) {
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())

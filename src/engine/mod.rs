@@ -27,6 +27,8 @@ mod supervisor;
 mod task;
 pub mod translate;
 pub mod update;
+#[cfg(test)]
+mod update_tests;
 mod watchdog;
 
 use std::sync::Arc;

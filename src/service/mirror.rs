@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
 use crate::domain::AttemptId;
-use crate::engine::update::fold_rows;
+use crate::engine::update::fold_rows_at;
 use crate::engine::{SessionRow, Update};
 
 /// As many log lines as a dashboard keeps.
@@ -18,6 +18,8 @@ pub const EVENTS_KEPT: usize = 4096;
 #[derive(Debug, Default)]
 pub struct Mirror {
     rows: Vec<SessionRow>,
+    /// Each company's place in `rows`.
+    at: HashMap<i64, usize>,
     recent: VecDeque<std::sync::Arc<super::event::Event>>,
     /// The last `CodeIssued`/`QrIssued` of each company while it is live.
     live: HashMap<i64, Update>,
@@ -42,7 +44,7 @@ impl Mirror {
     }
 
     fn fold(&mut self, update: &Update) {
-        fold_rows(&mut self.rows, update);
+        fold_rows_at(&mut self.rows, &mut self.at, update);
         match update {
             Update::CodeIssued { company, .. } | Update::QrIssued { company, .. } => {
                 self.live.insert(*company, update.clone());
@@ -141,16 +143,16 @@ impl Mirror {
     }
 
     pub fn slug(&self, company: i64) -> Option<String> {
-        self.rows
-            .iter()
-            .find(|r| r.company == company)
-            .map(|r| r.slug.clone())
+        self.row(company).map(|r| r.slug.clone())
     }
 
     /// The host that runs the company, with several.
     pub fn host(&self, company: i64) -> Option<&str> {
-        let row = self.rows.iter().find(|r| r.company == company)?;
-        row.host.as_deref()
+        self.row(company)?.host.as_deref()
+    }
+
+    fn row(&self, company: i64) -> Option<&SessionRow> {
+        self.rows.get(*self.at.get(&company)?)
     }
 
     /// Moves on with every update applied.

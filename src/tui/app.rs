@@ -97,6 +97,8 @@ pub const FAILURE_SECS: u64 = 30;
 #[derive(Debug, Clone)]
 pub struct App {
     pub rows: Vec<SessionRow>,
+    /// Each company's place in `rows`, kept by `fold_rows_at`.
+    pub rows_at: std::collections::HashMap<i64, usize>,
     pub table: TableSel,
     pub screen: Screen,
     pub overlay: Option<Overlay>,
@@ -144,6 +146,7 @@ impl App {
     pub fn new(theme: Theme, sandbox: bool, country: Option<String>) -> Self {
         Self {
             rows: Vec::new(),
+            rows_at: std::collections::HashMap::new(),
             table: TableSel::default(),
             screen: Screen::Table,
             overlay: None,
@@ -219,7 +222,7 @@ impl App {
     }
 
     pub fn row(&self, company: i64) -> Option<&SessionRow> {
-        self.rows.iter().find(|r| r.company == company)
+        self.rows.get(*self.rows_at.get(&company)?)
     }
 
     /// The company the keys act on: the open pane's, else the selected row.

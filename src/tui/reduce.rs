@@ -2,7 +2,7 @@
 //! attempt but the open pane's current one are dropped.
 
 use crate::domain::FailureReason;
-use crate::engine::update::{Update, fold_rows};
+use crate::engine::update::{Update, fold_rows_at};
 
 use super::app::{App, Failure, LOG_CAP, Now, Overlay};
 use super::pairing::{Method, QrShown, Stage};
@@ -14,7 +14,7 @@ impl App {
         if let Update::Echo(inner) = update {
             return self.fold(*inner, now);
         }
-        let rows_changed = fold_rows(&mut self.rows, &update);
+        let rows_changed = fold_rows_at(&mut self.rows, &mut self.rows_at, &update);
         if let Some(Overlay::Messages(pane)) = &mut self.overlay
             && pane.saw(&update, now.unix)
         {

@@ -32,7 +32,8 @@ impl App {
                 company, method, ..
             } => self.start_link(company, method, true),
             Confirm::Remove { company, .. } => {
-                self.rows.retain(|r| r.company != company);
+                let removed = crate::engine::Update::CompanyRemoved { company };
+                crate::engine::update::fold_rows_at(&mut self.rows, &mut self.rows_at, &removed);
                 self.table.repair(&self.rows);
                 vec![Effect::RemoveCompany { company }]
             }
