@@ -70,6 +70,9 @@ pub struct EngineConfig {
     pub restore_concurrency: usize,
     /// No socket within this long: say the network is unreachable.
     pub connect_timeout: Duration,
+    /// After a pairing, the first login not finished within this long:
+    /// say so and reconnect.
+    pub first_login_wait: Duration,
     /// How long a logout waits for the session to connect before it says
     /// WhatsApp could not be reached (and keeps the keys).
     pub logout_deadline: Duration,
@@ -100,6 +103,7 @@ impl EngineConfig {
             restore: true,
             restore_concurrency: 24,
             connect_timeout: Duration::from_secs(15),
+            first_login_wait: Duration::from_secs(60),
             logout_deadline: Duration::from_secs(20),
             fd_limit: None,
             restore_progress_from: 20,
@@ -178,6 +182,7 @@ impl Engine {
             client,
             limits: config.limits,
             connect_timeout: config.connect_timeout,
+            first_login_wait: config.first_login_wait,
             logout_deadline: config.logout_deadline,
             keep_messages: config.keep_messages,
             proxy: config.proxy,

@@ -149,6 +149,7 @@ async fn live(
     let mut state = super::facts::FactState { permit, restored };
     let started = Instant::now();
     let mut watchdog = Watchdog::new(ctx.shared.connect_timeout);
+    let mut first_login = super::watchdog::FirstLogin::new(ctx.shared.first_login_wait);
     // The library sends nothing when a pairing code simply expires.
     let mut code_expiry: Option<tokio::time::Instant> = None;
     let mut run_loop_ended = false;
@@ -191,6 +192,12 @@ async fn live(
                         }
                     }
                 }
+                continue;
+            }
+            () = first_login.late() => {
+                ctx.event("link", first_login.sentence()).await;
+                first_login.arm();
+                client.reconnect_immediately().await;
                 continue;
             }
             () = sleep_until_some(code_expiry) => {
@@ -247,12 +254,19 @@ async fn live(
             ClientFact::PairCode { ttl, .. } => {
                 code_expiry = Some(tokio::time::Instant::now() + *ttl);
             }
-            ClientFact::PairSuccess { .. } => code_expiry = None,
+            ClientFact::PairSuccess { .. } => {
+                code_expiry = None;
+                first_login.arm();
+            }
             // No event tells walink if the client's reconnects keep failing.
             ClientFact::Disconnected { .. } => watchdog.rearm(),
             // A companion that stays "available" silences the phone's own
             // notifications; the library marks it available on every login.
-            ClientFact::Connected | ClientFact::SelfPushName { .. } => go_unavailable(&client),
+            ClientFact::Connected => {
+                first_login.disarm();
+                go_unavailable(&client);
+            }
+            ClientFact::SelfPushName { .. } => go_unavailable(&client),
             _ => {}
         }
         // What waited for the connection goes now.

@@ -16,6 +16,9 @@ pub struct Shared {
     pub client: ClientOptions,
     pub limits: Limits,
     pub connect_timeout: Duration,
+    /// After a pairing, how long the first login may take before the
+    /// admin is told and the session reconnects.
+    pub first_login_wait: Duration,
     pub logout_deadline: Duration,
     /// How long the registry keeps a message.
     pub keep_messages: Duration,

@@ -140,3 +140,45 @@ async fn unused_qr_refs_end_the_attempt_without_a_restart() {
     assert_eq!(attempts[0].outcome, AttemptOutcome::Expired);
     f.shutdown().await;
 }
+
+/// After the pairing, whatsapp-rust logs in again on the new keys and says
+/// nothing while that login does not finish: the admin is told, and the
+/// session reconnects until it does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_login_that_does_not_finish_is_said_and_retried() {
+    let sim = sim().await;
+    let mut f = Fixture::at(&sim.url(), |c| c.first_login_wait = secs(5)).await;
+    // The account's connections go unanswered; the registering one (no
+    // account yet) is not among them, so the pairing itself goes through.
+    sim.inject(phone(), Fault::DeadServer, true);
+    f.link(1, LinkMethod::Qr, false).await;
+    let qr = f
+        .wait(secs(20), |u| match u {
+            Update::QrIssued { payload, .. } => Some(payload.clone()),
+            _ => None,
+        })
+        .await;
+    sim.phone(PHONE).scan_qr(&qr).await.expect("scan");
+    f.state(secs(10), |s| *s == SessionState::FinishingSync)
+        .await;
+    let said = f
+        .wait(secs(15), |u| match u {
+            Update::Logged { entry, .. } if entry.detail.contains("first login") => {
+                Some(entry.detail.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert!(said.contains("after 5 s: reconnecting"), "{said}");
+    assert!(!f.states().contains(&"connected"), "{:?}", f.states());
+    // WhatsApp answers again: the next reconnect logs in.
+    sim.clear_faults();
+    f.state(secs(30), |s| *s == SessionState::Connected).await;
+    let log = f.store().events(f.company, 50).expect("event log");
+    assert!(
+        log.iter()
+            .any(|e| e.kind == "link" && e.detail.contains("first login")),
+        "{log:#?}"
+    );
+    f.shutdown().await;
+}
