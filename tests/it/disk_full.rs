@@ -76,12 +76,7 @@ async fn a_link_completed_on_a_full_disk_is_said_kept_and_stored_when_room_retur
     let (engine, updates) = start_engine_at(&sim.url(), &data, |_| {});
     let mut f = Fixture::attach(TempDataDir::new(), data.clone(), company, engine, updates).await;
     f.link(1, LinkMethod::Qr, false).await;
-    let qr = f
-        .wait(secs(20), |u| match u {
-            Update::QrIssued { payload, .. } => Some(payload.clone()),
-            _ => None,
-        })
-        .await;
+    let qr = f.qr_issued(secs(20)).await;
     let filler = disk.fill();
     let phone = sim.phone(PHONE);
     phone.set_push_name(Some(ACCOUNT_NAME));

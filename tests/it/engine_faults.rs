@@ -152,12 +152,7 @@ async fn a_first_login_that_does_not_finish_is_said_and_retried() {
     // account yet) is not among them, so the pairing itself goes through.
     sim.inject(phone(), Fault::DeadServer, true);
     f.link(1, LinkMethod::Qr, false).await;
-    let qr = f
-        .wait(secs(20), |u| match u {
-            Update::QrIssued { payload, .. } => Some(payload.clone()),
-            _ => None,
-        })
-        .await;
+    let qr = f.qr_issued(secs(20)).await;
     sim.phone(PHONE).scan_qr(&qr).await.expect("scan");
     f.state(secs(10), |s| *s == SessionState::FinishingSync)
         .await;

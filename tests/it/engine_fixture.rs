@@ -216,6 +216,15 @@ impl Fixture {
         .await
     }
 
+    /// The next QR code the engine shows, as the phone would scan it.
+    pub async fn qr_issued(&mut self, limit: Duration) -> String {
+        self.wait(limit, |u| match u {
+            Update::QrIssued { payload, .. } => Some(payload.clone()),
+            _ => None,
+        })
+        .await
+    }
+
     pub async fn failure(&mut self, limit: Duration) -> FailureReason {
         self.wait(limit, |u| match u {
             Update::Failed { reason, .. } => Some(reason.clone()),
@@ -247,12 +256,7 @@ pub async fn link_by_qr_through(
     invitation: Option<i64>,
 ) -> String {
     f.link_through(1, LinkMethod::Qr, false, invitation).await;
-    let qr = f
-        .wait(secs(20), |u| match u {
-            Update::QrIssued { payload, .. } => Some(payload.clone()),
-            _ => None,
-        })
-        .await;
+    let qr = f.qr_issued(secs(20)).await;
     let phone = sim.phone(PHONE);
     phone.set_push_name(Some(ACCOUNT_NAME));
     phone.scan_qr(&qr).await.expect("scan");

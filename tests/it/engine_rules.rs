@@ -155,12 +155,7 @@ async fn a_drop_during_a_qr_attempt_keeps_the_attempt() {
     .await;
     sim.inject(Target::All, Fault::CloseConnection, false);
     // The client reconnects and the server offers new refs: a new QR.
-    let qr = f
-        .wait(secs(30), |u| match u {
-            Update::QrIssued { payload, .. } => Some(payload.clone()),
-            _ => None,
-        })
-        .await;
+    let qr = f.qr_issued(secs(30)).await;
     sim.phone(PHONE).scan_qr(&qr).await.expect("scan");
     f.state(secs(40), |s| *s == SessionState::Connected).await;
     assert!(

@@ -131,12 +131,7 @@ async fn an_engine_killed_without_shutdown_keeps_its_links() {
                 seen: Vec::new(),
             };
             f.link(1, LinkMethod::Qr, false).await;
-            let qr = f
-                .wait(secs(20), |u| match u {
-                    Update::QrIssued { payload, .. } => Some(payload.clone()),
-                    _ => None,
-                })
-                .await;
+            let qr = f.qr_issued(secs(20)).await;
             phone.scan_qr(&qr).await.expect("scan");
             f.state(secs(40), |s| *s == SessionState::Connected).await;
         });
